@@ -1,0 +1,354 @@
+#include "args.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "tests_cases/registry.h"
+
+#define ARGFILE_PREFIX '@'
+#define ARGFILE_MAX_DEPTH 8
+#define ERR_MAX 256
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("tcpreq: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+void cli_usage(FILE *out)
+{
+    fputs("usage: tcpreq [options] [IP:PORT | [IPv6]:PORT ...]\n"
+          "\n"
+          "Active TCP conformance tests (RFC 9293) against remote hosts.\n"
+          "\n"
+          "options:\n"
+          "  -B, --bind ADDR       source address to send from (repeatable; the first IPv4\n"
+          "                        and the first IPv6 address are used)\n"
+          "  -r, --rate PPS        send rate in packets per second, suffixes k, m, g\n"
+          "                        (default 10k)\n"
+          "  -T, --test NAME...    tests to run (repeatable): a name adds it, '*' adds all,\n"
+          "                        '!Name' removes; starting with a removal starts from the\n"
+          "                        default set (see --list-tests)\n"
+          "  -o, --output FILE     write results as JSON Lines (.json/.jsonl); without -o,\n"
+          "                        one console line per test\n"
+          "  -i, --interface DEV   capture device (default: the one holding the -B address)\n"
+          "      --timing MODE     'adaptive' (default: waits derived from the measured RTT)\n"
+          "                        or 'original' (the Python tcpreq's fixed waits)\n"
+          "      --wait-floor MS   shortest RTT-derived wait (default 200)\n"
+          "      --wait-ceil MS    longest RTT-derived wait (default 10000)\n"
+          "      --rtt-mult N      RTTs to wait for packets in flight (default 4)\n"
+          "      --inflight N      targets tested at once (default 1024)\n"
+          "  -q, --quiet           no progress or warnings on stderr\n"
+          "      --list-tests      list the test cases and exit\n"
+          "  -h, --help            show this help and exit\n"
+          "\n"
+          "Use @FILE to include a file's lines as arguments.\n"
+          "The kernel must not answer our SYN-ACKs with RSTs: load firewall/tcpreq.nft first.\n",
+          out);
+}
+
+bool cli_parse_rate(const char *text, double *rate)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || errno != 0 || v <= 0 || !isfinite(v))
+        return false;
+    switch (tolower((unsigned char)*end)) {
+    case '\0': break;
+    case 'k': v *= 1e3; end++; break;
+    case 'm': v *= 1e6; end++; break;
+    case 'g': v *= 1e9; end++; break;
+    default: return false;
+    }
+    if (*end != '\0')
+        return false;
+    *rate = v;
+    return true;
+}
+
+/* --- @FILE expansion ------------------------------------------------------------------ */
+
+struct argv_builder {
+    char **v;
+    int n, cap;
+};
+
+static int push_arg(struct argv_builder *b, const char *arg)
+{
+    if (b->n + 1 >= b->cap) {
+        int cap = b->cap ? b->cap * 2 : 32;
+        char **v = realloc(b->v, (size_t)cap * sizeof(*v));
+        if (v == NULL)
+            return TCPREQ_ENOMEM;
+        b->v = v;
+        b->cap = cap;
+    }
+    if ((b->v[b->n] = strdup(arg)) == NULL)
+        return TCPREQ_ENOMEM;
+    b->v[++b->n] = NULL;
+    return TCPREQ_OK;
+}
+
+static int expand_arg(struct argv_builder *b, const char *arg, int depth);
+
+/* Each line of the file is one argument (argparse's fromfile_prefix_chars behaviour). */
+static int expand_file(struct argv_builder *b, const char *path, int depth)
+{
+    if (depth > ARGFILE_MAX_DEPTH)
+        return usage_error("%s: @FILE nesting too deep", path);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return usage_error("%s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = 0;
+    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (len > 0)
+            rc = expand_arg(b, line, depth + 1);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+static int expand_arg(struct argv_builder *b, const char *arg, int depth)
+{
+    if (arg[0] == ARGFILE_PREFIX && arg[1] != '\0')
+        return expand_file(b, arg + 1, depth);
+    return push_arg(b, arg) == TCPREQ_OK ? 0 : usage_error("out of memory");
+}
+
+/* --- option parsing ------------------------------------------------------------------- */
+
+/* A token that continues a -T list: a test name, "*" or "!Name" (targets start with a
+ * digit or '[', options with '-'). */
+static bool looks_like_test_spec(const char *s)
+{
+    return isalpha((unsigned char)s[0]) || s[0] == '*' || s[0] == '!';
+}
+
+static int add_bind(struct cli_options *o, const char *text)
+{
+    struct ip_addr a;
+    if (ip_addr_parse(text, &a) != 0)
+        return usage_error("argument -B/--bind: invalid address '%s'", text);
+    struct ip_addr *slot = a.family == IP_FAMILY_V4 ? &o->src4 : &o->src6;
+    if (slot->family == 0)
+        *slot = a; /* only the first of each family is used, as in the original */
+    return 0;
+}
+
+static int add_target(struct cli_options *o, const char *text)
+{
+    struct cli_target t;
+    if (ip_endpoint_parse(text, &t.ip, &t.port) != 0)
+        return usage_error("invalid target '%s' (expected IP:PORT or [IPv6]:PORT)", text);
+    struct cli_target *v = realloc(o->targets, (o->n_targets + 1) * sizeof(*v));
+    if (v == NULL)
+        return usage_error("out of memory");
+    o->targets = v;
+    o->targets[o->n_targets++] = t;
+    return 0;
+}
+
+static int add_test_spec(struct cli_options *o, const char *spec)
+{
+    const char **v = realloc(o->test_specs, (o->n_test_specs + 1) * sizeof(*v));
+    if (v == NULL)
+        return usage_error("out of memory");
+    o->test_specs = v;
+    o->test_specs[o->n_test_specs++] = spec;
+    return 0;
+}
+
+static int parse_ms(const char *opt, const char *text, tc_time *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || *end != '\0' || errno != 0 || text[0] == '-')
+        return usage_error("argument %s: invalid milliseconds '%s'", opt, text);
+    *out = (tc_time)v * TC_MSEC;
+    return 0;
+}
+
+static int parse_count(const char *opt, const char *text, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (end == text || *end != '\0' || errno != 0 || v == 0 || text[0] == '-')
+        return usage_error("argument %s: invalid number '%s'", opt, text);
+    *out = v;
+    return 0;
+}
+
+/* Options that take a value; returns the value (from "--opt=v", "-Xv" or the next
+ * argument) or NULL with *rc set. */
+static const char *option_value(char **argv, int argc, int *i, const char *inline_value,
+                                const char *name, int *rc)
+{
+    if (inline_value != NULL)
+        return inline_value;
+    if (*i + 1 >= argc) {
+        *rc = usage_error("argument %s: expected a value", name);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
+{
+    const char *arg = argv[*i], *inline_value = NULL;
+    char name[64];
+    int rc = 0;
+    if (arg[1] == '-') {
+        const char *eq = strchr(arg, '=');
+        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        if (len >= sizeof(name))
+            return usage_error("unrecognized argument '%s'", arg);
+        memcpy(name, arg, len);
+        name[len] = '\0';
+        inline_value = eq ? eq + 1 : NULL;
+    } else {
+        snprintf(name, sizeof(name), "-%c", arg[1]);
+        inline_value = arg[2] != '\0' ? arg + 2 : NULL;
+    }
+#define IS(short_name, long_name)                                                             \
+    (strcmp(name, short_name) == 0 || strcmp(name, long_name) == 0)
+    const char *v;
+    if (IS("-h", "--help")) {
+        o->help = true;
+    } else if (IS("-q", "--quiet")) {
+        o->quiet = true;
+    } else if (IS("--list-tests", "--list-tests")) {
+        o->list_tests = true;
+    } else if (IS("-B", "--bind")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            rc = add_bind(o, v);
+    } else if (IS("-r", "--rate")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL &&
+            !cli_parse_rate(v, &o->rate))
+            rc = usage_error("argument -r/--rate: invalid rate '%s'", v);
+    } else if (IS("-T", "--test")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL) {
+            rc = add_test_spec(o, v);
+            /* -T takes one or more names, as argparse's nargs="+" did */
+            while (rc == 0 && *i + 1 < argc && looks_like_test_spec(argv[*i + 1]))
+                rc = add_test_spec(o, argv[++*i]);
+        }
+    } else if (IS("-o", "--output")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            o->output = v;
+    } else if (IS("-i", "--interface")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            o->iface = v;
+    } else if (IS("--timing", "--timing")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL) {
+            if (strcmp(v, "original") == 0)
+                o->timing.original = true;
+            else if (strcmp(v, "adaptive") == 0)
+                o->timing.original = false;
+            else
+                rc = usage_error("argument --timing: expected 'adaptive' or 'original'");
+        }
+    } else if (IS("--wait-floor", "--wait-floor")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            rc = parse_ms(name, v, &o->timing.floor);
+    } else if (IS("--wait-ceil", "--wait-ceil")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            rc = parse_ms(name, v, &o->timing.ceil);
+    } else if (IS("--rtt-mult", "--rtt-mult")) {
+        unsigned long n = 0;
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL &&
+            (rc = parse_count(name, v, &n)) == 0)
+            o->timing.rtt_mult = (unsigned)n;
+    } else if (IS("--inflight", "--inflight")) {
+        unsigned long n = 0;
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL &&
+            (rc = parse_count(name, v, &n)) == 0)
+            o->max_inflight = n;
+    } else {
+        rc = usage_error("unrecognized argument '%s'", arg);
+    }
+#undef IS
+    return rc;
+}
+
+static int check_targets(const struct cli_options *o)
+{
+    char buf[IP_ADDR_STRLEN];
+    for (size_t t = 0; t < o->n_targets; t++) {
+        const struct ip_addr *a = &o->targets[t].ip;
+        bool bound = a->family == IP_FAMILY_V4 ? o->src4.family != 0 : o->src6.family != 0;
+        if (!bound)
+            return usage_error("target %s is IPv%d but no IPv%d source address was given "
+                               "with -B",
+                               ip_addr_format(a, buf, sizeof(buf)), a->family, a->family);
+    }
+    if (o->timing.floor > o->timing.ceil)
+        return usage_error("--wait-floor is larger than --wait-ceil");
+    return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->rate = DEFAULT_RATE;
+    o->timing = tc_timing_default;
+    o->max_inflight = DEFAULT_INFLIGHT;
+
+    struct argv_builder b = {0};
+    int rc = push_arg(&b, argc > 0 ? argv[0] : "tcpreq") == TCPREQ_OK ? 0 : EXIT_USAGE;
+    for (int i = 1; rc == 0 && i < argc; i++)
+        rc = expand_arg(&b, argv[i], 0);
+    o->argv = b.v;
+    o->argc = b.n;
+    if (rc != 0)
+        return rc;
+
+    bool only_positional = false;
+    for (int i = 1; rc == 0 && i < o->argc; i++) {
+        const char *arg = o->argv[i];
+        if (!only_positional && strcmp(arg, "--") == 0)
+            only_positional = true;
+        else if (!only_positional && arg[0] == '-' && arg[1] != '\0')
+            rc = apply_option(o, o->argv, o->argc, &i);
+        else
+            rc = add_target(o, arg);
+    }
+    if (rc != 0 || o->help || o->list_tests)
+        return rc;
+
+    char err[ERR_MAX];
+    if (o->n_test_specs == 0)
+        selection_default(&o->selection);
+    else if (selection_parse(o->test_specs, o->n_test_specs, &o->selection, err, sizeof(err)) != 0)
+        return usage_error("argument -T/--test: %s", err);
+    return check_targets(o);
+}
+
+void cli_free(struct cli_options *o)
+{
+    for (int i = 0; i < o->argc; i++)
+        free(o->argv[i]);
+    free(o->argv);
+    free(o->targets);
+    free(o->test_specs);
+    memset(o, 0, sizeof(*o));
+}

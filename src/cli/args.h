@@ -1,0 +1,51 @@
+/* Command line compatible with the original tcpreq: positional IP:PORT / [IPv6]:PORT
+ * targets, -B (repeatable), -r with k/m/g, -T with "*" and "!Name", -o, @FILE expansion. */
+#ifndef TCPREQ_ARGS_H
+#define TCPREQ_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/addr.h"
+#include "scheduler/plan.h"
+#include "testcase/tc.h"
+
+/* Exit code for usage errors (bad target, unknown test, missing -B), as argparse. */
+#define EXIT_USAGE 2
+#define DEFAULT_RATE 10000.0
+#define DEFAULT_INFLIGHT 1024
+
+struct cli_target {
+    struct ip_addr ip;
+    uint16_t port;
+};
+
+struct cli_options {
+    struct cli_target *targets;
+    size_t n_targets;
+    struct ip_addr src4, src6;
+    double rate;
+    const char **test_specs;
+    size_t n_test_specs;
+    struct test_selection selection;
+    const char *output;
+    const char *iface;
+    struct tc_timing timing;
+    size_t max_inflight;
+    bool quiet, help, list_tests;
+    /* argv after @FILE expansion (owned) */
+    char **argv;
+    int argc;
+};
+
+/* Parse argv into opts. On error prints one line "tcpreq: error: ..." to stderr and
+ * returns EXIT_USAGE; 0 on success. */
+int cli_parse(int argc, char **argv, struct cli_options *opts);
+void cli_free(struct cli_options *opts);
+void cli_usage(FILE *out);
+/* "10k" -> 10000 etc.; false on a malformed number. */
+bool cli_parse_rate(const char *text, double *rate);
+
+#endif

@@ -1,0 +1,571 @@
+/* The probe engine: drives test-case state machines with real packets and real time.
+ * Everything here is glue between libuv, libpcap, libnet and the pure modules; decisions
+ * about packets are made in tests_cases/ and src/tcp, src/tracebox. */
+#include "engine.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <uv.h>
+
+#include "common/err.h"
+#include "common/flow_table.h"
+#include "common/token_bucket.h"
+#include "io.h"
+#include "tcp/linklayer.h"
+#include "tcp/reply.h"
+#include "tracebox/icmp.h"
+
+#define NSEC_PER_USEC 1000
+#define USEC_PER_MSEC 1000
+/* Admit new targets only while the send queue holds less than this much time's worth of
+ * packets: queued packets would otherwise eat into the tests' RTT-derived waits. */
+#define SEND_QUEUE_SECONDS 0.05
+#define SEND_QUEUE_MIN 64
+/* The original tcpreq answers unknown segments to its port range with at most 3 RSTs per
+ * (local port, remote ip, remote port). */
+#define RST_THRESHOLD 3
+/* Forget RST counts beyond this many keys (their flows are long gone). */
+#define RST_TABLE_MAX 65536
+/* Packets taken from pcap per readiness callback before yielding to timers. */
+#define CAPTURE_BATCH 512
+#define REASON_DEADLINE "Test deadline exceeded"
+#define REASON_INTERRUPTED "Interrupted"
+
+struct engine;
+
+struct active_target {
+    struct engine *eng;
+    struct engine_target in;
+    json_t *results;
+    struct target_plan plan;
+    tc_time rtt_hint;
+};
+
+struct flow {
+    struct flow_entry entry; /* first: the table hands entries back */
+    struct active_target *target;
+    struct tc tc;
+    uv_timer_t timer;
+    tc_time deadline;
+};
+
+struct rst_count {
+    struct flow_entry entry;
+    unsigned sent;
+};
+
+struct send_item {
+    struct send_item *next;
+    size_t len;
+    uint8_t data[];
+};
+
+struct engine {
+    uv_loop_t loop;
+    uv_poll_t capture_poll;
+    uv_timer_t pace_timer, admit_timer;
+    uv_signal_t sigint, sigterm;
+    const struct engine_config *cfg;
+    target_source_fn source;
+    void *source_ctx;
+    bool source_done, stopping, closing;
+    int error;
+    struct injector *inj;
+    struct capture cap;
+    struct token_bucket bucket;
+    struct flow_table flows, rsts;
+    struct send_item *sq_head, *sq_tail;
+    size_t sq_len, sq_limit;
+    size_t inflight;
+    uint16_t next_port;
+    struct engine_stats stats;
+};
+
+static tc_time now_us(void)
+{
+    return uv_hrtime() / NSEC_PER_USEC;
+}
+
+static uint64_t random64(void)
+{
+    uint64_t r = 0;
+    if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+        r = uv_hrtime() ^ ((uint64_t)getpid() << 32);
+    return r;
+}
+
+static void flush_sends(struct engine *eng);
+static void schedule_admit(struct engine *eng);
+static void maybe_finish(struct engine *eng);
+static void target_next_test(struct active_target *at);
+
+/* --- sending ------------------------------------------------------------------------ */
+
+static void enqueue_packet(struct engine *eng, const uint8_t *data, size_t len)
+{
+    struct send_item *item = malloc(sizeof(*item) + len);
+    if (item == NULL)
+        return; /* dropping a packet is what the network might do too */
+    item->next = NULL;
+    item->len = len;
+    memcpy(item->data, data, len);
+    if (eng->sq_tail != NULL)
+        eng->sq_tail->next = item;
+    else
+        eng->sq_head = item;
+    eng->sq_tail = item;
+    eng->sq_len++;
+}
+
+static void on_pace_timer(uv_timer_t *timer)
+{
+    flush_sends(timer->data);
+}
+
+static void flush_sends(struct engine *eng)
+{
+    while (eng->sq_head != NULL) {
+        tc_time now = now_us();
+        if (!token_bucket_take(&eng->bucket, now)) {
+            uint64_t wait = token_bucket_wait(&eng->bucket, now);
+            uint64_t ms = (wait + USEC_PER_MSEC - 1) / USEC_PER_MSEC;
+            if (!uv_is_active((uv_handle_t *)&eng->pace_timer))
+                uv_timer_start(&eng->pace_timer, on_pace_timer, ms > 0 ? ms : 1, 0);
+            return;
+        }
+        struct send_item *item = eng->sq_head;
+        eng->sq_head = item->next;
+        if (eng->sq_head == NULL)
+            eng->sq_tail = NULL;
+        eng->sq_len--;
+        if (injector_send(eng->inj, item->data, item->len) == 0)
+            eng->stats.packets_sent++;
+        else if (!eng->cfg->quiet)
+            fprintf(stderr, "tcpreq: send failed: %s\n", strerror(errno));
+        free(item);
+    }
+    schedule_admit(eng);
+    maybe_finish(eng);
+}
+
+/* --- flows -------------------------------------------------------------------------- */
+
+static void on_flow_timer(uv_timer_t *timer);
+
+static void free_flow(uv_handle_t *handle)
+{
+    struct flow *f = handle->data;
+    tc_destroy(&f->tc);
+    free(f);
+}
+
+static void flow_finish(struct engine *eng, struct flow *f)
+{
+    struct active_target *at = f->target;
+    struct tc *t = &f->tc;
+    json_array_append_new(at->results, result_to_json(t, time(NULL)));
+    plan_record(&at->plan, t->kind, t->result.status);
+    if (t->rtt > 0)
+        at->rtt_hint = t->rtt;
+    flow_table_remove(&eng->flows, &f->entry);
+    uv_timer_stop(&f->timer);
+    uv_close((uv_handle_t *)&f->timer, free_flow);
+    target_next_test(at);
+}
+
+/* After every call into a test case: take its packets, then either finish it or arm its
+ * timer (the earlier of its own deadline and the engine's per-test deadline). */
+static void flow_after_event(struct engine *eng, struct flow *f)
+{
+    struct tc *t = &f->tc;
+    for (size_t i = 0; i < t->n_out; i++)
+        enqueue_packet(eng, t->out[i].data, t->out[i].len);
+    tc_clear_out(t);
+    if (t->done) {
+        flow_finish(eng, f);
+    } else {
+        tc_time at = t->timer_at != 0 && t->timer_at < f->deadline ? t->timer_at : f->deadline;
+        tc_time now = now_us();
+        uint64_t ms = at > now ? (at - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC : 0;
+        uv_timer_start(&f->timer, on_flow_timer, ms, 0);
+    }
+    flush_sends(eng);
+}
+
+static void on_flow_timer(uv_timer_t *timer)
+{
+    struct flow *f = timer->data;
+    struct engine *eng = f->target->eng;
+    tc_time now = now_us();
+    if (f->tc.timer_at != 0 && now >= f->tc.timer_at)
+        tc_fire_timer(&f->tc, now);
+    else if (now >= f->deadline)
+        tc_abort(&f->tc, REASON_DEADLINE, now);
+    /* else: woke early (loop time is coarser than ours); flow_after_event re-arms */
+    flow_after_event(eng, f);
+}
+
+static int pick_port(struct engine *eng, const struct engine_target *in, uint16_t *port)
+{
+    const unsigned span = PROBE_PORT_MAX - PROBE_PORT_MIN + 1;
+    for (unsigned tries = 0; tries < span; tries++) {
+        uint16_t p = eng->next_port;
+        eng->next_port = p == PROBE_PORT_MAX ? PROBE_PORT_MIN : (uint16_t)(p + 1);
+        struct flow_key k;
+        flow_key_make(&k, p, &in->ip, in->port);
+        if (flow_table_find(&eng->flows, &k) == NULL) {
+            *port = p;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int start_flow(struct active_target *at, const struct test_case *kind)
+{
+    struct engine *eng = at->eng;
+    struct flow *f = calloc(1, sizeof(*f));
+    uint16_t sport;
+    if (f == NULL || pick_port(eng, &at->in, &sport) != 0) {
+        free(f);
+        return -1;
+    }
+    struct tc_env env = {
+        .src = at->in.ip.family == IP_FAMILY_V4 ? eng->cfg->src4 : eng->cfg->src6,
+        .dst = at->in.ip,
+        .sport = sport,
+        .dport = at->in.port,
+        .rtt_hint = at->rtt_hint,
+        .timing = eng->cfg->timing,
+        .seed = random64(),
+    };
+    if (tc_create(&f->tc, kind, &env) != 0) {
+        free(f);
+        return -1;
+    }
+    f->target = at;
+    flow_key_make(&f->entry.key, sport, &at->in.ip, at->in.port);
+    if (flow_table_insert(&eng->flows, &f->entry) != 0) {
+        tc_destroy(&f->tc);
+        free(f);
+        return -1;
+    }
+    uv_timer_init(&eng->loop, &f->timer);
+    f->timer.data = f;
+    tc_time now = now_us();
+    f->deadline = now + kind->deadline;
+    tc_start(&f->tc, now);
+    flow_after_event(eng, f);
+    return 0;
+}
+
+/* --- targets ------------------------------------------------------------------------ */
+
+static void target_finish(struct active_target *at)
+{
+    struct engine *eng = at->eng;
+    json_object_set_new(at->in.record, "results", at->results);
+    if (eng->cfg->writer->write_target(eng->cfg->out, at->in.record) != 0) {
+        fprintf(stderr, "tcpreq: writing results failed: %s\n", strerror(errno));
+        eng->error = TCPREQ_ESYS;
+    }
+    json_decref(at->in.record);
+    free(at);
+    eng->inflight--;
+    eng->stats.targets_done++;
+    schedule_admit(eng);
+    maybe_finish(eng);
+}
+
+static void target_next_test(struct active_target *at)
+{
+    const struct test_case *kind = at->eng->stopping ? NULL : plan_next(&at->plan);
+    if (kind == NULL) {
+        target_finish(at);
+        return;
+    }
+    if (start_flow(at, kind) != 0) {
+        fprintf(stderr, "tcpreq: cannot start %s (out of memory or source ports)\n",
+                kind->name);
+        target_finish(at);
+    }
+}
+
+static void admit(struct engine *eng)
+{
+    while (!eng->source_done && !eng->stopping && eng->inflight < eng->cfg->max_inflight &&
+           eng->sq_len < eng->sq_limit) {
+        struct active_target *at = calloc(1, sizeof(*at));
+        if (at == NULL)
+            break;
+        int rc = eng->source(eng->source_ctx, &at->in);
+        if (rc <= 0) {
+            free(at);
+            eng->source_done = true;
+            if (rc < 0)
+                eng->error = rc;
+            break;
+        }
+        at->eng = eng;
+        at->results = json_array();
+        plan_init(&at->plan, eng->cfg->selection);
+        eng->inflight++;
+        target_next_test(at);
+    }
+    maybe_finish(eng);
+}
+
+static void on_admit_timer(uv_timer_t *timer)
+{
+    admit(timer->data);
+}
+
+/* Admission runs from the loop, never from inside a callback chain that is itself
+ * starting or finishing flows. */
+static void schedule_admit(struct engine *eng)
+{
+    if (!eng->closing && !eng->source_done && !uv_is_active((uv_handle_t *)&eng->admit_timer))
+        uv_timer_start(&eng->admit_timer, on_admit_timer, 0, 0);
+}
+
+/* --- receiving ---------------------------------------------------------------------- */
+
+static struct flow *find_flow(struct engine *eng, uint16_t lport, const struct ip_addr *rip,
+                              uint16_t rport)
+{
+    struct flow_key k;
+    flow_key_make(&k, lport, rip, rport);
+    return (struct flow *)flow_table_find(&eng->flows, &k);
+}
+
+/* A segment to our port range that belongs to no running test (e.g. a SYN-ACK
+ * retransmitted after its test ended): reset it, at most RST_THRESHOLD times per flow. */
+static void reset_unknown(struct engine *eng, const struct ip_view *ip)
+{
+    struct tcp_seg seg, rst;
+    if (tcp_seg_parse(ip->l4, ip->l4_len, &ip->src, &ip->dst, &seg, NULL) != 0 ||
+        (seg.flags & TCP_FLAG_RST) || seg.dport < PROBE_PORT_MIN)
+        return;
+    struct flow_key k;
+    flow_key_make(&k, seg.dport, &ip->src, seg.sport);
+    struct rst_count *rc = (struct rst_count *)flow_table_find(&eng->rsts, &k);
+    if (rc == NULL) {
+        if (eng->rsts.count >= RST_TABLE_MAX)
+            return;
+        rc = calloc(1, sizeof(*rc));
+        if (rc == NULL)
+            return;
+        rc->entry.key = k;
+        if (flow_table_insert(&eng->rsts, &rc->entry) != 0) {
+            free(rc);
+            return;
+        }
+    }
+    if (rc->sent >= RST_THRESHOLD)
+        return;
+    rc->sent++;
+    tcp_seg_reset_for(&seg, &rst);
+    struct ip_params params = {.src = ip->dst, .dst = ip->src};
+    uint8_t buf[IP_PACKET_MAX];
+    size_t len;
+    if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0) {
+        enqueue_packet(eng, buf, len);
+        eng->stats.rsts_unknown++;
+    }
+}
+
+static void dispatch_packet(struct engine *eng, const uint8_t *pkt, size_t len)
+{
+    struct ip_view ip;
+    tc_time now = now_us();
+    if (ip_parse(pkt, len, &ip) != 0)
+        return;
+    eng->stats.packets_received++;
+    if (ip.proto == IPPROTO_TCP_NUM && ip.l4_len >= 4) {
+        uint16_t sport = (uint16_t)(ip.l4[0] << 8 | ip.l4[1]);
+        uint16_t dport = (uint16_t)(ip.l4[2] << 8 | ip.l4[3]);
+        struct flow *f = find_flow(eng, dport, &ip.src, sport);
+        if (f != NULL) {
+            tc_deliver_segment(&f->tc, ip.l4, ip.l4_len, now);
+            flow_after_event(eng, f);
+        } else {
+            reset_unknown(eng, &ip);
+            flush_sends(eng);
+        }
+        return;
+    }
+    struct icmp_quote q;
+    if (icmp_parse_time_exceeded(pkt, len, &q) != 0)
+        return;
+    const struct ip_addr *ours = q.q_src.family == IP_FAMILY_V4 ? &eng->cfg->src4 : &eng->cfg->src6;
+    if (!ip_addr_equal(&q.q_src, ours))
+        return;
+    struct flow *f = find_flow(eng, q.q_sport, &q.q_dst, q.q_dport);
+    if (f != NULL) {
+        tc_deliver_quote(&f->tc, &q, now);
+        flow_after_event(eng, f);
+    }
+}
+
+static void on_pcap_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *frame)
+{
+    struct engine *eng = (struct engine *)user;
+    int off = linklayer_ip_offset(eng->cap.linktype, frame, h->caplen);
+    if (off >= 0)
+        dispatch_packet(eng, frame + off, h->caplen - (size_t)off);
+}
+
+static void on_capture_readable(uv_poll_t *poll, int status, int events)
+{
+    struct engine *eng = poll->data;
+    (void)events;
+    if (status < 0)
+        return;
+    int n = pcap_dispatch(eng->cap.pcap, CAPTURE_BATCH, on_pcap_packet, (u_char *)eng);
+    if (n == PCAP_ERROR) {
+        fprintf(stderr, "tcpreq: capture failed: %s\n", pcap_geterr(eng->cap.pcap));
+        eng->error = TCPREQ_ESYS;
+        eng->stopping = true;
+        eng->source_done = true;
+    }
+}
+
+/* --- lifecycle ---------------------------------------------------------------------- */
+
+static void abort_all_flows(struct engine *eng)
+{
+    tc_time now = now_us();
+    for (size_t b = 0; b < eng->flows.n_buckets; b++) {
+        struct flow_entry *e = eng->flows.buckets[b];
+        while (e != NULL) {
+            struct flow_entry *next = e->next;
+            struct flow *f = (struct flow *)e;
+            tc_abort(&f->tc, REASON_INTERRUPTED, now);
+            flow_after_event(eng, f);
+            e = next;
+        }
+    }
+}
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+    struct engine *eng = sig->data;
+    if (eng->stopping) {
+        fprintf(stderr, "tcpreq: second signal, exiting at once\n");
+        exit(128 + signum);
+    }
+    if (!eng->cfg->quiet)
+        fprintf(stderr, "tcpreq: signal %d, stopping (results so far are kept)\n", signum);
+    eng->stopping = true;
+    eng->source_done = true;
+    abort_all_flows(eng);
+    maybe_finish(eng);
+}
+
+static void close_handle(uv_handle_t *h)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+/* Done when no target is left and every queued packet (final RSTs included) is out. */
+static void maybe_finish(struct engine *eng)
+{
+    if (eng->closing || !eng->source_done || eng->inflight > 0 || eng->sq_head != NULL)
+        return;
+    eng->closing = true;
+    uv_poll_stop(&eng->capture_poll);
+    close_handle((uv_handle_t *)&eng->capture_poll);
+    close_handle((uv_handle_t *)&eng->pace_timer);
+    close_handle((uv_handle_t *)&eng->admit_timer);
+    close_handle((uv_handle_t *)&eng->sigint);
+    close_handle((uv_handle_t *)&eng->sigterm);
+}
+
+static void free_rst_counts(struct flow_table *t)
+{
+    for (size_t b = 0; b < t->n_buckets; b++) {
+        struct flow_entry *e = t->buckets[b];
+        while (e != NULL) {
+            struct flow_entry *next = e->next;
+            free(e);
+            e = next;
+        }
+    }
+    flow_table_free(t);
+}
+
+static int engine_open(struct engine *eng)
+{
+    char err[PCAP_ERRBUF_SIZE + 128];
+    const struct engine_config *cfg = eng->cfg;
+    eng->inj = injector_open(cfg->src4.family != 0, cfg->src6.family != 0, TCPREQ_SOCKET_MARK,
+                             err, sizeof(err));
+    if (eng->inj == NULL) {
+        fprintf(stderr, "tcpreq: %s\n", err);
+        return TCPREQ_ESYS;
+    }
+    if (capture_open(&eng->cap, cfg->iface, &cfg->src4, &cfg->src6, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tcpreq: %s\n", err);
+        return TCPREQ_ESYS;
+    }
+    return TCPREQ_OK;
+}
+
+int engine_run(const struct engine_config *cfg, target_source_fn source, void *source_ctx,
+               struct engine_stats *stats)
+{
+    struct engine *eng = calloc(1, sizeof(*eng));
+    if (eng == NULL)
+        return TCPREQ_ENOMEM;
+    eng->cfg = cfg;
+    eng->source = source;
+    eng->source_ctx = source_ctx;
+    eng->next_port = (uint16_t)(PROBE_PORT_MIN + random64() % (PROBE_PORT_MAX - PROBE_PORT_MIN + 1));
+    eng->sq_limit = (size_t)fmax(SEND_QUEUE_MIN, cfg->rate * SEND_QUEUE_SECONDS);
+    int rc = engine_open(eng);
+    if (rc == TCPREQ_OK && (flow_table_init(&eng->flows) != 0 || flow_table_init(&eng->rsts) != 0))
+        rc = TCPREQ_ENOMEM;
+    if (rc != TCPREQ_OK) {
+        capture_close(&eng->cap);
+        injector_close(eng->inj);
+        flow_table_free(&eng->flows);
+        flow_table_free(&eng->rsts);
+        free(eng);
+        return rc;
+    }
+
+    uv_loop_init(&eng->loop);
+    token_bucket_init(&eng->bucket, cfg->rate, now_us());
+    uv_poll_init(&eng->loop, &eng->capture_poll, eng->cap.fd);
+    eng->capture_poll.data = eng;
+    uv_poll_start(&eng->capture_poll, UV_READABLE, on_capture_readable);
+    uv_timer_init(&eng->loop, &eng->pace_timer);
+    eng->pace_timer.data = eng;
+    uv_timer_init(&eng->loop, &eng->admit_timer);
+    eng->admit_timer.data = eng;
+    uv_signal_init(&eng->loop, &eng->sigint);
+    eng->sigint.data = eng;
+    uv_signal_start(&eng->sigint, on_signal, SIGINT);
+    uv_signal_init(&eng->loop, &eng->sigterm);
+    eng->sigterm.data = eng;
+    uv_signal_start(&eng->sigterm, on_signal, SIGTERM);
+
+    schedule_admit(eng);
+    uv_run(&eng->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&eng->loop);
+
+    rc = eng->error;
+    if (stats != NULL)
+        *stats = eng->stats;
+    capture_close(&eng->cap);
+    injector_close(eng->inj);
+    flow_table_free(&eng->flows);
+    free_rst_counts(&eng->rsts);
+    free(eng);
+    return rc;
+}

@@ -1,0 +1,95 @@
+/* tcpreq: active TCP specification-conformance prober (RFC 9293). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/args.h"
+#include "engine/engine.h"
+#include "output/output.h"
+#include "tests_cases/registry.h"
+
+struct cli_source {
+    const struct cli_options *opts;
+    size_t next;
+};
+
+/* Targets given on the command line, as input objects {ip, port, host}. */
+static int cli_next_target(void *ctx, struct engine_target *out)
+{
+    struct cli_source *src = ctx;
+    if (src->next >= src->opts->n_targets)
+        return 0;
+    const struct cli_target *t = &src->opts->targets[src->next++];
+    char buf[IP_ADDR_STRLEN];
+    out->ip = t->ip;
+    out->port = t->port;
+    out->record = json_pack("{s:s, s:i, s:n}", "ip", ip_addr_format(&t->ip, buf, sizeof(buf)),
+                            "port", (int)t->port, "host");
+    return out->record != NULL ? 1 : -1;
+}
+
+static void list_tests(void)
+{
+    printf("%-26s %-8s %-12s %s\n", "TEST", "DEFAULT", "RFC 9293", "REQUIREMENT");
+    for (size_t i = 0; i < test_case_count; i++) {
+        const struct test_case *tc = test_case_registry[i];
+        printf("%-26s %-8s %-12s %s\n", tc->name, tc->default_on ? "yes" : "no", tc->rfc_req,
+               tc->rfc_text);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_options opts;
+    int rc = cli_parse(argc, argv, &opts);
+    if (rc != 0) {
+        cli_free(&opts);
+        return rc;
+    }
+    if (opts.help || opts.list_tests) {
+        if (opts.help)
+            cli_usage(stdout);
+        else
+            list_tests();
+        cli_free(&opts);
+        return 0;
+    }
+    if (opts.n_targets == 0) {
+        fprintf(stderr, "tcpreq: error: at least one valid target is required\n");
+        cli_free(&opts);
+        return EXIT_USAGE;
+    }
+
+    FILE *out = stdout;
+    const struct output_writer *writer = &output_console;
+    if (opts.output != NULL) {
+        out = fopen(opts.output, "w");
+        if (out == NULL) {
+            fprintf(stderr, "tcpreq: error: %s: %s\n", opts.output, strerror(errno));
+            cli_free(&opts);
+            return EXIT_USAGE;
+        }
+        writer = output_for_path(opts.output);
+    }
+
+    struct engine_config cfg = {
+        .src4 = opts.src4,
+        .src6 = opts.src6,
+        .rate = opts.rate,
+        .iface = opts.iface,
+        .timing = &opts.timing,
+        .selection = &opts.selection,
+        .max_inflight = opts.max_inflight,
+        .out = out,
+        .writer = writer,
+        .quiet = opts.quiet,
+    };
+    struct cli_source source = {.opts = &opts};
+    struct engine_stats stats;
+    rc = engine_run(&cfg, cli_next_target, &source, &stats);
+    if (out != stdout && fclose(out) != 0 && rc == 0)
+        rc = -1;
+    cli_free(&opts);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what tcpreq needs to build, test and run its namespace lab (Debian 12, as root).
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: run as root (apt-get, network namespaces)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  build-essential cmake pkg-config \
+  libnet1-dev libpcap-dev libuv1-dev libjansson-dev libcmocka-dev \
+  iproute2 nftables iptables ethtool procps python3 jq tcpdump >/dev/null

@@ -1,0 +1,435 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# The namespace lab shared by the integration tests and the demo. Source it, then:
+#
+#     . tests/lab/lab.sh
+#     trap lab_down EXIT          # always: namespaces outlive the script otherwise
+#     lab_up                      # prober -- r1 -- r2 -- target, IPv4 and IPv6
+#     lab_prober_firewall         # keep the prober's kernel from RSTing our SYN-ACKs
+#     lab_target_listen 80        # HTTP-ish listener on the target (v4, v6, AnyIP)
+#     lab_mbox_overwrite_nop_eol  # optional middlebox on r2; lab_mbox_clear removes it
+#
+# Topology (every box is its own network namespace, linked by veth pairs):
+#
+#   prober [to-r1] ---- [to-prober] r1 [to-r2] ---- [to-r1] r2 [to-target] ---- [to-r2] target
+#      198.18.1.2/24      198.18.1.1     198.18.2.1/24  198.18.2.2  198.18.3.1/24   198.18.3.2
+#   fd00:7463:1::2/64  fd00:7463:1::1 fd00:7463:2::1/64 fd00:7463:2::2 fd00:7463:3::1 fd00:7463:3::2
+#
+#   The target also owns 198.18.128.0/17 and fd00:7463:8000::/48 as AnyIP prefixes (local
+#   routes on lo): any address in them is the target, for scale tests with many targets.
+#   A closed port for tests: 81 on the target (nothing ever listens there): LAB_CLOSED_PORT.
+#
+# Safety: only 198.18.0.0/15 (RFC 2544 benchmarking) and fd00:7463::/32 (ULA) are used, and
+# only inside the namespaces created here. The root namespace's links, addresses, routes and
+# firewall are never touched: veths are created directly inside their namespaces.
+#
+# Sourcing this file does not change the caller's shell options (tests deliberately run
+# without errexit so that one failed assertion does not abort the rest). Every function
+# runs with `local -; set -euo pipefail`, which bash restores when the function returns;
+# run directly (`LAB_PREFIX=x tests/lab/lab.sh up|down|...`) the whole script is strict.
+#
+# Parallel or aborted runs do not collide: all namespace names start with $LAB_PREFIX
+# (default "tcpreq<pid of the sourcing shell>"). lab_gc_stale removes leftovers of dead runs.
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  set -euo pipefail
+fi
+
+: "${LAB_PREFIX:=tcpreq$$}"
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_REPO=$(cd "$LAB_DIR/../.." && pwd)
+LAB_NET_PY=$LAB_DIR/labnet.py
+LAB_CLOSED_PORT=81
+LAB_ANYIP4=198.18.128.0/17
+LAB_ANYIP6=fd00:7463:8000::/48
+LAB_MBOX_TABLE=tcpreq_mbox
+LAB_LISTENER_PIDS=()  # pids of our background listeners (reaped by lab_down)
+export LAB_CLOSED_PORT LAB_ANYIP4 LAB_ANYIP6
+
+_lab_err() { echo "lab: $*" >&2; }
+
+# _lab_names: (re)derive the namespace names from LAB_PREFIX, which the caller may change
+# after sourcing.
+_lab_names() {
+  if [[ ! "$LAB_PREFIX" =~ ^[A-Za-z0-9_.]+$ ]]; then
+    _lab_err "LAB_PREFIX '$LAB_PREFIX' must be non-empty [A-Za-z0-9_.]"
+    return 1
+  fi
+  LAB_PROBER_NS=$LAB_PREFIX-prober
+  LAB_R1_NS=$LAB_PREFIX-r1
+  LAB_R2_NS=$LAB_PREFIX-r2
+  LAB_TARGET_NS=$LAB_PREFIX-target
+  export LAB_PROBER_NS LAB_R1_NS LAB_R2_NS LAB_TARGET_NS
+}
+
+_lab_ns_exists() { [[ -e /run/netns/$1 ]]; }
+
+# _lab_in NS CMD...: run CMD inside namespace NS.
+_lab_in() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# _lab_sysctl NS key=value...: per-namespace sysctls (the net.* ones below are all per netns).
+_lab_sysctl() { local ns=$1; shift; _lab_in "$ns" sysctl -q -w "$@" >/dev/null; }
+
+# _lab_veth NS_A DEV_A NS_B DEV_B: one veth pair, each end created directly in its namespace
+# (no transient interface in the root namespace).
+_lab_veth() {
+  ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+  local ns dev ns_dev
+  for ns_dev in "$1:$2" "$3:$4"; do
+    ns=${ns_dev%%:*} dev=${ns_dev#*:}
+    # Offloads off on every veth. With checksum offload a locally sent segment leaves with
+    # only a partial (pseudo-header) checksum, which is filled in "later" -- never, on a
+    # veth -- so raw/pcap receivers and ICMP quotes see wrong checksums; TSO/GSO/GRO would
+    # show segments that never existed on a wire. tcpreq reads raw packets: it must see
+    # exactly what a real wire would carry.
+    _lab_in "$ns" ethtool -K "$dev" tx off rx off tso off gso off gro off >/dev/null
+  done
+}
+
+# _lab_addr NS DEV ADDR4/LEN ADDR6/LEN
+_lab_addr() {
+  _lab_in "$1" ip addr add "$3" dev "$2"
+  # nodad: usable at once (DAD would keep it "tentative", unusable as a source, for ~1 s).
+  _lab_in "$1" ip -6 addr add "$4" dev "$2" nodad
+  _lab_in "$1" ip link set "$2" up
+}
+
+# _lab_wait_ready: poll (no blind sleep) until every veth has carrier and no IPv6 address
+# (global or link-local) in any namespace is still tentative.
+_lab_wait_ready() {
+  local i ns ok tentative links
+  for ((i = 0; i < 200; i++)); do
+    ok=1
+    for ns in "$LAB_PROBER_NS" "$LAB_R1_NS" "$LAB_R2_NS" "$LAB_TARGET_NS"; do
+      tentative=$(_lab_in "$ns" ip -6 addr show tentative)
+      links=$(_lab_in "$ns" ip -o link show type veth)
+      if [[ -n "$tentative" || "$links" != *LOWER_UP* ]] || grep -qv LOWER_UP <<<"$links"; then
+        ok=0
+        break
+      fi
+    done
+    ((ok)) && return 0
+    sleep 0.05
+  done
+  _lab_err "links/addresses not ready after 10 s"
+  return 1
+}
+
+# _lab_probe_ttl NS DST TTL: prints the address that answers an ICMP echo with that TTL:
+# "time-exceeded ADDR" or "echo-reply ADDR". Retries a few times (the first packet to a
+# new neighbour waits for ARP/ND; it is queued, not lost, but be tolerant).
+_lab_probe_ttl() {
+  local out i
+  for ((i = 0; i < 3; i++)); do
+    if out=$(_lab_in "$1" python3 "$LAB_NET_PY" ping "$2" --ttl "$3" --timeout 1); then
+      echo "$out"
+      return 0
+    fi
+  done
+  echo "timeout"
+  return 1
+}
+
+# lab_up: build the lab and export the LAB_* variables. Called plainly, any failing step
+# ends the caller (errexit) and its EXIT trap runs lab_down. Called as `lab_up || ...` or
+# `if lab_up`, bash ignores errexit inside, but the final reachability / time-exceeded checks
+# still make it return non-zero if the lab does not work.
+lab_up() {
+  local -
+  set -euo pipefail
+  _lab_names
+  if [[ $(id -u) -ne 0 ]]; then _lab_err "must run as root"; return 1; fi
+  local tool
+  for tool in ip ethtool nft python3 ss sysctl; do
+    command -v "$tool" >/dev/null || { _lab_err "missing tool: $tool"; return 1; }
+  done
+  local ns
+  for ns in "$LAB_PROBER_NS" "$LAB_R1_NS" "$LAB_R2_NS" "$LAB_TARGET_NS"; do
+    if _lab_ns_exists "$ns"; then
+      _lab_err "namespace $ns already exists (lab_down first, or another LAB_PREFIX)"
+      return 1
+    fi
+  done
+  LAB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/$LAB_PREFIX.XXXXXX")  # listener logs
+
+  for ns in "$LAB_PROBER_NS" "$LAB_R1_NS" "$LAB_R2_NS" "$LAB_TARGET_NS"; do
+    ip netns add "$ns"
+    _lab_in "$ns" ip link set lo up
+    # No IPv6 Duplicate Address Detection. Set before the veths exist so that their
+    # link-local addresses skip DAD too (new interfaces copy conf/default).
+    _lab_sysctl "$ns" net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    # Static lab: no router solicitations / SLAAC, which only add noise to captures.
+    _lab_sysctl "$ns" net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.default.router_solicitations=0
+  done
+  for ns in "$LAB_R1_NS" "$LAB_R2_NS" "$LAB_TARGET_NS"; do
+    # ICMP error rate limits off, so that a burst of TTL-limited probes (30 at once, one per
+    # hop distance) is answered in full. icmp_ratelimit / icmp.ratelimit is the per-peer
+    # token bucket (default 1 s^-1 after a burst of ~6 per destination!); icmp_msgs_per_sec
+    # / icmp_msgs_burst is the host-wide limit (per netns on recent kernels, hence "if it
+    # exists").
+    _lab_sysctl "$ns" net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
+    _lab_sysctl "$ns" net.ipv4.icmp_msgs_per_sec=100000 net.ipv4.icmp_msgs_burst=10000 2>/dev/null || true
+  done
+  for ns in "$LAB_R1_NS" "$LAB_R2_NS"; do
+    # Routers route. Linux routers quote as much of the expired datagram as fits in 576
+    # bytes (IPv4) / 1280 bytes (IPv6) in time-exceeded: a whole SYN with options.
+    _lab_sysctl "$ns" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+  done
+  # The prober's own kernel sockets stay below tcpreq's probe ports (49152-65535), so the
+  # firewall that drops unmarked RSTs from that range never hits an ordinary connection.
+  _lab_sysctl "$LAB_PROBER_NS" net.ipv4.ip_local_port_range="32768 49151"
+
+  _lab_veth "$LAB_PROBER_NS" to-r1 "$LAB_R1_NS" to-prober
+  _lab_veth "$LAB_R1_NS" to-r2 "$LAB_R2_NS" to-r1
+  _lab_veth "$LAB_R2_NS" to-target "$LAB_TARGET_NS" to-r2
+  _lab_addr "$LAB_PROBER_NS" to-r1 198.18.1.2/24 fd00:7463:1::2/64
+  _lab_addr "$LAB_R1_NS" to-prober 198.18.1.1/24 fd00:7463:1::1/64
+  _lab_addr "$LAB_R1_NS" to-r2 198.18.2.1/24 fd00:7463:2::1/64
+  _lab_addr "$LAB_R2_NS" to-r1 198.18.2.2/24 fd00:7463:2::2/64
+  _lab_addr "$LAB_R2_NS" to-target 198.18.3.1/24 fd00:7463:3::1/64
+  _lab_addr "$LAB_TARGET_NS" to-r2 198.18.3.2/24 fd00:7463:3::2/64
+
+  # Static routes. The end hosts route only the lab prefixes (no default route), so a
+  # mistyped destination fails locally instead of wandering anywhere.
+  _lab_in "$LAB_PROBER_NS" ip route add 198.18.0.0/15 via 198.18.1.1
+  _lab_in "$LAB_PROBER_NS" ip -6 route add fd00:7463::/32 via fd00:7463:1::1
+  _lab_in "$LAB_R1_NS" ip route add 198.18.3.0/24 via 198.18.2.2
+  _lab_in "$LAB_R1_NS" ip route add "$LAB_ANYIP4" via 198.18.2.2
+  _lab_in "$LAB_R1_NS" ip -6 route add fd00:7463:3::/64 via fd00:7463:2::2
+  _lab_in "$LAB_R1_NS" ip -6 route add "$LAB_ANYIP6" via fd00:7463:2::2
+  _lab_in "$LAB_R2_NS" ip route add 198.18.1.0/24 via 198.18.2.1
+  _lab_in "$LAB_R2_NS" ip -6 route add fd00:7463:1::/64 via fd00:7463:2::1
+  _lab_in "$LAB_R2_NS" ip route add "$LAB_ANYIP4" via 198.18.3.2
+  _lab_in "$LAB_R2_NS" ip -6 route add "$LAB_ANYIP6" via fd00:7463:3::2
+  _lab_in "$LAB_TARGET_NS" ip route add 198.18.0.0/15 via 198.18.3.1
+  _lab_in "$LAB_TARGET_NS" ip -6 route add fd00:7463::/32 via fd00:7463:3::1
+  # AnyIP: a "local" route makes every address of the prefix local to the target (the
+  # prober reaches it through its 198.18.0.0/15 / fd00:7463::/32 routes). Sockets bound
+  # to 0.0.0.0 / :: accept connections to any of them.
+  _lab_in "$LAB_TARGET_NS" ip route add local "$LAB_ANYIP4" dev lo
+  _lab_in "$LAB_TARGET_NS" ip -6 route add local "$LAB_ANYIP6" dev lo
+
+  _lab_wait_ready
+
+  LAB_PROBER_DEV=to-r1
+  LAB_PROBER4=198.18.1.2
+  LAB_PROBER6=fd00:7463:1::2
+  LAB_TARGET4=198.18.3.2
+  LAB_TARGET6=fd00:7463:3::2
+  export LAB_PROBER_DEV LAB_PROBER4 LAB_PROBER6 LAB_TARGET4 LAB_TARGET6 LAB_TMP
+
+  # Verify the path instead of assuming it: the target answers echoes in both families (so
+  # routing works both ways), and the router addresses are whatever really sources the
+  # time-exceeded messages (Linux picks the address of the interface facing the prober).
+  local fam dst out ttl
+  for fam in 4 6; do
+    if [[ $fam == 4 ]]; then dst=$LAB_TARGET4; else dst=$LAB_TARGET6; fi
+    out=$(_lab_probe_ttl "$LAB_PROBER_NS" "$dst" 64) || true
+    if [[ "$out" != "echo-reply $dst" ]]; then
+      _lab_err "IPv$fam: no echo reply from target $dst (got: $out)"
+      return 1
+    fi
+    for ttl in 1 2; do
+      out=$(_lab_probe_ttl "$LAB_PROBER_NS" "$dst" "$ttl") || true
+      if [[ "$out" != "time-exceeded "* ]]; then
+        _lab_err "IPv$fam: no time-exceeded for TTL $ttl (got: $out)"
+        return 1
+      fi
+      case $ttl$fam in
+      14) LAB_R1_4=${out#time-exceeded } ;;
+      24) LAB_R2_4=${out#time-exceeded } ;;
+      16) LAB_R1_6=${out#time-exceeded } ;;
+      26) LAB_R2_6=${out#time-exceeded } ;;
+      esac
+    done
+  done
+  export LAB_R1_4 LAB_R2_4 LAB_R1_6 LAB_R2_6
+}
+
+# lab_down: kill every process left in the lab namespaces (listeners, captures) and delete
+# the namespaces, which also destroys their veths, routes and nftables tables. Idempotent;
+# never fails. Use as `trap lab_down EXIT`.
+lab_down() {
+  local -
+  set +e
+  _lab_names || return 0
+  local ns pids i
+  for ns in "$LAB_PROBER_NS" "$LAB_R1_NS" "$LAB_R2_NS" "$LAB_TARGET_NS"; do
+    _lab_ns_exists "$ns" || continue
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    if [[ -n "$pids" ]]; then
+      # shellcheck disable=SC2086 # one pid per word
+      kill $pids 2>/dev/null
+      for ((i = 0; i < 40; i++)); do
+        [[ -z "$(ip netns pids "$ns" 2>/dev/null)" ]] && break
+        sleep 0.05
+      done
+      pids=$(ip netns pids "$ns" 2>/dev/null)
+      # shellcheck disable=SC2086
+      [[ -n "$pids" ]] && kill -KILL $pids 2>/dev/null
+    fi
+    ip netns del "$ns" 2>/dev/null
+  done
+  # Reap our own background children (the listeners) so bash does not report them. Never a
+  # bare `wait`: that would also wait for the caller's unrelated background jobs.
+  if ((${#LAB_LISTENER_PIDS[@]})); then wait "${LAB_LISTENER_PIDS[@]}" 2>/dev/null; fi
+  LAB_LISTENER_PIDS=()
+  if [[ -n "${LAB_TMP:-}" && -d "$LAB_TMP" ]]; then rm -rf "$LAB_TMP"; fi
+  return 0
+}
+
+# lab_gc_stale: delete lab namespaces of runs that died without lab_down, i.e. names
+# tcpreq<PID>-{prober,r1,r2,target} whose PID no longer exists. Never touches live runs or
+# other prefixes.
+lab_gc_stale() {
+  local -
+  set +e
+  local name pid
+  for name in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+    [[ "$name" =~ ^tcpreq([0-9]+)-(prober|r1|r2|target)$ ]] || continue
+    pid=${BASH_REMATCH[1]}
+    [[ -d /proc/$pid ]] && continue
+    ip netns pids "$name" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+    ip netns del "$name" 2>/dev/null && echo "lab: removed stale namespace $name" >&2
+  done
+  return 0
+}
+
+# lab_prober_firewall: load firewall/tcpreq.nft in the prober namespace (drop the prober
+# kernel's RSTs from ports 49152-65535 unless marked 0x74637271, i.e. sent by tcpreq).
+lab_prober_firewall() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_in "$LAB_PROBER_NS" nft -f "$LAB_REPO/firewall/tcpreq.nft"
+}
+
+# lab_target_listen PORT: dual-stack HTTP-ish listener on the target (v4, v6, AnyIP), one
+# thread per connection, answers "HTTP/1.1 200" to anything, then closes. Returns once the
+# port is listening. lab_down kills it.
+lab_target_listen() {
+  local -
+  set -euo pipefail
+  _lab_names
+  local port=${1:?usage: lab_target_listen PORT}
+  # Output goes to a file, not the caller's stdout: a background process holding a pipe
+  # open would hang `out=$(...)` or ctest's output capture.
+  local log=/dev/null
+  if [[ -n "${LAB_TMP:-}" && -d "$LAB_TMP" ]]; then log=$LAB_TMP/listen-$port.log; fi
+  _lab_in "$LAB_TARGET_NS" python3 "$LAB_NET_PY" serve "$port" >"$log" 2>&1 </dev/null &
+  local pid=$!
+  LAB_LISTENER_PIDS+=("$pid")
+  local i
+  for ((i = 0; i < 200; i++)); do
+    if [[ -n "$(_lab_in "$LAB_TARGET_NS" ss -Hltn "sport = :$port")" ]]; then
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      _lab_err "listener on port $port died: $(cat "$log")"
+      return 1
+    fi
+    sleep 0.05
+  done
+  _lab_err "listener on port $port not up after 10 s"
+  return 1
+}
+
+# lab_target_closed_port: nothing listens on the target's port $LAB_CLOSED_PORT (81), so a
+# SYN there gets RST+ACK from the kernel. Prints the port.
+lab_target_closed_port() { echo "$LAB_CLOSED_PORT"; }
+
+# --- Middleboxes on r2 -----------------------------------------------------------------
+#
+# tcpreq's OptionSupportTest SYN carries the options 01 01 00 00 (NOP, NOP, EOL, one pad
+# byte; data offset 6), i.e. TCP header bytes 20..23 = bits 160..191 (@th,160,32).
+#
+# Where the rewrite happens matters. The rules hook PREROUTING, which runs before the
+# routing decision and thus before the TTL check in ip_forward()/ip6_forward(): a probe
+# whose TTL expires at r2 is quoted in r2's time-exceeded *after* the rewrite, so tcpreq
+# attributes the change to hop 2. A rewrite in the FORWARD hook would run after the TTL
+# check: r2's quote would still show the original bytes and only hop 3 onward (here the
+# target) would see the change.
+#
+# nftables raw payload writes (@th,...) do not update the TCP checksum (nft 1.0.6 only
+# adds checksum fix-ups for named header fields such as "tcp dport set"). Hence:
+#
+# lab_mbox_overwrite_nop_eol -- a transparent, checksum-neutral rewrite:
+#     01 01 00 00  ->  fe 04 02 fc   (kind 254 = RFC 6994 experimental, len 4, ExID 0x02fc)
+#   The TCP checksum is the one's-complement of the one's-complement sum of 16-bit words;
+#   it stays valid if the replaced words have the same one's-complement sum:
+#     old: 0x0101 + 0x0000                    = 0x0101
+#     new: 0xfe04 + 0x02fc = 0x10100 -> fold: 0x0100 + 0x0001 = 0x0101
+#   (0x02fc = 0x0101 - 0xfe04 in one's complement = 0x0101 + ~0xfe04 = 0x0101 + 0x01fb.)
+#   The target sees a valid SYN carrying an unknown option (ignored), so the handshake
+#   completes; the NOP/EOL bytes are gone both there and in r2's quote.
+#
+# lab_mbox_break_nop_eol -- the same bytes overwritten, but the handshake breaks:
+#     01 01 00 00  ->  fe 04 ab cd  in PREROUTING (so r2's quote shows it), which is NOT
+#   checksum-neutral (0xfe04 + 0xabcd -> 0xa9d2 != 0x0101): the target's checksum check
+#   would discard the SYN. To not depend on the receiver verifying checksums, the FORWARD
+#   hook also drops the rewritten SYNs explicitly. Net effect: TTL-limited probes expiring
+#   at r2 are quoted with fe04abcd; nothing reaches the target; no SYN-ACK ever comes.
+#
+# lab_mbox_clear -- remove r2's middlebox table (idempotent).
+
+_LAB_SYN_MATCH='meta l4proto tcp tcp flags & (fin | syn | rst | ack) == syn tcp doff 6 @th,160,32 0x01010000'
+
+_lab_mbox_load() {
+  lab_mbox_clear
+  _lab_in "$LAB_R2_NS" nft -f - <<<"$1"
+}
+
+lab_mbox_overwrite_nop_eol() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_mbox_load "table inet $LAB_MBOX_TABLE {
+  chain prerouting {
+    type filter hook prerouting priority mangle; policy accept;
+    $_LAB_SYN_MATCH counter @th,160,32 set 0xfe0402fc
+  }
+}"
+}
+
+lab_mbox_break_nop_eol() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_mbox_load "table inet $LAB_MBOX_TABLE {
+  chain prerouting {
+    type filter hook prerouting priority mangle; policy accept;
+    $_LAB_SYN_MATCH counter @th,160,32 set 0xfe04abcd
+  }
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    meta l4proto tcp tcp flags & (fin | syn | rst | ack) == syn @th,160,32 0xfe04abcd counter drop
+  }
+}"
+}
+
+lab_mbox_clear() {
+  local -
+  set -euo pipefail
+  _lab_names
+  if _lab_in "$LAB_R2_NS" nft list table inet "$LAB_MBOX_TABLE" >/dev/null 2>&1; then
+    _lab_in "$LAB_R2_NS" nft delete table inet "$LAB_MBOX_TABLE"
+  fi
+}
+
+# Run directly: `LAB_PREFIX=mylab tests/lab/lab.sh up` ... `LAB_PREFIX=mylab tests/lab/lab.sh down`
+# (for poking at the lab by hand; set LAB_PREFIX, or the namespaces carry this process's pid).
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  cmd=${1:?usage: LAB_PREFIX=name lab.sh up|down|gc|firewall|listen PORT|mbox-overwrite|mbox-break|mbox-clear}
+  shift
+  case $cmd in
+  up) lab_up && env | grep '^LAB_' | sort ;;
+  down) lab_down ;;
+  gc) lab_gc_stale ;;
+  firewall) lab_prober_firewall ;;
+  listen) lab_target_listen "${1:?listen PORT}" ;;  # keeps running after this script exits
+  mbox-overwrite) lab_mbox_overwrite_nop_eol ;;
+  mbox-break) lab_mbox_break_nop_eol ;;
+  mbox-clear) lab_mbox_clear ;;
+  *) echo "unknown command $cmd" >&2; exit 2 ;;
+  esac
+fi

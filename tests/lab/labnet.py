@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""Small network helpers for the namespace lab (tests/lab/lab.sh), standard library only, so
+the lab needs nothing beyond what tests/install-deps.sh installs (no ping, curl, hping3).
+Run inside a namespace with `ip netns exec NS python3 labnet.py ...`.
+
+  ping DST [--ttl N] [--count N] [--timeout S]
+      One ICMP/ICMPv6 echo. Prints "echo-reply SRC" or "time-exceeded SRC" (SRC = who
+      answered) and exits 0, or prints "timeout" and exits 1. With --count N, sends N echoes
+      back to back and appends "K/N" (how many were answered); exits 0 only if all were.
+  syn DST DPORT [--ttl N] [--sport P] [--opts HEX] [--timeout S]
+      One raw-socket SYN whose TCP options are HEX (default 01010000: NOP NOP EOL pad,
+      data offset 6) -- the SYN tcpreq's OptionSupportTest sends. Prints what came back:
+      "synack OPTSHEX" / "rst" from the target, or "time-exceeded SRC OPTSHEX" where OPTSHEX
+      are the option bytes of the quoted SYN (what the router saw), or "timeout" (exit 1).
+  http DST PORT
+      A kernel TCP connection sending a GET; prints the response's status line, exits 0 on 200.
+  serve PORT
+      The target's listener: one dual-stack socket on [::]:PORT (IPV6_V6ONLY=0, so IPv4,
+      IPv6 and the AnyIP prefixes), one thread per connection, a minimal HTTP/1.1 200 answer
+      to whatever is read, then a graceful close. Runs until killed.
+"""
+import argparse
+import ipaddress
+import os
+import random
+import select
+import socket
+import socketserver
+import struct
+import sys
+import time
+
+ICMP4_ECHO_REPLY, ICMP4_TIME_EXCEEDED, ICMP4_ECHO = 0, 11, 8
+ICMP6_TIME_EXCEEDED, ICMP6_ECHO, ICMP6_ECHO_REPLY = 3, 128, 129
+
+
+def csum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def family_of(addr: str) -> int:
+    return socket.AF_INET6 if ipaddress.ip_address(addr).version == 6 else socket.AF_INET
+
+
+def source_for(dst: str) -> str:
+    """The source address the kernel's routing picks for dst (UDP connect sends nothing)."""
+    fam = family_of(dst)
+    with socket.socket(fam, socket.SOCK_DGRAM) as s:
+        s.connect((dst, 9))
+        return s.getsockname()[0]
+
+
+def set_ttl(s: socket.socket, fam: int, ttl: int) -> None:
+    if fam == socket.AF_INET:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
+    else:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, ttl)
+
+
+def icmp_payload(fam: int, pkt: bytes):
+    """(type, body after the 8-byte ICMP header) of a packet read from a raw ICMP socket:
+    IPv4 raw sockets deliver the IP header, IPv6 ones do not."""
+    if fam == socket.AF_INET:
+        pkt = pkt[(pkt[0] & 0x0F) * 4:]
+    if len(pkt) < 8:
+        return None, b""
+    return pkt[0], pkt[8:]
+
+
+def quoted_l4(fam: int, quote: bytes) -> bytes:
+    """The layer-4 bytes of the datagram quoted in an ICMP error (no extension headers)."""
+    if fam == socket.AF_INET:
+        return quote[(quote[0] & 0x0F) * 4:]
+    return quote[40:]
+
+
+def cmd_ping(a) -> int:
+    fam = family_of(a.dst)
+    proto = socket.IPPROTO_ICMP if fam == socket.AF_INET else socket.IPPROTO_ICMPV6
+    s = socket.socket(fam, socket.SOCK_RAW, proto)
+    set_ttl(s, fam, a.ttl)
+    ident, seq0 = os.getpid() & 0xFFFF, random.randrange(1, 0x8000)
+    payload = b"tcpreq-lab-ping!"
+    for seq in range(seq0, seq0 + a.count):  # back to back: a burst when --count > 1
+        if fam == socket.AF_INET:
+            hdr = struct.pack("!BBHHH", ICMP4_ECHO, 0, 0, ident, seq)
+            msg = struct.pack("!BBHHH", ICMP4_ECHO, 0, csum(hdr + payload), ident, seq) + payload
+        else:  # the kernel fills in the ICMPv6 checksum
+            msg = struct.pack("!BBHHH", ICMP6_ECHO, 0, 0, ident, seq) + payload
+        s.sendto(msg, (a.dst, 0))
+    if fam == socket.AF_INET:
+        want_reply, want_te = ICMP4_ECHO_REPLY, ICMP4_TIME_EXCEEDED
+    else:
+        want_reply, want_te = ICMP6_ECHO_REPLY, ICMP6_TIME_EXCEEDED
+    answered = {}  # seq -> "kind src"
+    deadline = time.monotonic() + a.timeout
+    while len(answered) < a.count and (left := deadline - time.monotonic()) > 0:
+        if not select.select([s], [], [], left)[0]:
+            break
+        pkt, src = s.recvfrom(65535)
+        typ, body = icmp_payload(fam, pkt)
+        if typ == want_reply:  # the echo header is the ICMP header itself
+            echo, kind = pkt[-len(body) - 8:], "echo-reply"
+        elif typ == want_te:
+            echo, kind = quoted_l4(fam, body), "time-exceeded"
+        else:
+            continue
+        if len(echo) >= 8:
+            i, q = struct.unpack("!HH", echo[4:8])
+            if i == ident and seq0 <= q < seq0 + a.count:
+                answered.setdefault(q, f"{kind} {src[0]}")
+    if not answered:
+        print("timeout")
+        return 1
+    first = answered[min(answered)]
+    if a.count == 1:
+        print(first)
+        return 0
+    print(f"{first} {len(answered)}/{a.count}")
+    return 0 if len(answered) == a.count else 1
+
+
+def tcp_checksum(fam: int, src: str, dst: str, seg: bytes) -> int:
+    s, d = socket.inet_pton(fam, src), socket.inet_pton(fam, dst)
+    if fam == socket.AF_INET:
+        pseudo = s + d + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(seg))
+    else:
+        pseudo = s + d + struct.pack("!IxxxB", len(seg), socket.IPPROTO_TCP)
+    return csum(pseudo + seg)
+
+
+def cmd_syn(a) -> int:
+    fam = family_of(a.dst)
+    src = source_for(a.dst)
+    opts = bytes.fromhex(a.opts)
+    if len(opts) % 4:
+        sys.exit("labnet syn: --opts must be a multiple of 4 bytes")
+    sport = a.sport or random.randrange(49152, 65536)
+    seq = random.randrange(0, 1 << 32)
+    doff = (20 + len(opts)) // 4
+    hdr = struct.pack("!HHIIBBHHH", sport, a.dport, seq, 0, doff << 4, 0x02, 64240, 0, 0) + opts
+    seg = hdr[:16] + struct.pack("!H", tcp_checksum(fam, src, a.dst, hdr)) + hdr[18:]
+
+    tx = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_TCP)  # kernel adds the IP header
+    set_ttl(tx, fam, a.ttl)
+    icmp = socket.socket(fam, socket.SOCK_RAW,
+                         socket.IPPROTO_ICMP if fam == socket.AF_INET else socket.IPPROTO_ICMPV6)
+    tx.sendto(seg, (a.dst, 0))
+    te_type = ICMP4_TIME_EXCEEDED if fam == socket.AF_INET else ICMP6_TIME_EXCEEDED
+    deadline = time.monotonic() + a.timeout
+    while (left := deadline - time.monotonic()) > 0:
+        ready = select.select([tx, icmp], [], [], left)[0]
+        if not ready:
+            break
+        for s in ready:
+            pkt, peer = s.recvfrom(65535)
+            if s is tx:  # an incoming TCP segment (IPv4 raw sockets include the IP header)
+                tcp = pkt[(pkt[0] & 0x0F) * 4:] if fam == socket.AF_INET else pkt
+                if len(tcp) < 20 or peer[0] != a.dst:
+                    continue
+                psrc, pdst, _, ack = struct.unpack("!HHII", tcp[:12])
+                if (psrc, pdst) != (a.dport, sport) or ack != (seq + 1) & 0xFFFFFFFF:
+                    continue
+                flags = tcp[13]
+                if flags & 0x12 == 0x12:
+                    print(f"synack {tcp[20:(tcp[12] >> 4) * 4].hex()}")
+                    return 0
+                if flags & 0x04:
+                    print("rst")
+                    return 0
+            else:
+                typ, body = icmp_payload(fam, pkt)
+                inner = quoted_l4(fam, body)
+                if typ != te_type or len(inner) < 20:
+                    continue
+                if struct.unpack("!HH", inner[:4]) == (sport, a.dport):
+                    qdoff = (inner[12] >> 4) * 4
+                    print(f"time-exceeded {peer[0]} {inner[20:qdoff].hex()}")
+                    return 0
+    print("timeout")
+    return 1
+
+
+def cmd_http(a) -> int:
+    with socket.create_connection((a.dst, a.port), timeout=5) as s:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    line = data.split(b"\r\n", 1)[0].decode(errors="replace")
+    print(line)
+    return 0 if line.startswith("HTTP/1.1 200") else 1
+
+
+BODY = b"tcpreq lab target\n"
+RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+            b"Connection: close\r\n\r\n%s" % (len(BODY), BODY))
+
+
+class Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        s = self.request
+        s.settimeout(10)
+        try:
+            if not s.recv(65536):
+                return
+            s.sendall(RESPONSE)
+            # Half-close and drain until the peer closes: close() with unread data in the
+            # receive queue would make the kernel send a RST instead of a FIN.
+            s.shutdown(socket.SHUT_WR)
+            while s.recv(65536):
+                pass
+        except OSError:
+            pass
+
+
+class Server(socketserver.ThreadingTCPServer):
+    address_family = socket.AF_INET6
+    allow_reuse_address = True
+    daemon_threads = True
+    request_queue_size = 4096
+
+    def server_bind(self):
+        # Dual stack: IPv4 clients appear as ::ffff:a.b.c.d.
+        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+    def handle_error(self, request, client_address):
+        pass  # resets and timeouts are normal when a prober pokes at the connection
+
+
+def cmd_serve(a) -> int:
+    with Server(("::", a.port), Handler) as srv:
+        srv.serve_forever()
+    return 0
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    q = sub.add_parser("ping")
+    q.add_argument("dst")
+    q.add_argument("--ttl", type=int, default=64)
+    q.add_argument("--count", type=int, default=1)
+    q.add_argument("--timeout", type=float, default=1.0)
+    q.set_defaults(fn=cmd_ping)
+    q = sub.add_parser("syn")
+    q.add_argument("dst")
+    q.add_argument("dport", type=int)
+    q.add_argument("--ttl", type=int, default=64)
+    q.add_argument("--sport", type=int, default=0)
+    q.add_argument("--opts", default="01010000")
+    q.add_argument("--timeout", type=float, default=1.0)
+    q.set_defaults(fn=cmd_syn)
+    q = sub.add_parser("http")
+    q.add_argument("dst")
+    q.add_argument("port", type=int)
+    q.set_defaults(fn=cmd_http)
+    q = sub.add_parser("serve")
+    q.add_argument("port", type=int)
+    q.set_defaults(fn=cmd_serve)
+    a = p.parse_args()
+    return a.fn(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

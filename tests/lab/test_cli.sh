@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Command-line behaviour that needs no network: usage errors exit 2 with one line,
+# --help and --list-tests work. Usage: test_cli.sh PATH/TO/tcpreq
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/assert.sh"
+TCPREQ=${1:?usage: test_cli.sh TCPREQ}
+
+# expect_usage_error WHAT ARGS...: exit code 2 and exactly one line on stderr naming the problem.
+expect_usage_error() {
+  local what=$1 pattern=$2; shift 2
+  local err rc
+  err=$("$TCPREQ" "$@" 2>&1 >/dev/null); rc=$?
+  assert_eq "$what: exit code" 2 "$rc"
+  assert_eq "$what: one line on stderr" 1 "$(printf '%s\n' "$err" | wc -l)"
+  if printf '%s' "$err" | grep -q -- "$pattern"; then pass "$what: names the problem"; else fail "$what: stderr '$err' lacks '$pattern'"; fi
+}
+
+expect_usage_error "unknown test" "unknown test 'NoSuchTest'" -B 198.18.1.2 -T NoSuchTest 198.18.3.2:80
+expect_usage_error "bad target" "invalid target '198.18.3.2'" -B 198.18.1.2 198.18.3.2
+expect_usage_error "bad port" "invalid target '198.18.3.2:70000'" -B 198.18.1.2 198.18.3.2:70000
+expect_usage_error "unbracketed IPv6" "invalid target" -B fd00::1 fd00::2:80
+expect_usage_error "missing -B for IPv6" "no IPv6 source address" -B 198.18.1.2 '[fd00:7463:3::2]:80'
+expect_usage_error "missing -B for IPv4" "no IPv4 source address" 198.18.3.2:80
+expect_usage_error "bad rate" "invalid rate" -B 198.18.1.2 -r 10x 198.18.3.2:80
+expect_usage_error "unknown option" "unrecognized argument" --frobnicate 198.18.3.2:80
+expect_usage_error "no targets" "at least one valid target" -B 198.18.1.2
+expect_usage_error "missing @file" "nosuchfile" -B 198.18.1.2 @/nonexistent/nosuchfile
+
+out=$("$TCPREQ" --help); rc=$?
+assert_eq "--help exit code" 0 "$rc"
+if printf '%s' "$out" | grep -q -- "-T, --test"; then pass "--help lists -T"; else fail "--help lacks -T"; fi
+
+out=$("$TCPREQ" --list-tests); rc=$?
+assert_eq "--list-tests exit code" 0 "$rc"
+for name in LivenessTest RSTACKTest OptionSupportTest; do
+  if printf '%s' "$out" | grep -q "^$name "; then pass "--list-tests shows $name"; else fail "--list-tests lacks $name"; fi
+done
+
+assert_done

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Foundation integration test: the Linux kernel's real TCP stack in a network namespace,
+# reached through two real routers, probed by tcpreq over IPv4 and IPv6; real nftables
+# middleboxes on router 2. Usage: test_foundation.sh PATH/TO/tcpreq   (as root)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/assert.sh"
+. "$here/lab.sh"
+TCPREQ=$(realpath "${1:?usage: test_foundation.sh TCPREQ}")
+
+work=$(mktemp -d)
+cleanup() { lab_down; rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+FOUNDATION_TESTS=(-T LivenessTest RSTACKTest OptionSupportTest)
+OPTION_UNK_HOP2="Middlebox interference detected at or before hop 2 (header option(s) deleted)"
+
+# probe OUT ARGS...: run tcpreq inside the prober namespace, JSON Lines into $work/OUT.
+probe() {
+  local out=$1; shift
+  ip netns exec "$LAB_PROBER_NS" "$TCPREQ" -q -B "$LAB_PROBER4" -B "$LAB_PROBER6" \
+    -o "$work/$out" "$@"
+}
+
+lab_up
+lab_prober_firewall
+lab_target_listen 80
+
+# --- all three tests PASS against the kernel on :80, with the path through both routers
+for fam in 4 6; do
+  if [ "$fam" = 4 ]; then target="$LAB_TARGET4:80"; r1=$LAB_R1_4; r2=$LAB_R2_4
+  else target="[$LAB_TARGET6]:80"; r1=$LAB_R1_6; r2=$LAB_R2_6; fi
+  start=$(date +%s)
+  probe "pass$fam.jsonl" "${FOUNDATION_TESTS[@]}" "$target"
+  assert_eq "IPv$fam: tcpreq exit code" 0 "$?"
+  elapsed=$(( $(date +%s) - start ))
+  f="$work/pass$fam.jsonl"
+  assert_jq "IPv$fam: one record" "$f" '.port' 80
+  # Liveness before each test and once at the end.
+  assert_jq "IPv$fam: run order" "$f" '[.results[].test]' \
+    '["LivenessTest","RSTACKTest","LivenessTest","OptionSupportTest","LivenessTest"]'
+  assert_jq "IPv$fam: all PASS" "$f" '[.results[].status] | unique' '["PASS"]'
+  assert_jq "IPv$fam: OptionSupportTest path" "$f" \
+    '.results[] | select(.test=="OptionSupportTest") | .path' "[[1,\"$r1\"],[2,\"$r2\"]]"
+  # as the original: a PASS carries no stage and no reason
+  assert_jq "IPv$fam: PASS without stage or reason" "$f" '[.results[] | .stage, .reason] | unique' '[null]'
+  assert_jq "IPv$fam: ISNs collected in every test" "$f" '[.results[].isns | length >= 1] | all' true
+  assert_jq "IPv$fam: src port fresh per round" "$f" '[.results[].src.port] | unique | length' 5
+  assert_jq "IPv$fam: schema keys" "$f" '.results[0] | keys' \
+    '["custom","isns","path","reason","src","stage","status","test","timestamp"]'
+  if [ "$elapsed" -lt 60 ]; then pass "IPv$fam: finished in ${elapsed}s (< 60 s)"
+  else fail "IPv$fam: took ${elapsed}s"; fi
+done
+
+# --- console output when no -o is given
+console=$(ip netns exec "$LAB_PROBER_NS" "$TCPREQ" -q -B "$LAB_PROBER4" -T RSTACKTest "$LAB_TARGET4:80")
+assert_eq "console lines" \
+  "$LAB_TARGET4	80	LivenessTest	PASS
+$LAB_TARGET4	80	RSTACKTest	PASS
+$LAB_TARGET4	80	LivenessTest	PASS" "$console"
+
+# --- a closed port: liveness fails, and the target is skipped for the rest
+probe closed.jsonl "${FOUNDATION_TESTS[@]}" "$LAB_TARGET4:81"
+assert_jq "closed port: liveness FAIL reason" "$work/closed.jsonl" \
+  '[.results[] | [.test, .status, .reason]]' \
+  '[["LivenessTest","FAIL","RST in reply to SYN during handshake"]]'
+
+# --- a middlebox on router 2 overwrites the SYN's NOOP/EOL bytes with another option
+lab_mbox_overwrite_nop_eol
+for fam in 4 6; do
+  if [ "$fam" = 4 ]; then target="$LAB_TARGET4:80"; else target="[$LAB_TARGET6]:80"; fi
+  probe "mbox$fam.jsonl" -T OptionSupportTest "$target"
+  f="$work/mbox$fam.jsonl"
+  assert_jq "IPv$fam overwrite: OptionSupportTest UNK at hop 2" "$f" \
+    '.results[] | select(.test=="OptionSupportTest") | [.status, .reason]' \
+    "[\"UNK\",\"$OPTION_UNK_HOP2\"]"
+  assert_jq "IPv$fam overwrite: diff names the lost options" "$f" \
+    '.results[] | select(.test=="OptionSupportTest") | .custom.diff' '["01,00",""]'
+done
+lab_mbox_clear
+
+# --- the middlebox also breaks the handshake: a quote still shows the change, so the
+#     path is blamed (UNK), not the host (FAIL)
+lab_mbox_break_nop_eol
+for fam in 4 6; do
+  if [ "$fam" = 4 ]; then target="$LAB_TARGET4:80"; else target="[$LAB_TARGET6]:80"; fi
+  probe "break$fam.jsonl" -T OptionSupportTest "$target"
+  assert_jq "IPv$fam broken handshake: OptionSupportTest UNK at hop 2" "$work/break$fam.jsonl" \
+    '.results[] | select(.test=="OptionSupportTest") | [.status, .reason]' \
+    "[\"UNK\",\"$OPTION_UNK_HOP2\"]"
+done
+lab_mbox_clear
+
+assert_done

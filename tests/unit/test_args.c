@@ -1,0 +1,105 @@
+/* Command-line parsing compatible with the original tcpreq. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static void test_rate_suffixes(void **state)
+{
+    (void)state;
+    double r;
+    assert_true(cli_parse_rate("500", &r) && r == 500);
+    assert_true(cli_parse_rate("10k", &r) && r == 10000);
+    assert_true(cli_parse_rate("2M", &r) && r == 2e6);
+    assert_true(cli_parse_rate("1g", &r) && r == 1e9);
+    assert_false(cli_parse_rate("10x", &r));
+    assert_false(cli_parse_rate("k", &r));
+    assert_false(cli_parse_rate("-5", &r));
+    assert_false(cli_parse_rate("10kk", &r));
+}
+
+static void test_full_command_line(void **state)
+{
+    (void)state;
+    char *argv[] = {"tcpreq", "-B", "198.18.1.2", "--bind=fd00:7463:1::2", "-B", "198.18.9.9",
+                    "-r", "50k", "-T", "RSTACKTest", "OptionSupportTest", "198.18.3.2:80",
+                    "[fd00:7463:3::2]:443", "-o", "out.jsonl", "--wait-floor", "50",
+                    "--timing", "original"};
+    struct cli_options o;
+    assert_int_equal(cli_parse(ARGC(argv), argv, &o), 0);
+    char buf[IP_ADDR_STRLEN];
+    assert_string_equal(ip_addr_format(&o.src4, buf, sizeof(buf)), "198.18.1.2");
+    assert_string_equal(ip_addr_format(&o.src6, buf, sizeof(buf)), "fd00:7463:1::2");
+    assert_true(o.rate == 50000);
+    assert_int_equal(o.n_targets, 2);
+    assert_int_equal(o.targets[0].port, 80);
+    assert_int_equal(o.targets[1].port, 443);
+    assert_int_equal(o.targets[1].ip.family, IP_FAMILY_V6);
+    assert_int_equal(o.selection.n, 2);
+    assert_string_equal(o.output, "out.jsonl");
+    assert_true(o.timing.original);
+    assert_int_equal(o.timing.floor, 50 * TC_MSEC);
+    cli_free(&o);
+}
+
+static void test_usage_errors_return_2(void **state)
+{
+    (void)state;
+    struct cli_options o;
+    char *unknown_test[] = {"tcpreq", "-B", "198.18.1.2", "-T", "Nope", "198.18.3.2:80"};
+    assert_int_equal(cli_parse(ARGC(unknown_test), unknown_test, &o), EXIT_USAGE);
+    cli_free(&o);
+    char *bad_target[] = {"tcpreq", "-B", "198.18.1.2", "198.18.3.2"};
+    assert_int_equal(cli_parse(ARGC(bad_target), bad_target, &o), EXIT_USAGE);
+    cli_free(&o);
+    char *no_bind6[] = {"tcpreq", "-B", "198.18.1.2", "[fd00::2]:80"};
+    assert_int_equal(cli_parse(ARGC(no_bind6), no_bind6, &o), EXIT_USAGE);
+    cli_free(&o);
+    char *missing_value[] = {"tcpreq", "198.18.3.2:80", "-B"};
+    assert_int_equal(cli_parse(ARGC(missing_value), missing_value, &o), EXIT_USAGE);
+    cli_free(&o);
+    char *bad_bind[] = {"tcpreq", "-B", "not-an-ip", "198.18.3.2:80"};
+    assert_int_equal(cli_parse(ARGC(bad_bind), bad_bind, &o), EXIT_USAGE);
+    cli_free(&o);
+}
+
+static void test_argument_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/tcpreq-args-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("-B\n198.18.1.2\n198.18.3.2:80\r\n\n198.18.3.3:8080\n", f);
+    fclose(f);
+    char arg[sizeof(path) + 1];
+    snprintf(arg, sizeof(arg), "@%s", path);
+    char *argv[] = {"tcpreq", arg, "198.18.3.4:22"};
+    struct cli_options o;
+    assert_int_equal(cli_parse(ARGC(argv), argv, &o), 0);
+    assert_int_equal(o.n_targets, 3);
+    assert_int_equal(o.targets[1].port, 8080);
+    assert_int_equal(o.targets[2].port, 22);
+    cli_free(&o);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rate_suffixes),
+        cmocka_unit_test(test_full_command_line),
+        cmocka_unit_test(test_usage_errors_return_2),
+        cmocka_unit_test(test_argument_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

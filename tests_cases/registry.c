@@ -1,0 +1,33 @@
+/* The test-case table, in the original tcpreq's order. Adding a case: one file in
+ * tests_cases/ and one line here. */
+#include "registry.h"
+
+#include <string.h>
+
+extern const struct test_case liveness_test;
+extern const struct test_case rstack_test;
+extern const struct test_case option_support_test;
+
+const struct test_case *const test_case_registry[] = {
+    &liveness_test,
+    /* IncorrectChecksumTest, ZeroChecksumTest */
+    &rstack_test,
+    &option_support_test,
+    /* UnknownOptionTest, IllegalLengthOptionTest, MSSSupportTest, MissingMSSTest,
+     * LateOptionTest, MultiMSSTest, ReservedFlagsTest, UrgentPointerTest */
+};
+
+const size_t test_case_count = sizeof(test_case_registry) / sizeof(test_case_registry[0]);
+
+const struct test_case *test_case_by_name(const char *name)
+{
+    for (size_t i = 0; i < test_case_count; i++)
+        if (strcmp(test_case_registry[i]->name, name) == 0)
+            return test_case_registry[i];
+    return NULL;
+}
+
+const struct test_case *test_case_liveness(void)
+{
+    return &liveness_test;
+}
