@@ -15,10 +15,15 @@
  * most 65535 here: we never offer window scaling), so it is never acceptable. */
 #define PROBE_SEQ_OFFSET 0x20000u
 #define REASON_RSTS_IGNORED "RSTs ignored"
+/* Stacks rate-limit their answers to unacceptable segments (RFC 5961 7; Linux allows one
+ * per 500 ms per connection by default): a repeated probe sooner than this could go
+ * unanswered and its silence be mistaken for a reset. */
+#define PROBE_SPACING (600 * TC_MSEC)
 
 enum liveness_phase {
     LV_HANDSHAKE,
     LV_PROBING,         /* RST and probe sent, waiting for the verdict */
+    LV_PROBE_PAUSE,     /* the probe was answered: pause before the next RST and probe */
     LV_ORIGINAL_SETTLE, /* --timing original: ignore everything for 5 s ... */
     LV_ORIGINAL_LISTEN, /* ... then any segment within 10 s means the RST was ignored */
 };
@@ -129,10 +134,14 @@ static void on_handshake_reply(struct tc *t, const struct tcp_seg *seg, tc_time 
 static void rst_ignored(struct tc *t, tc_time now)
 {
     struct liveness_state *s = t->state;
-    if (s->rsts >= MAX_RSTS)
+    if (s->rsts >= MAX_RSTS) {
         tc_finish(t, TC_FAIL, -1, REASON_RSTS_IGNORED, NULL, now);
-    else
+    } else if (s->phase == LV_PROBING) {
+        s->phase = LV_PROBE_PAUSE;
+        tc_set_timer(t, now + PROBE_SPACING);
+    } else {
         send_rst_and_probe(t, now);
+    }
 }
 
 static void liveness_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
@@ -150,6 +159,7 @@ static void liveness_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time
             rst_ignored(t, now); /* the connection answered our probe: still there */
         /* else: a late duplicate SYN-ACK from the handshake; not an answer */
         break;
+    case LV_PROBE_PAUSE:
     case LV_ORIGINAL_SETTLE:
         break;
     case LV_ORIGINAL_LISTEN:
@@ -170,6 +180,9 @@ static void liveness_on_timer(struct tc *t, tc_time now)
     case LV_ORIGINAL_LISTEN:
         /* silence after the RST: the connection is gone */
         tc_finish(t, TC_PASS, -1, NULL, NULL, now);
+        break;
+    case LV_PROBE_PAUSE:
+        send_rst_and_probe(t, now);
         break;
     case LV_ORIGINAL_SETTLE:
         s->phase = LV_ORIGINAL_LISTEN;

@@ -416,6 +416,53 @@ lab_mbox_clear() {
   fi
 }
 
+# --- Non-conforming target ---------------------------------------------------------------
+#
+# Real non-conformance of the host itself, made with nftables on the target's own input
+# hook: segments the stack should act on never reach it, so it behaves exactly like a stack
+# that ignores them. Nothing on the path shows a change, so tcpreq must report FAIL (the
+# host), never UNK (the path).
+#
+# lab_target_ignore_rst    -- every RST is dropped: the stack "ignores" plain RSTs.
+# lab_target_ignore_rstack -- only RST+ACK is dropped: a connection in SYN-RECEIVED
+#                             survives a RST-ACK (RSTACKTest) while plain RSTs still work.
+# lab_target_clear         -- remove the target's table (idempotent).
+
+LAB_TARGET_TABLE=tcpreq_host
+
+lab_target_clear() {
+  local -
+  set -euo pipefail
+  _lab_names
+  if _lab_in "$LAB_TARGET_NS" nft list table inet "$LAB_TARGET_TABLE" >/dev/null 2>&1; then
+    _lab_in "$LAB_TARGET_NS" nft delete table inet "$LAB_TARGET_TABLE"
+  fi
+}
+
+_lab_target_drop() {
+  lab_target_clear
+  _lab_in "$LAB_TARGET_NS" nft -f - <<<"table inet $LAB_TARGET_TABLE {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    meta l4proto tcp tcp dport 80 $1 counter drop
+  }
+}"
+}
+
+lab_target_ignore_rst() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_target_drop 'tcp flags & rst == rst'
+}
+
+lab_target_ignore_rstack() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_target_drop 'tcp flags & (rst | ack) == rst | ack'
+}
+
 # Run directly: `LAB_PREFIX=mylab tests/lab/lab.sh up` ... `LAB_PREFIX=mylab tests/lab/lab.sh down`
 # (for poking at the lab by hand; set LAB_PREFIX, or the namespaces carry this process's pid).
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

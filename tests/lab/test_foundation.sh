@@ -92,4 +92,25 @@ for fam in 4 6; do
 done
 lab_mbox_clear
 
+# --- a host that ignores RST-ACKs in SYN-RECEIVED: RSTACKTest FAIL (plain RSTs still work,
+#     so liveness passes); nothing on the path changed anything, so it is the host's fault
+lab_target_ignore_rstack
+probe rstack_ignored.jsonl -T RSTACKTest "$LAB_TARGET4:80"
+assert_jq "RST-ACK ignored: verdicts" "$work/rstack_ignored.jsonl" '[.results[] | [.test, .status, .stage, .reason]]' \
+  '[["LivenessTest","PASS",null,null],["RSTACKTest","FAIL",1,"RST-ACK ignored"],["LivenessTest","PASS",null,null]]'
+
+# --- a host that ignores every RST: liveness FAIL, and nothing else runs
+lab_target_ignore_rst
+probe rst_ignored.jsonl -T RSTACKTest "[$LAB_TARGET6]:80"
+assert_jq "RSTs ignored: liveness FAIL" "$work/rst_ignored.jsonl" '[.results[] | [.test, .status, .reason]]' \
+  '[["LivenessTest","FAIL","RSTs ignored"]]'
+lab_target_clear
+
+# --- --timing original reproduces the original's fixed waits (only the fast-failing path
+#     here: a closed port answers at once, so no fixed wait is reached)
+start=$(date +%s)
+probe original.jsonl --timing original -T OptionSupportTest "$LAB_TARGET4:81"
+assert_jq "original timing: closed port" "$work/original.jsonl" '[.results[] | [.test, .status, .reason]]' \
+  '[["LivenessTest","FAIL","RST in reply to SYN during handshake"]]'
+
 assert_done
