@@ -1,6 +1,8 @@
 /* RSTACKTest: a RST-ACK with an acceptable sequence number answering a SYN-ACK must reset
- * the connection in SYN-RECEIVED (RFC 9293 3.10.7.3), so the target must not go on
- * retransmitting its SYN-ACK. */
+ * the connection in SYN-RECEIVED. RFC 9293 3.10.7.4 (SYN-RECEIVED, "second, check the RST
+ * bit"): a passively opened connection returns to LISTEN, which is MUST-11 ("SYN-RECEIVED
+ * remembers last state"). A target that ignored the RST goes on retransmitting its
+ * SYN-ACK. */
 #include "testcase/tc.h"
 
 #define RSTACK_STAGE 1
@@ -69,6 +71,8 @@ static void rstack_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time n
         on_handshake_reply(t, seg, now);
         return;
     }
+    /* As the original: a RST at the sequence number our RST-ACK acknowledged means the
+     * target tore the connection down itself; not a sign of ignoring ours. */
     if ((seg->flags & TCP_FLAG_RST) && seg->seq == s->rstack_ack) {
         tc_finish(t, TC_PASS, -1, NULL, NULL, now);
         return;
@@ -92,7 +96,7 @@ static void rstack_on_timer(struct tc *t, tc_time now)
 const struct test_case rstack_test = {
     .name = "RSTACKTest",
     .rfc_req = "MUST-11",
-    .rfc_text = "RST-ACK in SYN-RECEIVED resets the connection (3.10.7.3)",
+    .rfc_text = "RST-ACK in SYN-RECEIVED resets the connection (3.10.7.4)",
     .default_on = false,
     .needs_alp = false,
     .packet_budget = 8,

@@ -91,12 +91,16 @@ int capture_open(struct capture *cap, const char *iface, const struct ip_addr *s
         goto fail;
     }
     build_filter(src4, src6, filter, sizeof(filter));
-    if (pcap_compile(cap->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-        pcap_setfilter(cap->pcap, &prog) != 0) {
+    if (pcap_compile(cap->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
         snprintf(err, err_cap, "pcap filter '%s': %s", filter, pcap_geterr(cap->pcap));
         goto fail;
     }
+    int set = pcap_setfilter(cap->pcap, &prog);
     pcap_freecode(&prog);
+    if (set != 0) {
+        snprintf(err, err_cap, "pcap filter '%s': %s", filter, pcap_geterr(cap->pcap));
+        goto fail;
+    }
     if (pcap_setnonblock(cap->pcap, 1, perr) != 0) {
         snprintf(err, err_cap, "pcap_setnonblock: %s", perr);
         goto fail;

@@ -33,6 +33,11 @@ const struct tc_timing tc_timing_original = {
 };
 
 #define REASON_BUDGET "Packet budget exceeded"
+#define REASON_BUILD "Cannot build segment"
+#define REASON_TTL_CODE "Cannot encode TTL"
+/* xorshift64* must never hold 0: any fixed non-zero value will do (2^64 / golden ratio). */
+#define RNG_NONZERO_SEED 0x9e3779b97f4a7c15ull
+#define RNG_MULTIPLIER 0x2545f4914f6cdd1dull
 #define ISNS_INITIAL 4
 #define OUT_INITIAL 4
 
@@ -54,7 +59,7 @@ int tc_create(struct tc *t, const struct test_case *kind, const struct tc_env *e
     t->env = *env;
     t->result.stage = -1;
     /* xorshift64* must never hold 0 */
-    t->rng = env->seed != 0 ? env->seed : 0x9e3779b97f4a7c15ull;
+    t->rng = env->seed != 0 ? env->seed : RNG_NONZERO_SEED;
     if (kind->state_size > 0 && (t->state = calloc(1, kind->state_size)) == NULL)
         return TCPREQ_ENOMEM;
     return TCPREQ_OK;
@@ -71,6 +76,7 @@ void tc_destroy(struct tc *t)
 
 void tc_start(struct tc *t, tc_time now)
 {
+    t->event_at = now;
     t->kind->start(t, now);
 }
 
@@ -91,6 +97,7 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, tc_time now
 {
     struct tcp_seg seg;
     bool csum_ok = false;
+    t->event_at = now;
     /* The original discarded segments that fail to parse (options included) or carry a bad
      * checksum: a receiver must not act on them (RFC 9293 3.1, MUST-2/MUST-3). */
     if (tcp_seg_parse(l4, len, &t->env.dst, &t->env.src, &seg, &csum_ok) != TCPREQ_OK ||
@@ -106,6 +113,7 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, tc_time now
 
 void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now)
 {
+    t->event_at = now;
     if (t->n_quotes < TC_MAX_QUOTES)
         t->quotes[t->n_quotes++] = *q;
     if (!t->done && t->kind->on_quote != NULL)
@@ -114,6 +122,7 @@ void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now)
 
 void tc_fire_timer(struct tc *t, tc_time now)
 {
+    t->event_at = now;
     t->timer_at = 0;
     if (!t->done)
         t->kind->on_timer(t, now);
@@ -121,6 +130,7 @@ void tc_fire_timer(struct tc *t, tc_time now)
 
 void tc_abort(struct tc *t, const char *reason, tc_time now)
 {
+    t->event_at = now;
     tc_finish(t, TC_ERR, -1, reason, NULL, now);
 }
 
@@ -147,14 +157,14 @@ static void send_with_id(struct tc *t, const struct tcp_seg *seg, unsigned ttl, 
     if (t->done)
         return;
     if (t->packets_sent >= t->kind->packet_budget) {
-        tc_finish(t, TC_ERR, -1, REASON_BUDGET, NULL, 0);
+        tc_finish(t, TC_ERR, -1, REASON_BUDGET, NULL, t->event_at);
         return;
     }
     struct tc_packet *p = out_slot(t);
     struct ip_params ip = {
         .src = t->env.src, .dst = t->env.dst, .ttl = (uint8_t)ttl, .ip_id = ip_id};
     if (p == NULL || ip_tcp_build(&ip, seg, p->data, sizeof(p->data), &p->len) != TCPREQ_OK) {
-        tc_finish(t, TC_ERR, -1, "Cannot build segment", NULL, 0);
+        tc_finish(t, TC_ERR, -1, REASON_BUILD, NULL, t->event_at);
         return;
     }
     t->n_out++;
@@ -168,10 +178,12 @@ void tc_send(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_
 
 void tc_send_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields)
 {
+    if (t->done)
+        return;
     struct tcp_seg copy = *seg;
     uint16_t ip_id = 0;
     if (ttl_encode(ttl, fields, &copy, &ip_id) != TCPREQ_OK) {
-        tc_finish(t, TC_ERR, -1, "Cannot encode TTL", NULL, 0);
+        tc_finish(t, TC_ERR, -1, REASON_TTL_CODE, NULL, t->event_at);
         return;
     }
     t->ttl_fields |= fields;
@@ -237,7 +249,7 @@ uint32_t tc_random32(struct tc *t)
     t->rng ^= t->rng >> 12;
     t->rng ^= t->rng << 25;
     t->rng ^= t->rng >> 27;
-    return (uint32_t)((t->rng * 0x2545f4914f6cdd1dull) >> 32);
+    return (uint32_t)((t->rng * RNG_MULTIPLIER) >> 32);
 }
 
 static tc_time rtt_of(const struct tc *t)

@@ -85,6 +85,9 @@ struct tc {
     bool done;
     struct tc_result result;
     tc_time done_at;
+    /* Time of the event being handled: a finish from inside tc_send (budget exceeded)
+     * happens at this time. */
+    tc_time event_at;
 
     /* Collected evidence. */
     struct tc_isn *isns;

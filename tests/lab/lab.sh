@@ -426,6 +426,8 @@ lab_mbox_clear() {
 # lab_target_ignore_rst    -- every RST is dropped: the stack "ignores" plain RSTs.
 # lab_target_ignore_rstack -- only RST+ACK is dropped: a connection in SYN-RECEIVED
 #                             survives a RST-ACK (RSTACKTest) while plain RSTs still work.
+# lab_target_silent_port P -- every segment to port P is dropped: a filtered port that never
+#                             answers (the absence of a reply, waited for without spinning).
 # lab_target_clear         -- remove the target's table (idempotent).
 
 LAB_TARGET_TABLE=tcpreq_host
@@ -444,7 +446,7 @@ _lab_target_drop() {
   _lab_in "$LAB_TARGET_NS" nft -f - <<<"table inet $LAB_TARGET_TABLE {
   chain input {
     type filter hook input priority filter; policy accept;
-    meta l4proto tcp tcp dport 80 $1 counter drop
+    meta l4proto tcp $1 counter drop
   }
 }"
 }
@@ -453,14 +455,21 @@ lab_target_ignore_rst() {
   local -
   set -euo pipefail
   _lab_names
-  _lab_target_drop 'tcp flags & rst == rst'
+  _lab_target_drop 'tcp dport 80 tcp flags & rst == rst'
+}
+
+lab_target_silent_port() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_target_drop "tcp dport ${1:?port}"
 }
 
 lab_target_ignore_rstack() {
   local -
   set -euo pipefail
   _lab_names
-  _lab_target_drop 'tcp flags & (rst | ack) == rst | ack'
+  _lab_target_drop 'tcp dport 80 tcp flags & (rst | ack) == rst | ack'
 }
 
 # Run directly: `LAB_PREFIX=mylab tests/lab/lab.sh up` ... `LAB_PREFIX=mylab tests/lab/lab.sh down`

@@ -53,6 +53,43 @@ for fam in 4 6; do
   else fail "IPv$fam: took ${elapsed}s"; fi
 done
 
+# --- many targets in flight at once (AnyIP: one listener answers the whole /17), and a
+#     capture proving that nothing went anywhere but the targets, always from our port range
+capture="$work/many.pcap"
+ip netns exec "$LAB_PROBER_NS" tcpdump --immediate-mode -U -ni "$LAB_PROBER_DEV" -w "$capture" \
+  "ip and src host $LAB_PROBER4" 2>"$work/tcpdump.err" &
+tcpdump_pid=$!
+for _ in $(seq 100); do grep -q "listening on" "$work/tcpdump.err" && break; sleep 0.05; done
+many=()
+for i in $(seq 1 24); do many+=("198.18.$((128 + i)).$i:80"); done
+probe many.jsonl -T RSTACKTest OptionSupportTest "${many[@]}"
+sleep 0.5 # let tcpdump write the last packets before stopping it
+kill "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null
+assert_eq "many targets: one record per target" \
+  "$(printf '%s\n' "${many[@]%:80}" | sort)" "$(jq -r .ip "$work/many.jsonl" | sort)"
+assert_eq "many targets: all 5 tests PASS on each" "24" \
+  "$(jq -c '[.results[] | select(.status == "PASS")] | length' "$work/many.jsonl" | grep -c '^5$')"
+allowed="dst net 198.18.128.0/17 and tcp dst port 80 and tcp src portrange 49152-65535"
+stray=$(tcpdump -nr "$capture" "not ($allowed)" 2>/dev/null | wc -l)
+sent=$(tcpdump -nr "$capture" 2>/dev/null | wc -l)
+assert_eq "capture: nothing sent but to the targets from our port range ($sent packets)" 0 "$stray"
+if [ "$sent" -gt 0 ]; then pass "capture: packets were recorded"; else fail "capture: empty"; fi
+
+# --- a port that never answers: liveness times out (1 s, 2 s, 4 s backoff) and the process
+#     sleeps in the kernel meanwhile instead of spinning
+lab_target_silent_port 82
+TIMEFORMAT='%U %S %R'
+{ time probe silent.jsonl -T RSTACKTest "$LAB_TARGET4:82" ; } 2>"$work/time"
+assert_jq "silent port: liveness FAIL" "$work/silent.jsonl" '[.results[] | [.test, .status, .reason]]' \
+  '[["LivenessTest","FAIL","Timeout during handshake"]]'
+read -r user sys real <"$work/time"
+if awk -v u="$user" -v s="$sys" -v r="$real" 'BEGIN { exit !(r >= 6 && u + s < r / 10) }'; then
+  pass "silent port: waited ${real}s using ${user}s user + ${sys}s system CPU"
+else
+  fail "silent port: ${real}s wall, ${user}s user, ${sys}s system (busy loop or wrong backoff?)"
+fi
+lab_target_clear
+
 # --- console output when no -o is given
 console=$(ip netns exec "$LAB_PROBER_NS" "$TCPREQ" -q -B "$LAB_PROBER4" -T RSTACKTest "$LAB_TARGET4:80")
 assert_eq "console lines" \

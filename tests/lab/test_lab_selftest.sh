@@ -4,7 +4,7 @@
 # checks reachability, the routers' time-exceeded sources (and that a burst of 30 is answered
 # in full), the target's listener (IPv4, IPv6, AnyIP, many connections), the closed port,
 # the prober firewall and both middleboxes on r2, then tears it down and checks nothing is
-# left. Exits non-zero on any failure. Usage (as root): tests/lab/selftest.sh
+# left. Exits non-zero on any failure. Usage (as root): tests/lab/test_lab_selftest.sh (ctest passes the tcpreq path; it is unused)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lab.sh"
