@@ -11,7 +11,8 @@
 #define RETRY_SYN_WINDOW 4096
 #define ORIGINAL_SYN_WAIT (30 * TC_SEC)
 #define ORIGINAL_QUOTE_WAIT (10 * TC_SEC)
-/* The original returned a failed handshake at once, without checking the quotes. */
+/* The original returned a failed handshake at once, without checking the quotes: in
+ * original mode the check runs on the quotes already there. */
 #define ORIGINAL_FAILURE_WAIT 0
 /* The TTL goes everywhere a quote can carry it except the options under test. */
 #define OPTION_TTL_FIELDS (TTL_ENC_IPID | TTL_ENC_ACK | TTL_ENC_WIN | TTL_ENC_URG)

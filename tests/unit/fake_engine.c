@@ -1,202 +1,260 @@
-/* A fake engine for unit tests: see fake_engine.h. */
+#include "fake_engine.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fake_engine.h"
+#include <cmocka.h>
 
-#include "common/err.h"
+#include "tests_cases/registry.h"
 #include "tracebox/ttl_code.h"
 
-#define LOG_INITIAL 8
+#define FE_V4_SRC "198.18.1.2"
+#define FE_V4_DST "198.18.3.2"
+#define FE_V6_SRC "fd00:7463:1::2"
+#define FE_V6_DST "fd00:7463:3::2"
+#define FE_TARGET_WINDOW 65535
+#define TCP_OFF_CSUM_LO 17
 
-struct ip_addr fake_addr(const char *text)
+struct ip_addr fe_addr(const char *text)
 {
     struct ip_addr a;
-    assert_int_equal(ip_addr_parse(text, &a), TCPREQ_OK);
+    assert_int_equal(ip_addr_parse(text, &a), 0);
     return a;
 }
 
-/* Take what the case queued, as the engine's flow_after_event does. */
-static void drain(struct fake *f)
-{
-    struct tc *t = &f->tc;
-    for (size_t i = 0; i < t->n_out; i++) {
-        if (f->n_log == f->cap_log) {
-            size_t cap = f->cap_log ? f->cap_log * 2 : LOG_INITIAL;
-            struct fake_packet *v = realloc(f->log, cap * sizeof(*v));
-            assert_non_null(v);
-            f->log = v;
-            f->cap_log = cap;
-        }
-        f->log[f->n_log].at = f->now;
-        f->log[f->n_log].pkt = t->out[i];
-        f->n_log++;
-    }
-    tc_clear_out(t);
-}
-
-void fake_init(struct fake *f, const struct test_case *kind, int family,
-               const struct tc_timing *timing, tc_time rtt_hint)
+void fe_init_kind(struct fe *f, const struct test_case *kind, enum fe_family fam,
+                  const struct tc_timing *timing)
 {
     assert_non_null(kind);
     memset(f, 0, sizeof(*f));
-    bool v4 = family == IP_FAMILY_V4;
-    f->env.src = fake_addr(v4 ? FAKE_PROBER_V4 : FAKE_PROBER_V6);
-    f->env.dst = fake_addr(v4 ? FAKE_TARGET_V4 : FAKE_TARGET_V6);
-    f->env.sport = FAKE_SPORT;
-    f->env.dport = FAKE_DPORT;
-    f->env.rtt_hint = rtt_hint;
-    f->env.timing = timing != NULL ? timing : &tc_timing_default;
-    f->env.seed = FAKE_SEED;
-    f->now = FAKE_T0;
-    assert_int_equal(tc_create(&f->tc, kind, &f->env), TCPREQ_OK);
+    struct tc_env env = {
+        .src = fe_addr(fam == FE_V4 ? FE_V4_SRC : FE_V6_SRC),
+        .dst = fe_addr(fam == FE_V4 ? FE_V4_DST : FE_V6_DST),
+        .sport = FE_SPORT,
+        .dport = FE_DPORT,
+        .rtt_hint = 0,
+        .timing = timing,
+        .seed = FE_SEED,
+    };
+    assert_int_equal(tc_create(&f->t, kind, &env), 0);
+    f->now = FE_T0;
 }
 
-void fake_destroy(struct fake *f)
+void fe_init(struct fe *f, const char *case_name, enum fe_family fam,
+             const struct tc_timing *timing)
 {
-    tc_destroy(&f->tc);
+    fe_init_kind(f, test_case_by_name(case_name), fam, timing);
+}
+
+void fe_free(struct fe *f)
+{
+    tc_destroy(&f->t);
     free(f->log);
     memset(f, 0, sizeof(*f));
 }
 
-void fake_start(struct fake *f)
+/* What an engine does after every call into the case: send (here: log) and forget. */
+static void drain(struct fe *f)
 {
-    tc_start(&f->tc, f->now);
-    drain(f);
-}
-
-void fake_deliver_raw(struct fake *f, const uint8_t *l4, size_t len)
-{
-    tc_deliver_segment(&f->tc, l4, len, f->now);
-    drain(f);
-}
-
-void fake_deliver(struct fake *f, const struct tcp_seg *seg)
-{
-    struct ip_params ip = {.src = f->env.dst, .dst = f->env.src};
-    uint8_t buf[IP_PACKET_MAX];
-    size_t len = 0;
-    struct ip_view view;
-    assert_int_equal(ip_tcp_build(&ip, seg, buf, sizeof(buf), &len), TCPREQ_OK);
-    assert_int_equal(ip_parse(buf, len, &view), TCPREQ_OK);
-    fake_deliver_raw(f, view.l4, view.l4_len);
-}
-
-void fake_deliver_quote(struct fake *f, const struct icmp_quote *q)
-{
-    tc_deliver_quote(&f->tc, q, f->now);
-    drain(f);
-}
-
-void fake_advance(struct fake *f, tc_time dt)
-{
-    tc_time end = f->now + dt;
-    while (!f->tc.done && f->tc.timer_at != 0 && f->tc.timer_at <= end) {
-        f->now = f->tc.timer_at > f->now ? f->tc.timer_at : f->now;
-        tc_fire_timer(&f->tc, f->now);
-        drain(f);
+    for (size_t i = 0; i < f->t.n_out; i++) {
+        if (f->n_log == f->cap_log) {
+            f->cap_log = f->cap_log ? 2 * f->cap_log : 64;
+            f->log = realloc(f->log, f->cap_log * sizeof(*f->log));
+            assert_non_null(f->log);
+        }
+        f->log[f->n_log++] = f->t.out[i];
     }
-    f->now = end;
+    tc_clear_out(&f->t);
 }
 
-tc_time fake_timer_in(const struct fake *f)
+void fe_start(struct fe *f)
 {
-    assert_false(f->tc.done);
-    assert_int_not_equal(f->tc.timer_at, 0);
-    assert_true(f->tc.timer_at >= f->now);
-    return f->tc.timer_at - f->now;
-}
-
-tc_time fake_fire(struct fake *f)
-{
-    tc_time dt = fake_timer_in(f);
-    f->now = f->tc.timer_at;
-    tc_fire_timer(&f->tc, f->now);
     drain(f);
-    return dt;
+    tc_start(&f->t, f->now);
 }
 
-size_t fake_n_sent(const struct fake *f)
+void fe_advance(struct fe *f, tc_time dt)
 {
-    return f->n_log;
+    f->now += dt;
 }
 
-const uint8_t *fake_sent_l4(const struct fake *f, size_t i, size_t *len)
+tc_time fe_timer_in(const struct fe *f)
 {
-    struct ip_view ip;
-    assert_true(i < f->n_log);
-    const struct tc_packet *p = &f->log[i].pkt;
-    assert_int_equal(ip_parse(p->data, p->len, &ip), TCPREQ_OK);
-    *len = ip.l4_len;
-    return ip.l4;
+    assert_true(f->t.timer_at != 0);
+    assert_true(f->t.timer_at >= f->now);
+    return f->t.timer_at - f->now;
 }
 
-void fake_sent(const struct fake *f, size_t i, struct ip_view *ip, struct tcp_seg *seg)
+tc_time fe_fire(struct fe *f)
 {
-    struct ip_view local;
-    struct ip_view *v = ip != NULL ? ip : &local;
-    bool csum_ok = false;
-    assert_true(i < f->n_log);
-    const struct tc_packet *p = &f->log[i].pkt;
-    assert_int_equal(ip_parse(p->data, p->len, v), TCPREQ_OK);
-    assert_int_equal(v->proto, IPPROTO_TCP_NUM);
-    assert_true(ip_addr_equal(&v->src, &f->env.src));
-    assert_true(ip_addr_equal(&v->dst, &f->env.dst));
-    assert_int_equal(tcp_seg_parse(v->l4, v->l4_len, &v->src, &v->dst, seg, &csum_ok),
-                     TCPREQ_OK);
-    assert_true(csum_ok);
-    assert_int_equal(seg->sport, f->env.sport);
-    assert_int_equal(seg->dport, f->env.dport);
+    tc_time wait = fe_timer_in(f);
+    f->now = f->t.timer_at;
+    drain(f);
+    tc_fire_timer(&f->t, f->now);
+    return wait;
 }
 
-void fake_expect_seg(const struct fake *f, size_t i, uint8_t flags, uint32_t seq, uint32_t ack,
-                     uint16_t window)
+void fe_deliver_bytes(struct fe *f, const uint8_t *l4, size_t len)
 {
-    struct tcp_seg seg;
-    fake_sent(f, i, NULL, &seg);
-    assert_int_equal(seg.flags, flags);
-    assert_int_equal(seg.seq, seq);
-    assert_int_equal(seg.ack, ack);
-    assert_int_equal(seg.window, window);
+    drain(f);
+    tc_deliver_segment(&f->t, l4, len, f->now);
 }
 
-void fake_target_seg(const struct fake *f, struct tcp_seg *seg, uint8_t flags, uint32_t seq,
-                     uint32_t ack)
+void fe_target_seg(struct tcp_seg *seg, uint8_t flags, uint32_t seq, uint32_t ack)
 {
     tcp_seg_init(seg);
-    seg->sport = f->env.dport;
-    seg->dport = f->env.sport;
+    seg->sport = FE_DPORT;
+    seg->dport = FE_SPORT;
     seg->flags = flags;
     seg->seq = seq;
     seg->ack = ack;
+    seg->window = FE_TARGET_WINDOW;
 }
 
-void fake_synack(const struct fake *f, struct tcp_seg *seg, uint32_t their_isn, uint32_t our_isn)
+void fe_build_target(const struct fe *f, const struct tcp_seg *seg, bool bad_csum,
+                     struct tc_packet *pkt, const uint8_t **l4, size_t *l4_len)
 {
-    /* a window a real stack would offer, so that nothing depends on it being 0 */
-    const uint16_t target_window = 65160;
-    fake_target_seg(f, seg, TCP_FLAG_SYN | TCP_FLAG_ACK, their_isn, our_isn + 1);
-    seg->window = target_window;
+    struct ip_params ip = {.src = f->t.env.dst, .dst = f->t.env.src};
+    assert_int_equal(ip_tcp_build(&ip, seg, pkt->data, sizeof(pkt->data), &pkt->len), 0);
+    size_t ip_hdr = f->t.env.src.family == IP_FAMILY_V4 ? IPV4_HDR_MIN : IPV6_HDR_LEN;
+    *l4 = pkt->data + ip_hdr;
+    *l4_len = pkt->len - ip_hdr;
+    if (bad_csum)
+        pkt->data[ip_hdr + TCP_OFF_CSUM_LO] ^= 1;
 }
 
-void fake_quote(const struct fake *f, size_t i, const char *router, struct icmp_quote *q)
+void fe_deliver_seg(struct fe *f, const struct tcp_seg *seg, bool bad_csum)
+{
+    struct tc_packet pkt;
+    const uint8_t *l4;
+    size_t len;
+    fe_build_target(f, seg, bad_csum, &pkt, &l4, &len);
+    fe_deliver_bytes(f, l4, len);
+}
+
+void fe_deliver(struct fe *f, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+    struct tcp_seg seg;
+    fe_target_seg(&seg, flags, seq, ack);
+    fe_deliver_seg(f, &seg, false);
+}
+
+void fe_deliver_quote(struct fe *f, const struct icmp_quote *q)
+{
+    drain(f);
+    tc_deliver_quote(&f->t, q, f->now);
+}
+
+size_t fe_n_out(const struct fe *f)
+{
+    return f->t.n_out;
+}
+
+static void parse_packet(const struct tc_packet *pkt, struct fe_pkt *p)
+{
+    memset(p, 0, sizeof(*p));
+    assert_int_equal(ip_parse(pkt->data, pkt->len, &p->ip), 0);
+    assert_int_equal(p->ip.proto, IPPROTO_TCP_NUM);
+    bool csum_ok = false;
+    assert_int_equal(
+        tcp_seg_parse(p->ip.l4, p->ip.l4_len, &p->ip.src, &p->ip.dst, &p->seg, &csum_ok), 0);
+    assert_true(csum_ok);
+    size_t n = (size_t)p->seg.data_off * 4 - TCP_HDR_MIN;
+    for (size_t i = 0; i < n; i++)
+        snprintf(p->opts_hex + 2 * i, 3, "%02x", p->ip.l4[TCP_HDR_MIN + i]);
+}
+
+void fe_pkt(const struct fe *f, size_t i, struct fe_pkt *p)
+{
+    assert_true(i < f->t.n_out);
+    parse_packet(&f->t.out[i], p);
+    assert_true(ip_addr_equal(&p->ip.src, &f->t.env.src));
+    assert_true(ip_addr_equal(&p->ip.dst, &f->t.env.dst));
+    assert_int_equal(p->seg.sport, FE_SPORT);
+    assert_int_equal(p->seg.dport, FE_DPORT);
+}
+
+const struct tc_packet *fe_sent(const struct fe *f, size_t k)
+{
+    /* the log lags t.out by one event: look there for the latest packets */
+    if (k < f->n_log)
+        return &f->log[k];
+    assert_true(k - f->n_log < f->t.n_out);
+    return &f->t.out[k - f->n_log];
+}
+
+size_t fe_n_sent(const struct fe *f)
+{
+    return f->n_log + f->t.n_out;
+}
+
+void fe_expect_pkt(const struct fe *f, size_t i, uint8_t flags, uint32_t seq, uint32_t ack,
+                   uint16_t window, unsigned ttl, uint16_t ip_id)
+{
+    struct fe_pkt p;
+    fe_pkt(f, i, &p);
+    assert_int_equal(p.seg.flags, flags);
+    assert_int_equal(p.seg.seq, seq);
+    assert_int_equal(p.seg.ack, ack);
+    assert_int_equal(p.seg.window, window);
+    assert_int_equal(p.ip.ttl, ttl);
+    assert_int_equal(p.ip.ip_id, ip_id);
+}
+
+void fe_expect_plain(const struct fe *f, size_t i, uint8_t flags, uint32_t seq, uint32_t ack,
+                     uint16_t window)
+{
+    struct fe_pkt p;
+    fe_pkt(f, i, &p);
+    fe_expect_pkt(f, i, flags, seq, ack, window, IP_DEFAULT_TTL, 0);
+    assert_string_equal(p.opts_hex, "");
+    assert_int_equal(p.seg.urg_ptr, 0);
+    assert_int_equal(p.seg.payload_len, 0);
+}
+
+void fe_expect_result(const struct fe *f, enum tc_status st, int stage, const char *reason,
+                      const char *custom_json)
+{
+    assert_true(f->t.done);
+    assert_string_equal(tc_status_name(f->t.result.status), tc_status_name(st));
+    assert_int_equal(f->t.result.stage, stage);
+    assert_string_equal(f->t.result.reason, reason);
+    assert_int_equal(f->t.timer_at, 0);
+    if (custom_json == NULL) {
+        assert_null(f->t.result.custom);
+        return;
+    }
+    assert_non_null(f->t.result.custom);
+    char *text = json_dumps(f->t.result.custom, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_non_null(text);
+    assert_string_equal(text, custom_json);
+    free(text);
+}
+
+void fe_expect_hop(const struct fe *f, size_t i, unsigned hop, const char *router)
+{
+    assert_true(i < f->t.path_len);
+    assert_int_equal(f->t.path[i].hop, hop);
+    struct ip_addr want = fe_addr(router);
+    assert_true(ip_addr_equal(&f->t.path[i].router, &want));
+}
+
+void fe_make_quote(const struct tc_packet *sent, const char *router, struct icmp_quote *q)
 {
     struct ip_view ip;
-    assert_true(i < f->n_log);
-    const struct tc_packet *p = &f->log[i].pkt;
-    assert_int_equal(ip_parse(p->data, p->len, &ip), TCPREQ_OK);
     memset(q, 0, sizeof(*q));
-    q->router = fake_addr(router);
+    assert_int_equal(ip_parse(sent->data, sent->len, &ip), 0);
+    assert_true(ip.l4_len >= TCP_HDR_MIN);
+    q->router = fe_addr(router);
     q->q_src = ip.src;
     q->q_dst = ip.dst;
-    q->q_sport = f->env.sport;
-    q->q_dport = f->env.dport;
+    q->q_sport = (uint16_t)((ip.l4[0] << 8) | ip.l4[1]);
+    q->q_dport = (uint16_t)((ip.l4[2] << 8) | ip.l4[3]);
     q->hop_guess = ip.src.family == IP_FAMILY_V4 ? ttl_decode_ipid(ip.ip_id) : 0;
     q->quote_len = ip.l4_len < QUOTE_MAX ? ip.l4_len : QUOTE_MAX;
     memcpy(q->quote, ip.l4, q->quote_len);

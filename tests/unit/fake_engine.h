@@ -1,8 +1,10 @@
 /* A fake engine for unit tests: drives a test-case instance with synthetic segments and
- * a clock moved by hand, and inspects the actions it queued. Like the real engine it
- * drains t->out after every call into the case; the fake keeps every packet in a log so
- * that tests can address them by their overall index. Helpers assert (cmocka) on any
- * failure, so tests stay short. */
+ * a clock moved by hand, and inspects the actions it queued.
+ *
+ * Like the real engine it drains the action queue before every event, so after each
+ * fe_start / fe_deliver* / fe_fire the instance's t.out holds exactly the packets that
+ * event produced. Every packet ever queued is also kept in a log (fe_sent), so quotes can
+ * be built from probes sent several events earlier. */
 #ifndef TCPREQ_FAKE_ENGINE_H
 #define TCPREQ_FAKE_ENGINE_H
 
@@ -12,76 +14,88 @@
 
 #include "testcase/tc.h"
 
-/* Addresses of the lab network the tests pretend to run in. */
-#define FAKE_PROBER_V4 "198.18.1.2"
-#define FAKE_TARGET_V4 "198.18.3.2"
-#define FAKE_PROBER_V6 "fd00:7463:1::2"
-#define FAKE_TARGET_V6 "fd00:7463:3::2"
-#define FAKE_SPORT 50000
-#define FAKE_DPORT 80
-#define FAKE_SEED 0x7463707265710001ull
-/* The clock starts here: 0 would collide with "no timer armed". */
-#define FAKE_T0 (1000 * TC_SEC)
+/* The prober 198.18.1.2:50000 / [fd00:7463:1::2]:50000, the target 198.18.3.2:80 /
+ * [fd00:7463:3::2]:80 (the lab's addresses). */
+#define FE_SPORT 50000
+#define FE_DPORT 80
+#define FE_SEED 0x7463707265710001ull
+/* The fake clock starts here: 0 means "no timer" to a tc, so never start at 0. */
+#define FE_T0 (1000 * TC_SEC)
 
-struct fake_packet {
-    tc_time at; /* when the case queued it */
-    struct tc_packet pkt;
-};
+enum fe_family { FE_V4 = 4, FE_V6 = 6 };
 
-struct fake {
-    struct tc tc;
-    struct tc_env env;
+struct fe {
+    struct tc t;
     tc_time now;
-    struct fake_packet *log;
+    struct tc_packet *log; /* every packet queued so far, in order */
     size_t n_log, cap_log;
 };
 
-/* Create an instance of kind for family IP_FAMILY_V4 or IP_FAMILY_V6 with the given timing
- * (NULL = tc_timing_default) and RTT hint (0 = none). Does not start it. */
-void fake_init(struct fake *f, const struct test_case *kind, int family,
-               const struct tc_timing *timing, tc_time rtt_hint);
-void fake_destroy(struct fake *f);
+/* A queued packet taken apart. seg.payload points into the tc's queue. */
+struct fe_pkt {
+    struct ip_view ip; /* src, dst, ttl, ip_id (v4) */
+    struct tcp_seg seg;
+    char opts_hex[2 * TCP_OPTS_MAX_BYTES + 1]; /* raw option bytes incl. padding, hex */
+};
 
-/* Events; each drains the queued packets into the log. */
-void fake_start(struct fake *f);
-/* Build seg as a packet from the target to the prober (checksum computed unless
- * seg->csum_fixed) and deliver its TCP bytes. */
-void fake_deliver(struct fake *f, const struct tcp_seg *seg);
-/* Deliver raw TCP bytes as they came off the wire. */
-void fake_deliver_raw(struct fake *f, const uint8_t *l4, size_t len);
-void fake_deliver_quote(struct fake *f, const struct icmp_quote *q);
-/* Move the clock by dt, firing the timer (at its exact deadline) whenever it falls due. */
-void fake_advance(struct fake *f, tc_time dt);
-/* The delay until the armed timer (asserts one is armed). */
-tc_time fake_timer_in(const struct fake *f);
-/* Move the clock to the armed timer and fire it; returns the delay it waited. */
-tc_time fake_fire(struct fake *f);
+/* Create an instance of the case registered under name (or of kind) with a fixed seed;
+ * the clock is set to FE_T0. Set f->t.env.rtt_hint before fe_start if needed. */
+void fe_init(struct fe *f, const char *case_name, enum fe_family fam,
+             const struct tc_timing *timing);
+void fe_init_kind(struct fe *f, const struct test_case *kind, enum fe_family fam,
+                  const struct tc_timing *timing);
+void fe_free(struct fe *f);
 
-/* Inspection of the log. */
-size_t fake_n_sent(const struct fake *f);
-/* Parse the i-th packet sent (asserts it is a well-formed TCP packet from prober to target
- * with a valid checksum). ip may be NULL. */
-void fake_sent(const struct fake *f, size_t i, struct ip_view *ip, struct tcp_seg *seg);
-/* The TCP bytes of the i-th packet sent. */
-const uint8_t *fake_sent_l4(const struct fake *f, size_t i, size_t *len);
-/* Assert the i-th packet's TCP fields. */
-void fake_expect_seg(const struct fake *f, size_t i, uint8_t flags, uint32_t seq, uint32_t ack,
+/* Events. Each drains the queue first (the packets stay in the log). */
+void fe_start(struct fe *f);
+/* Advance the clock by dt without an event. */
+void fe_advance(struct fe *f, tc_time dt);
+/* Time left until the armed timer (asserts one is armed). */
+tc_time fe_timer_in(const struct fe *f);
+/* Move the clock to the armed timer (asserts one is armed) and fire it; returns the time
+ * the clock moved. */
+tc_time fe_fire(struct fe *f);
+/* Deliver raw TCP bytes from the target at the current time. */
+void fe_deliver_bytes(struct fe *f, const uint8_t *l4, size_t len);
+/* Build seg as a packet target -> prober and deliver its TCP bytes; with bad_csum the
+ * checksum is off by one. */
+void fe_deliver_seg(struct fe *f, const struct tcp_seg *seg, bool bad_csum);
+/* Shorthand: a segment from the target with these flags/numbers, window 65535. */
+void fe_deliver(struct fe *f, uint8_t flags, uint32_t seq, uint32_t ack);
+void fe_deliver_quote(struct fe *f, const struct icmp_quote *q);
+
+/* A segment from the target (ports 80 -> 50000), everything else zero. */
+void fe_target_seg(struct tcp_seg *seg, uint8_t flags, uint32_t seq, uint32_t ack);
+/* Encode seg as a packet target -> prober; *l4 points at its TCP bytes inside pkt. */
+void fe_build_target(const struct fe *f, const struct tcp_seg *seg, bool bad_csum,
+                     struct tc_packet *pkt, const uint8_t **l4, size_t *l4_len);
+
+/* Inspecting actions. */
+size_t fe_n_out(const struct fe *f);
+/* Parse t.out[i] (asserts: a valid TCP packet prober -> target with a good checksum). */
+void fe_pkt(const struct fe *f, size_t i, struct fe_pkt *p);
+/* The k-th packet queued since creation. */
+const struct tc_packet *fe_sent(const struct fe *f, size_t k);
+size_t fe_n_sent(const struct fe *f);
+/* Assert the TCP header fields of t.out[i] and its TTL / IP ID (v6: ip_id must be 0). */
+void fe_expect_pkt(const struct fe *f, size_t i, uint8_t flags, uint32_t seq, uint32_t ack,
+                   uint16_t window, unsigned ttl, uint16_t ip_id);
+/* Same for a plain packet: default TTL, IP ID 0, no options, no payload. */
+void fe_expect_plain(const struct fe *f, size_t i, uint8_t flags, uint32_t seq, uint32_t ack,
                      uint16_t window);
+/* The result: done, status, stage, reason; custom_json NULL = no custom, else its compact
+ * sorted JSON text. */
+void fe_expect_result(const struct fe *f, enum tc_status st, int stage, const char *reason,
+                      const char *custom_json);
+/* Path entry i is (hop, router). */
+void fe_expect_hop(const struct fe *f, size_t i, unsigned hop, const char *router);
 
-/* Segments from the target. */
-/* Target-side segment for this flow (ports swapped, everything else zero). */
-void fake_target_seg(const struct fake *f, struct tcp_seg *seg, uint8_t flags, uint32_t seq,
-                     uint32_t ack);
-/* SYN-ACK answering our SYN with sequence number our_isn. */
-void fake_synack(const struct fake *f, struct tcp_seg *seg, uint32_t their_isn, uint32_t our_isn);
+/* A time-exceeded quote of a sent packet, as icmp_parse_time_exceeded would give it: the
+ * TCP bytes (first QUOTE_MAX), the quoted addresses and ports, hop_guess from the IP ID
+ * (v4; 0 for v6). router is a textual address. Modify q->quote / q->quote_len after. */
+void fe_make_quote(const struct tc_packet *sent, const char *router, struct icmp_quote *q);
 
-/* An ICMP time-exceeded quote of the i-th packet sent, answered by router (text address).
- * The quote holds the whole TCP header (up to QUOTE_MAX bytes); hop_guess is decoded from
- * the IPv4 ID as icmp_parse_time_exceeded would. Modify q->quote afterwards to simulate a
- * middlebox. */
-void fake_quote(const struct fake *f, size_t i, const char *router, struct icmp_quote *q);
-
-/* An address in the family of the flow (asserts it parses). */
-struct ip_addr fake_addr(const char *text);
+/* Address helper (asserts it parses). */
+struct ip_addr fe_addr(const char *text);
 
 #endif
