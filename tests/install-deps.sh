@@ -9,5 +9,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config \
-  libnet1-dev libpcap-dev libuv1-dev libjansson-dev libcmocka-dev \
-  iproute2 nftables iptables ethtool procps python3 jq tcpdump >/dev/null
+  libnet1-dev libpcap-dev libuv1-dev libjansson-dev libcmocka-dev libssl-dev \
+  iproute2 nftables iptables ethtool procps python3 jq tcpdump openssl >/dev/null

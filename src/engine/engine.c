@@ -242,6 +242,7 @@ static int start_flow(struct active_target *at, const struct test_case *kind)
         .rtt_hint = at->rtt_hint,
         .timing = eng->cfg->timing,
         .seed = random64(),
+        .host = json_string_value(json_object_get(at->in.record, "host")),
     };
     if (tc_create(&f->tc, kind, &env) != 0) {
         free(f);

@@ -48,6 +48,8 @@ struct tc_env {
     tc_time rtt_hint;  /* RTT measured in an earlier round for this target, 0 = unknown */
     const struct tc_timing *timing;
     uint64_t seed;     /* seeds tc_random32 (ISNs): deterministic in unit tests */
+    /* Host name from the input (HTTP Host, TLS SNI); NULL = none. Outlives the instance. */
+    const char *host;
 };
 
 struct tc_result {
