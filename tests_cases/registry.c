@@ -7,13 +7,17 @@
 extern const struct test_case liveness_test;
 extern const struct test_case rstack_test;
 extern const struct test_case option_support_test;
+extern const struct test_case unknown_option_test;
+extern const struct test_case illegal_length_option_test;
 
 const struct test_case *const test_case_registry[] = {
     &liveness_test,
     /* IncorrectChecksumTest, ZeroChecksumTest */
     &rstack_test,
     &option_support_test,
-    /* UnknownOptionTest, IllegalLengthOptionTest, MSSSupportTest, MissingMSSTest,
+    &unknown_option_test,
+    &illegal_length_option_test,
+    /* MSSSupportTest, MissingMSSTest,
      * LateOptionTest, MultiMSSTest, ReservedFlagsTest, UrgentPointerTest */
 };
 

@@ -115,6 +115,9 @@ struct test_case {
     unsigned packet_budget; /* most packets one instance may send */
     tc_time deadline;     /* engine aborts the instance with ERR after this long */
     size_t state_size;
+    /* Case-specific constants, for cases sharing one machine (ZeroChecksumTest is
+     * IncorrectChecksumTest with a zero checksum); NULL if unused. */
+    const void *params;
     /* Callbacks. start and on_timer are required; on_segment gets only well-formed
      * segments with a valid checksum for this flow (ISNs of SYNs are already recorded);
      * on_quote is optional (quotes are stored in tc->quotes either way). */

@@ -1,0 +1,43 @@
+/* The machine shared by the tests whose requirement is "a SYN carrying X opens a
+ * connection like any other" (OptionSupportTest: NOOP/EOL, UnknownOptionTest: an unknown
+ * kind): the traced SYN burst with X, the plain retry, the SYN-ACK reset at once, then the
+ * quotes decide whether X reached the host. A failed handshake is the host's fault only if
+ * no quote shows the path removed X. */
+#ifndef TCPREQ_SYN_ACCEPT_H
+#define TCPREQ_SYN_ACCEPT_H
+
+#include "testcase/syn_probe.h"
+#include "testcase/tc.h"
+
+struct syn_accept_params {
+    /* Add the options under test to the SYN. */
+    void (*add_options)(struct tcp_opts *opts);
+    const char *failure_suffix; /* appended to a handshake failure, e.g. " with options" */
+    struct mbox_check mbox;     /* what a quote must still carry */
+};
+
+enum syn_accept_phase {
+    SA_HANDSHAKE, /* the burst or its retry */
+    SA_QUOTES,    /* established and reset: quotes still in flight */
+    SA_FAILING,   /* handshake failed: quotes may still blame the path */
+};
+struct syn_accept_state {
+    enum syn_accept_phase phase;
+    struct syn_probe probe;
+    char failure[sizeof(((struct tc_result *)0)->reason)];
+};
+
+/* Callbacks for a test_case whose params is a struct syn_accept_params and whose
+ * state_size is sizeof(struct syn_accept_state). */
+void syn_accept_start(struct tc *t, tc_time now);
+void syn_accept_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now);
+void syn_accept_on_timer(struct tc *t, tc_time now);
+
+/* The SYN's options as the quote carries them: the bytes after the fixed header up to the
+ * quoted data offset. False if the quote stops before the end of the options. A data
+ * offset below 5 gives no option bytes (*len = 0). */
+bool quote_option_bytes(const struct icmp_quote *q, const uint8_t **opts, size_t *len);
+/* Hex of bytes into buf (truncated to cap). */
+void hex_bytes(const uint8_t *bytes, size_t len, char *buf, size_t cap);
+
+#endif
