@@ -14,6 +14,11 @@
 /* The result object of a finished test instance; wall is the UTC time it finished. */
 json_t *result_to_json(const struct tc *t, time_t wall);
 
+/* The segments the instance exchanged and its RFC 9293 requirement (for --explain):
+ * {segments: [{ms, dir, flags, seq, ack?, win, len, rsv, urg, opts, bad_csum, ttl?}],
+ *  dropped, rfc_req, rfc_text}. */
+json_t *evidence_to_json(const struct tc *t);
+
 struct output_writer {
     const char *name;
     /* Write one finished target's record and flush: results are streamed per target so an
@@ -23,6 +28,9 @@ struct output_writer {
 
 extern const struct output_writer output_jsonl;
 extern const struct output_writer output_console;
+/* The single-host report for implementors: per test the requirement, verdict, reason, path
+ * and the segments that decided it (needs results carrying "evidence"). */
+extern const struct output_writer output_explain;
 
 /* Writer for an -o path by extension (.json, .jsonl: JSON Lines; JSON Lines is the default
  * for anything else, as in the original). */

@@ -62,7 +62,8 @@ int main(int argc, char **argv)
     }
 
     FILE *out = stdout;
-    const struct output_writer *writer = &output_console;
+    /* --explain's report takes stdout; the console lines would only repeat it. */
+    const struct output_writer *writer = opts.explain ? NULL : &output_console;
     if (opts.output != NULL) {
         out = fopen(opts.output, "w");
         if (out == NULL) {
@@ -83,6 +84,8 @@ int main(int argc, char **argv)
         .max_inflight = opts.max_inflight,
         .out = out,
         .writer = writer,
+        .report_out = stdout,
+        .report = opts.explain ? &output_explain : NULL,
         .quiet = opts.quiet,
     };
     struct cli_source source = {.opts = &opts};

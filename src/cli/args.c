@@ -50,6 +50,9 @@ void cli_usage(FILE *out)
           "      --rtt-mult N      RTTs to wait for packets in flight (default 4)\n"
           "      --inflight N      targets tested at once (default 1024)\n"
           "  -q, --quiet           no progress or warnings on stderr\n"
+          "      --explain         report for implementors on stdout: per test the RFC 9293\n"
+          "                        requirement, verdict, reason, path and the segments that\n"
+          "                        decided it (with -o the dataset is written as well)\n"
           "      --list-tests      list the test cases and exit\n"
           "  -h, --help            show this help and exit\n"
           "\n"
@@ -236,6 +239,8 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
         o->help = true;
     } else if (IS("-q", "--quiet")) {
         o->quiet = true;
+    } else if (IS("--explain", "--explain")) {
+        o->explain = true;
     } else if (IS("--list-tests", "--list-tests")) {
         o->list_tests = true;
     } else if (IS("-B", "--bind")) {

@@ -35,6 +35,7 @@ struct cli_options {
     struct tc_timing timing;
     size_t max_inflight;
     bool quiet, help, list_tests;
+    bool explain; /* --explain: the single-host report on stdout */
     /* argv after @FILE expansion (owned) */
     char **argv;
     int argc;

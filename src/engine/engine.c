@@ -167,7 +167,10 @@ static void flow_finish(struct engine *eng, struct flow *f)
 {
     struct active_target *at = f->target;
     struct tc *t = &f->tc;
-    json_array_append_new(at->results, result_to_json(t, time(NULL)));
+    json_t *res = result_to_json(t, time(NULL));
+    if (eng->cfg->report != NULL && res != NULL)
+        json_object_set_new(res, "evidence", evidence_to_json(t));
+    json_array_append_new(at->results, res);
     plan_record(&at->plan, t->kind, t->result.status);
     if (t->rtt > 0)
         at->rtt_hint = t->rtt;
@@ -266,14 +269,30 @@ static int start_flow(struct active_target *at, const struct test_case *kind)
 
 /* --- targets ------------------------------------------------------------------------ */
 
+static void write_failed(struct engine *eng)
+{
+    fprintf(stderr, "tcpreq: writing results failed: %s\n", strerror(errno));
+    eng->error = TCPREQ_ESYS;
+}
+
 static void target_finish(struct active_target *at)
 {
     struct engine *eng = at->eng;
     json_object_set_new(at->in.record, "results", at->results);
-    if (eng->cfg->writer->write_target(eng->cfg->out, at->in.record) != 0) {
-        fprintf(stderr, "tcpreq: writing results failed: %s\n", strerror(errno));
-        eng->error = TCPREQ_ESYS;
+    if (eng->cfg->report != NULL) {
+        if (eng->cfg->report->write_target(eng->cfg->report_out, at->in.record) != 0)
+            write_failed(eng);
+        /* the evidence is the report's, not part of the dataset's schema */
+        size_t i;
+        json_t *res;
+        json_array_foreach(at->results, i, res)
+        {
+            json_object_del(res, "evidence");
+        }
     }
+    if (eng->cfg->writer != NULL &&
+        eng->cfg->writer->write_target(eng->cfg->out, at->in.record) != 0)
+        write_failed(eng);
     json_decref(at->in.record);
     free(at);
     eng->inflight--;

@@ -39,7 +39,10 @@ struct engine_config {
     const struct test_selection *selection;
     size_t max_inflight; /* targets being tested at once */
     FILE *out;
-    const struct output_writer *writer;
+    const struct output_writer *writer; /* NULL = no dataset */
+    /* --explain: the single-host report; results carry their evidence until it is written. */
+    FILE *report_out;
+    const struct output_writer *report; /* NULL = none */
     bool quiet;
 };
 

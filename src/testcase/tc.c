@@ -77,6 +77,7 @@ void tc_destroy(struct tc *t)
 void tc_start(struct tc *t, tc_time now)
 {
     t->event_at = now;
+    t->started_at = now;
     t->kind->start(t, now);
 }
 
@@ -100,10 +101,12 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, tc_time now
     t->event_at = now;
     /* The original discarded segments that fail to parse (options included) or carry a bad
      * checksum: a receiver must not act on them (RFC 9293 3.1, MUST-2/MUST-3). */
-    if (tcp_seg_parse(l4, len, &t->env.dst, &t->env.src, &seg, &csum_ok) != TCPREQ_OK ||
-        !csum_ok)
+    if (tcp_seg_parse(l4, len, &t->env.dst, &t->env.src, &seg, &csum_ok) != TCPREQ_OK)
         return;
     if (seg.sport != t->env.dport || seg.dport != t->env.sport)
+        return;
+    evidence_add(&t->evidence, &seg, false, 0, !csum_ok, now);
+    if (!csum_ok)
         return;
     if (seg.flags & TCP_FLAG_SYN)
         record_isn(t, seg.seq, now);
@@ -169,6 +172,7 @@ static void send_with_id(struct tc *t, const struct tcp_seg *seg, unsigned ttl, 
     }
     t->n_out++;
     t->packets_sent++;
+    evidence_add(&t->evidence, seg, true, ttl, seg->csum_fixed, t->event_at);
 }
 
 void tc_send(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_id)

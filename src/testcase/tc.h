@@ -13,6 +13,7 @@
 
 #include "common/addr.h"
 #include "tcp/segment.h"
+#include "testcase/evidence.h"
 #include "tracebox/icmp.h"
 #include "tracebox/mbox.h"
 
@@ -103,6 +104,8 @@ struct tc {
     bool path_done;      /* path already computed by tc_check_mboxes */
     unsigned packets_sent;
     uint64_t rng;
+    tc_time started_at;
+    struct evidence_log evidence; /* segments exchanged, for --explain */
 };
 
 /* The registry entry of a test case (one per tests_cases/<name>.c). */
