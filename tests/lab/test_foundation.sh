@@ -97,6 +97,17 @@ assert_eq "console lines" \
 $LAB_TARGET4	80	RSTACKTest	PASS
 $LAB_TARGET4	80	LivenessTest	PASS" "$console"
 
+# --- --explain: the report names the requirement, the path and the segments on the wire;
+# with -o the dataset is written too, in the original's schema (no evidence key)
+report=$(probe explain.jsonl -T OptionSupportTest --explain "$LAB_TARGET4:80")
+assert_eq "explain: verdict line" 1 "$(grep -c '^  OptionSupportTest: PASS$' <<<"$report")"
+assert_eq "explain: requirement" 1 "$(grep -c 'requirement: RFC 9293 MUST-4' <<<"$report")"
+assert_eq "explain: path" 1 "$(grep -c "path:        hop 1 $LAB_R1_4, hop 2 $LAB_R2_4" <<<"$report")"
+assert_eq "explain: the traced burst" 1 "$(grep -c '> SYN .*opts=01010000 ttl=1..30 (30 probes' <<<"$report")"
+assert_eq "explain: the SYN-ACK answering it" 1 "$(grep -c '< SYN,ACK .* ack=1 ' <<<"$report" | awk '{print ($1 >= 1)}')"
+assert_jq "explain: dataset without evidence" "$work/explain.jsonl" \
+  '[.results[] | has("evidence")] | any' false
+
 # --- a closed port: liveness fails, and the target is skipped for the rest
 probe closed.jsonl "${FOUNDATION_TESTS[@]}" "$LAB_TARGET4:81"
 assert_jq "closed port: liveness FAIL reason" "$work/closed.jsonl" \
