@@ -1,0 +1,36 @@
+/* A bounded, sorted list of disjoint half-open ranges of stream positions: what one direction
+ * of a connection has received beyond its in-order edge. Positions are unwrapped 64-bit
+ * sequence offsets (see stream.h), so no wrap-around arithmetic is needed here. */
+#ifndef TCPREQ_REASM_RANGES_H
+#define TCPREQ_REASM_RANGES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Holes tracked beyond the in-order edge. 32 holes at once means either a hostile sender or a
+ * path losing most segments of a full window; either way further detail is not worth memory. */
+#define REASM_MAX_RANGES 32
+
+struct reasm_range {
+    int64_t start, end; /* [start, end), start < end */
+};
+
+struct reasm_ranges {
+    struct reasm_range r[REASM_MAX_RANGES]; /* sorted by start, disjoint, never touching */
+    size_t n;
+};
+
+void reasm_ranges_clear(struct reasm_ranges *rs);
+/* The range holding pos, or NULL. */
+const struct reasm_range *reasm_ranges_find(const struct reasm_ranges *rs, int64_t pos);
+/* Whether [start, end) can be added: it touches (overlaps or abuts) a range, or a slot is free. */
+bool reasm_ranges_can_add(const struct reasm_ranges *rs, int64_t start, int64_t end);
+/* Add [start, end), merging every range it touches. Returns false, changing nothing, when it
+ * touches none and the list is full (the caller decides what forgetting means). */
+bool reasm_ranges_add(struct reasm_ranges *rs, int64_t start, int64_t end);
+/* Remove the ranges that start at or before edge and return the edge moved past them: called
+ * when the in-order edge advances, so out-of-order data that is now contiguous joins it. */
+int64_t reasm_ranges_absorb(struct reasm_ranges *rs, int64_t edge);
+
+#endif
