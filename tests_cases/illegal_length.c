@@ -21,10 +21,15 @@ static const uint8_t illegal_option[] = {0x02, 0x00, 0x02, 0xf1};
 #define REACHABILITY_SYN_WINDOW 1024
 #define ORIGINAL_REPLY_WAIT (30 * TC_SEC)
 #define ORIGINAL_QUOTE_WAIT (10 * TC_SEC)
+/* The original returned a wrong reply to the illegal SYN at once, without a quote wait: in
+ * original mode the check runs on the quotes already there. */
+#define ORIGINAL_FAILURE_WAIT 0
 
 enum illegal_phase {
     IL_ILLEGAL_SYN,  /* burst sent, waiting for the first reply */
-    IL_QUOTES,       /* reply seen (or none): quotes still in flight */
+    IL_QUOTES,       /* reply seen: quotes still in flight */
+    IL_SILENCE,      /* --timing original: no reply, the original's quote wait before
+                        the regular SYN */
     IL_REACHABILITY, /* regular SYN sent */
 };
 
@@ -110,6 +115,25 @@ static void start_reachability(struct tc *t, tc_time now)
     tc_set_timer(t, now + tc_wait_synack(t, ORIGINAL_REPLY_WAIT));
 }
 
+/* The reply to the illegal SYN is judged: pass or blame the host unless the quotes show
+ * the option did not arrive as sent. */
+static void finish_reply(struct tc *t, tc_time now)
+{
+    struct illegal_state *s = t->state;
+    if (s->status == TC_PASS)
+        tc_finish_unless_mbox(t, &illegal_mbox, TC_PASS, -1, NULL, now);
+    else
+        tc_finish_unless_mbox(t, &illegal_mbox, s->status, ILLEGAL_STAGE, s->reason, now);
+}
+
+/* No reply to the illegal SYN, the quotes are in: unless they show the path changed the
+ * option, a regular SYN decides. */
+static void after_silence(struct tc *t, tc_time now)
+{
+    if (!tc_check_path(t, &illegal_mbox, now))
+        start_reachability(t, now);
+}
+
 static void illegal_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
 {
     struct illegal_state *s = t->state;
@@ -118,7 +142,12 @@ static void illegal_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time 
         t->rtt = now - s->sent_at;
         /* Before passing or blaming the host, the quotes must show the option arrived. */
         s->phase = IL_QUOTES;
-        tc_set_timer(t, now + tc_wait_inflight(t, ORIGINAL_QUOTE_WAIT));
+        tc_time wait =
+            tc_wait_inflight(t, s->status == TC_PASS ? ORIGINAL_QUOTE_WAIT : ORIGINAL_FAILURE_WAIT);
+        if (wait == 0)
+            finish_reply(t, now);
+        else
+            tc_set_timer(t, now + wait);
     } else if (s->phase == IL_REACHABILITY) {
         char reason[sizeof(s->reason)];
         enum tc_status st = judge_syn_reply(t, seg, s->isn, reason, sizeof(reason));
@@ -127,7 +156,7 @@ static void illegal_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time 
         else
             tc_finish(t, st, REACHABILITY_STAGE, reason, NULL, now);
     }
-    /* IL_QUOTES: more answers to the burst */
+    /* IL_QUOTES, IL_SILENCE: more answers to the burst */
 }
 
 static void illegal_on_timer(struct tc *t, tc_time now)
@@ -136,15 +165,19 @@ static void illegal_on_timer(struct tc *t, tc_time now)
     switch (s->phase) {
     case IL_ILLEGAL_SYN:
         /* Silence is acceptable; the quotes (the burst went out a SYN wait ago, they are
-         * in) and a regular SYN decide. */
-        if (!tc_check_path(t, &illegal_mbox, now))
-            start_reachability(t, now);
+         * in) and a regular SYN decide. The original slept its quote wait first. */
+        if (t->env.timing->original) {
+            s->phase = IL_SILENCE;
+            tc_set_timer(t, now + ORIGINAL_QUOTE_WAIT);
+        } else {
+            after_silence(t, now);
+        }
+        break;
+    case IL_SILENCE:
+        after_silence(t, now);
         break;
     case IL_QUOTES:
-        if (s->status == TC_PASS)
-            tc_finish_unless_mbox(t, &illegal_mbox, TC_PASS, -1, NULL, now);
-        else
-            tc_finish_unless_mbox(t, &illegal_mbox, s->status, ILLEGAL_STAGE, s->reason, now);
+        finish_reply(t, now);
         break;
     case IL_REACHABILITY:
         /* The original: "TODO: reclassify as TEST_UNK?"; kept FAIL for parity. */

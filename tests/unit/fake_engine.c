@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "common/err.h"
 #include "tests_cases/registry.h"
 #include "tracebox/ttl_code.h"
 
@@ -18,7 +19,18 @@
 #define FE_V6_SRC "fd00:7463:1::2"
 #define FE_V6_DST "fd00:7463:3::2"
 #define FE_TARGET_WINDOW 65535
+#define TCP_OFF_DATA_OFF 12
 #define TCP_OFF_CSUM_LO 17
+#define DATA_OFF_SHIFT 4
+#define DATA_OFF_WORD 4
+#define FE_ROUTERS 3
+/* The code of a TTL: three 5-bit copies (written out here, independent of ttl_code.c). */
+#define FE_CODE_HI_SHIFT 11
+#define FE_CODE_MID_SHIFT 5
+
+static const char *const fe_routers_v4[FE_ROUTERS] = {"198.18.1.1", "198.18.2.2", "198.18.3.1"};
+static const char *const fe_routers_v6[FE_ROUTERS] = {"fd00:7463:1::1", "fd00:7463:2::1",
+                                                      "fd00:7463:3::1"};
 
 struct ip_addr fe_addr(const char *text)
 {
@@ -160,11 +172,17 @@ static void parse_packet(const struct tc_packet *pkt, struct fe_pkt *p)
     memset(p, 0, sizeof(*p));
     assert_int_equal(ip_parse(pkt->data, pkt->len, &p->ip), 0);
     assert_int_equal(p->ip.proto, IPPROTO_TCP_NUM);
+    /* The header must be whole; an option list that does not parse is allowed, since
+     * cases send illegal ones on purpose (MUST-7): tcp_seg_parse fills in the header all
+     * the same, and opts_hex shows the raw bytes. */
+    assert_true(p->ip.l4_len >= TCP_HDR_MIN);
+    size_t hdr_len = (size_t)(p->ip.l4[TCP_OFF_DATA_OFF] >> DATA_OFF_SHIFT) * DATA_OFF_WORD;
+    assert_true(hdr_len >= TCP_HDR_MIN && hdr_len <= p->ip.l4_len);
     bool csum_ok = false;
-    assert_int_equal(
-        tcp_seg_parse(p->ip.l4, p->ip.l4_len, &p->ip.src, &p->ip.dst, &p->seg, &csum_ok), 0);
+    int rc = tcp_seg_parse(p->ip.l4, p->ip.l4_len, &p->ip.src, &p->ip.dst, &p->seg, &csum_ok);
+    assert_true(rc == TCPREQ_OK || rc == TCPREQ_EINVAL || rc == TCPREQ_ETRUNC);
     assert_true(csum_ok);
-    size_t n = (size_t)p->seg.data_off * 4 - TCP_HDR_MIN;
+    size_t n = hdr_len - TCP_HDR_MIN;
     for (size_t i = 0; i < n; i++)
         snprintf(p->opts_hex + 2 * i, 3, "%02x", p->ip.l4[TCP_HDR_MIN + i]);
 }
@@ -258,4 +276,63 @@ void fe_make_quote(const struct tc_packet *sent, const char *router, struct icmp
     q->hop_guess = ip.src.family == IP_FAMILY_V4 ? ttl_decode_ipid(ip.ip_id) : 0;
     q->quote_len = ip.l4_len < QUOTE_MAX ? ip.l4_len : QUOTE_MAX;
     memcpy(q->quote, ip.l4, q->quote_len);
+}
+
+uint32_t fe_expect_burst(const struct fe *f, const char *opts_hex)
+{
+    assert_int_equal(fe_n_out(f), HOP_LIMIT);
+    bool v4 = f->t.env.src.family == IP_FAMILY_V4;
+    struct fe_pkt p;
+    fe_pkt(f, 0, &p);
+    uint32_t seq = p.seg.seq;
+    for (unsigned ttl = 1; ttl <= HOP_LIMIT; ttl++) {
+        uint16_t code = (uint16_t)((ttl << FE_CODE_HI_SHIFT) | (ttl << FE_CODE_MID_SHIFT) | ttl);
+        fe_expect_pkt(f, ttl - 1, TCP_FLAG_SYN, seq, ((uint32_t)code << 16) | code, code, ttl,
+                      v4 ? code : 0);
+        fe_pkt(f, ttl - 1, &p);
+        assert_int_equal(p.seg.urg_ptr, code);
+        assert_string_equal(p.opts_hex, opts_hex);
+        assert_int_equal(p.seg.payload_len, 0);
+    }
+    return seq;
+}
+
+const char *fe_router(enum fe_family fam, unsigned hop)
+{
+    assert_true(hop >= 1 && hop <= FE_ROUTERS);
+    return (fam == FE_V4 ? fe_routers_v4 : fe_routers_v6)[hop - 1];
+}
+
+static enum fe_family family_of(const struct fe *f)
+{
+    return f->t.env.src.family == IP_FAMILY_V4 ? FE_V4 : FE_V6;
+}
+
+void fe_deliver_burst_quote(struct fe *f, unsigned ttl, const void *opts, size_t n)
+{
+    struct icmp_quote q;
+    assert_true(ttl >= 1);
+    fe_make_quote(fe_sent(f, ttl - 1), fe_router(family_of(f), ttl), &q);
+    if (opts != NULL) {
+        assert_true(q.quote_len >= TCP_HDR_MIN + n);
+        memcpy(q.quote + TCP_HDR_MIN, opts, n);
+    }
+    fe_deliver_quote(f, &q);
+}
+
+void fe_deliver_burst_quote_stripped(struct fe *f, unsigned ttl)
+{
+    struct icmp_quote q;
+    assert_true(ttl >= 1);
+    fe_make_quote(fe_sent(f, ttl - 1), fe_router(family_of(f), ttl), &q);
+    q.quote[TCP_OFF_DATA_OFF] = (uint8_t)((TCP_HDR_MIN / DATA_OFF_WORD) << DATA_OFF_SHIFT);
+    q.quote_len = TCP_HDR_MIN;
+    fe_deliver_quote(f, &q);
+}
+
+void fe_expect_lab_path(const struct fe *f, size_t n)
+{
+    assert_int_equal(f->t.path_len, n);
+    for (size_t i = 0; i < n; i++)
+        fe_expect_hop(f, i, (unsigned)i + 1, fe_router(family_of(f), (unsigned)i + 1));
 }

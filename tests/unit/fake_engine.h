@@ -95,6 +95,22 @@ void fe_expect_hop(const struct fe *f, size_t i, unsigned hop, const char *route
  * (v4; 0 for v6). router is a textual address. Modify q->quote / q->quote_len after. */
 void fe_make_quote(const struct tc_packet *sent, const char *router, struct icmp_quote *q);
 
+/* The traced SYN burst (syn_probe) just queued: HOP_LIMIT SYNs, the one with TTL t
+ * carrying the code of t in ACK (twice), window, urgent pointer and, for IPv4, the IP ID
+ * (TTL_ENC_IPID | ACK | WIN | URG); the option bytes (incl. padding) are opts_hex in every
+ * probe, no payload. Returns their common sequence number. */
+uint32_t fe_expect_burst(const struct fe *f, const char *opts_hex);
+/* The lab router at hop 1..3 for the family (198.18.1.1, 198.18.2.2, 198.18.3.1 /
+ * fd00:7463:N::1). */
+const char *fe_router(enum fe_family fam, unsigned hop);
+/* Deliver the quote, from fe_router(hop ttl), of the burst SYN sent with TTL ttl (the
+ * ttl-th packet sent); with opts, its first n option bytes replaced by opts. */
+void fe_deliver_burst_quote(struct fe *f, unsigned ttl, const void *opts, size_t n);
+/* The same with the options stripped: data offset 5, quote ends after the header. */
+void fe_deliver_burst_quote_stripped(struct fe *f, unsigned ttl);
+/* The path is hops 1..n, each answered by fe_router(hop). */
+void fe_expect_lab_path(const struct fe *f, size_t n);
+
 /* Address helper (asserts it parses). */
 struct ip_addr fe_addr(const char *text);
 
