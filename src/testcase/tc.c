@@ -100,11 +100,15 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, tc_time now
     t->event_at = now;
     /* The original discarded segments that fail to parse (options included) or carry a bad
      * checksum: a receiver must not act on them (RFC 9293 3.1, MUST-2/MUST-3). */
-    if (tcp_seg_parse(l4, len, &t->env.dst, &t->env.src, &seg, &csum_ok) != TCPREQ_OK ||
-        !csum_ok)
+    if (tcp_seg_parse(l4, len, &t->env.dst, &t->env.src, &seg, &csum_ok) != TCPREQ_OK)
         return;
     if (seg.sport != t->env.dport || seg.dport != t->env.sport)
         return;
+    if (!csum_ok) {
+        if (!t->done && t->kind->on_bad_checksum != NULL)
+            t->kind->on_bad_checksum(t, &seg, now);
+        return;
+    }
     if (seg.flags & TCP_FLAG_SYN)
         record_isn(t, seg.seq, now);
     if (!t->done && t->kind->on_segment != NULL)
@@ -176,18 +180,27 @@ void tc_send(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_
     send_with_id(t, seg, ttl, ip_id);
 }
 
-void tc_send_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields)
+bool tc_encode_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields,
+                      struct tcp_seg *out, uint16_t *ip_id)
 {
     if (t->done)
-        return;
-    struct tcp_seg copy = *seg;
-    uint16_t ip_id = 0;
-    if (ttl_encode(ttl, fields, &copy, &ip_id) != TCPREQ_OK) {
+        return false;
+    *out = *seg;
+    *ip_id = 0;
+    if (ttl_encode(ttl, fields, out, ip_id) != TCPREQ_OK) {
         tc_finish(t, TC_ERR, -1, REASON_TTL_CODE, NULL, t->event_at);
-        return;
+        return false;
     }
     t->ttl_fields |= fields;
-    send_with_id(t, &copy, ttl, ip_id);
+    return true;
+}
+
+void tc_send_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields)
+{
+    struct tcp_seg copy;
+    uint16_t ip_id;
+    if (tc_encode_traced(t, seg, ttl, fields, &copy, &ip_id))
+        send_with_id(t, &copy, ttl, ip_id);
 }
 
 void tc_set_timer(struct tc *t, tc_time at)
@@ -226,6 +239,13 @@ void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, j
         mbox_detect(t->quotes, t->n_quotes, t->ttl_fields, NULL, NULL, &res);
         compute_path(t, &res);
     }
+}
+
+void tc_record_path(struct tc *t, unsigned fields)
+{
+    struct mbox_result res;
+    mbox_detect(t->quotes, t->n_quotes, fields, NULL, NULL, &res);
+    compute_path(t, &res);
 }
 
 bool tc_check_mboxes(struct tc *t, unsigned fields, quote_diff_fn diff, const void *ctx,
