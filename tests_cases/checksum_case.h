@@ -26,14 +26,14 @@ enum checksum_phase {
 
 struct checksum_state {
     enum checksum_phase phase;
-    uint32_t isn;            /* sequence number of the burst's SYNs */
-    uint16_t cs_syn;         /* the wrong checksum all SYNs of the burst carry */
+    uint32_t isn;    /* sequence number of the burst's SYNs */
+    uint16_t cs_syn; /* the wrong checksum all SYNs of the burst carry */
     tc_time burst_at;
     const char *stage1_fail; /* FAIL reason found in the reply, pending the path check */
     uint32_t syn2_seq;       /* stage 2 SYN */
     tc_time syn2_at;
-    struct tcp_seg synack;   /* stage 2 SYN-ACK (payload dropped) */
-    struct tcp_seg ack;      /* the ACK with the wrong checksum, as sent */
+    struct tcp_seg synack; /* stage 2 SYN-ACK (payload dropped) */
+    struct tcp_seg ack;    /* the ACK with the wrong checksum, as sent */
 };
 
 /* Callbacks for a test_case whose params is a struct checksum_params and whose state_size
@@ -69,7 +69,7 @@ struct checksum_verdict {
     bool corrected;
     unsigned hop; /* 0 = unknown */
     uint16_t seen;
-    bool final;   /* a known hop corrected it: no later quote can change the verdict */
+    bool final; /* a known hop corrected it: no later quote can change the verdict */
 };
 /* The original's ranking over quotes in arrival order (q[i].hop already decoded): a known
  * hop beats an unknown one, "corrected" beats "modified", the first known-hop "corrected"

@@ -82,7 +82,9 @@ bool checksum_make_wrong(const struct tc *t, struct tcp_seg *seg, uint16_t cs,
     return true;
 }
 
-/* The perturbations add to one's-complement sums, so the real checksum always changes. */
+/* Each perturbation sets bits that are clear in what we send (the TTL code leaves bit 10
+ * clear, the ACK's window 512 has a zero low byte): the one's-complement sum, and with it
+ * the real checksum, changes. */
 static void perturb_syn(struct tcp_seg *seg)
 {
     seg->window |= SYN_SPARE_BIT;
@@ -298,8 +300,7 @@ static void stage2_handshake(struct tc *t, const struct tcp_seg *seg, tc_time no
 
 static bool is_synack_retransmission(const struct checksum_state *s, const struct tcp_seg *seg)
 {
-    return seg->flags == s->synack.flags && seg->seq == s->synack.seq &&
-           seg->ack == s->synack.ack;
+    return seg->flags == s->synack.flags && seg->seq == s->synack.seq && seg->ack == s->synack.ack;
 }
 
 static void stage2_after_ack(struct tc *t, const struct tcp_seg *seg, tc_time now)

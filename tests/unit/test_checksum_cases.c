@@ -21,6 +21,8 @@
 #define R_ACK_BAD_RST "Invalid RST in reply to ACK with incorrect checksum"
 #define R_ACK_ACCEPTED "ACK with incorrect checksum accepted"
 
+#define MB "Middlebox interference detected "
+
 static const struct test_case *const kinds[] = {&incorrect_checksum_test, &zero_checksum_test};
 #define N_KINDS 2
 
@@ -90,8 +92,7 @@ static void synack2(struct run *r, uint16_t *cs2)
     assert_int_equal(fe_timer_in(&r->f), 3 * TC_SEC + 2 * RTT);
 }
 
-static void expect_custom(const struct run *r, enum tc_status st, const char *reason,
-                          uint16_t seen)
+static void expect_custom(const struct run *r, enum tc_status st, const char *reason, uint16_t seen)
 {
     char custom[64];
     snprintf(custom, sizeof(custom), "{\"diff\":[\"%04x\",\"%04x\"]}", r->cs, seen);
@@ -347,8 +348,7 @@ static void corrected_after_synack(const struct test_case *kind, enum fe_family 
     fe_deliver_quote(&r.f, &q1);
     assert_false(r.f.t.done);
     fe_deliver_quote(&r.f, &q2);
-    expect_custom(&r, TC_UNK, "Middlebox interference detected at or before hop 2 (checksum corrected)",
-                  cu_quoted_csum(&q2));
+    expect_custom(&r, TC_UNK, MB "at or before hop 2 (checksum corrected)", cu_quoted_csum(&q2));
     assert_int_equal(r.f.t.done_at, FE_T0 + RTT);
     assert_int_equal(r.f.t.path_len, 2);
     fe_expect_hop(&r.f, 1, 2, fam == FE_V4 ? R2 : R2_V6);
@@ -387,7 +387,6 @@ static void quotes_verdict(const struct test_case *kind, enum cu_quote k1, bool 
     fe_free(&r.f);
 }
 
-#define MB "Middlebox interference detected "
 static void test_quotes_verdicts(void **state)
 {
     (void)state;
