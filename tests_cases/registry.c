@@ -5,6 +5,8 @@
 #include <string.h>
 
 extern const struct test_case liveness_test;
+extern const struct test_case incorrect_checksum_test;
+extern const struct test_case zero_checksum_test;
 extern const struct test_case rstack_test;
 extern const struct test_case option_support_test;
 extern const struct test_case unknown_option_test;
@@ -12,7 +14,8 @@ extern const struct test_case illegal_length_option_test;
 
 const struct test_case *const test_case_registry[] = {
     &liveness_test,
-    /* IncorrectChecksumTest, ZeroChecksumTest */
+    &incorrect_checksum_test,
+    &zero_checksum_test,
     &rstack_test,
     &option_support_test,
     &unknown_option_test,

@@ -106,8 +106,11 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, tc_time now
     if (seg.sport != t->env.dport || seg.dport != t->env.sport)
         return;
     evidence_add(&t->evidence, &seg, false, 0, !csum_ok, now);
-    if (!csum_ok)
+    if (!csum_ok) {
+        if (!t->done && t->kind->on_bad_checksum != NULL)
+            t->kind->on_bad_checksum(t, &seg, now);
         return;
+    }
     if (seg.flags & TCP_FLAG_SYN)
         record_isn(t, seg.seq, now);
     if (!t->done && t->kind->on_segment != NULL)
@@ -180,18 +183,27 @@ void tc_send(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_
     send_with_id(t, seg, ttl, ip_id);
 }
 
-void tc_send_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields)
+bool tc_encode_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields,
+                      struct tcp_seg *out, uint16_t *ip_id)
 {
     if (t->done)
-        return;
-    struct tcp_seg copy = *seg;
-    uint16_t ip_id = 0;
-    if (ttl_encode(ttl, fields, &copy, &ip_id) != TCPREQ_OK) {
+        return false;
+    *out = *seg;
+    *ip_id = 0;
+    if (ttl_encode(ttl, fields, out, ip_id) != TCPREQ_OK) {
         tc_finish(t, TC_ERR, -1, REASON_TTL_CODE, NULL, t->event_at);
-        return;
+        return false;
     }
     t->ttl_fields |= fields;
-    send_with_id(t, &copy, ttl, ip_id);
+    return true;
+}
+
+void tc_send_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields)
+{
+    struct tcp_seg copy;
+    uint16_t ip_id;
+    if (tc_encode_traced(t, seg, ttl, fields, &copy, &ip_id))
+        send_with_id(t, &copy, ttl, ip_id);
 }
 
 void tc_set_timer(struct tc *t, tc_time at)
@@ -230,6 +242,13 @@ void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, j
         mbox_detect(t->quotes, t->n_quotes, t->ttl_fields, NULL, NULL, &res);
         compute_path(t, &res);
     }
+}
+
+void tc_record_path(struct tc *t, unsigned fields)
+{
+    struct mbox_result res;
+    mbox_detect(t->quotes, t->n_quotes, fields, NULL, NULL, &res);
+    compute_path(t, &res);
 }
 
 bool tc_check_mboxes(struct tc *t, unsigned fields, quote_diff_fn diff, const void *ctx,

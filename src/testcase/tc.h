@@ -126,6 +126,11 @@ struct test_case {
      * on_quote is optional (quotes are stored in tc->quotes either way). */
     void (*start)(struct tc *t, tc_time now);
     void (*on_segment)(struct tc *t, const struct tcp_seg *seg, tc_time now);
+    /* Optional: a segment for this flow that parses but fails its checksum (RFC 9293 3.1).
+     * Without it such segments are dropped silently; no ISN is recorded either way, since
+     * nothing in a corrupt segment can be trusted. Only the checksum tests want these: a
+     * reply with a bad checksum is itself a finding there. */
+    void (*on_bad_checksum)(struct tc *t, const struct tcp_seg *seg, tc_time now);
     void (*on_quote)(struct tc *t, const struct icmp_quote *q, tc_time now);
     void (*on_timer)(struct tc *t, tc_time now);
 };
@@ -135,7 +140,8 @@ int tc_create(struct tc *t, const struct test_case *kind, const struct tc_env *e
 void tc_destroy(struct tc *t);
 void tc_start(struct tc *t, tc_time now);
 /* Hand over a received TCP packet payload (the bytes after the IP header) from env.dst.
- * Malformed or bad-checksum segments are dropped here (the original tcpreq did the same). */
+ * Malformed segments are dropped here (the original tcpreq did the same); bad-checksum ones
+ * too, unless the case has on_bad_checksum. */
 void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, tc_time now);
 void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now);
 /* Call when now >= t->timer_at; clears the timer before calling the case. */
@@ -151,6 +157,12 @@ void tc_send(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_
 /* Tracebox probe: a copy of seg with the TTL encoded into the given TTL_ENC_* fields, sent
  * with that TTL (the IP ID carries the code when TTL_ENC_IPID is set). */
 void tc_send_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields);
+/* The first half of tc_send_traced for a case that must touch the encoded probe before
+ * sending it with tc_send(t, out, ttl, *ip_id) (e.g. to give it a wrong checksum): *out is
+ * seg with the TTL encoded, and the fields are remembered for the path. False (and the test
+ * finished with ERR) if the TTL cannot be encoded. */
+bool tc_encode_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields,
+                      struct tcp_seg *out, uint16_t *ip_id);
 void tc_set_timer(struct tc *t, tc_time at);
 void tc_cancel_timer(struct tc *t);
 /* Finish with a result; reason may be NULL, stage -1 for none, custom (owned) may be NULL.
@@ -162,6 +174,11 @@ void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, j
  * [expected, seen] at the given stage. Returns true if it finished the test. */
 bool tc_check_mboxes(struct tc *t, unsigned fields, quote_diff_fn diff, const void *ctx,
                      const char *info, int stage, tc_time now);
+
+/* For a case with its own middlebox ranking: decode the hops of the collected quotes
+ * (fields: TTL_ENC_* of the probes) into t->quotes[i].hop and record the path from all of
+ * them, sorted by hop, as tc_check_mboxes does when it detects nothing. tc_finish keeps it. */
+void tc_record_path(struct tc *t, unsigned fields);
 
 /* Helpers shared by cases. */
 uint32_t tc_random32(struct tc *t);
