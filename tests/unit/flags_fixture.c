@@ -20,6 +20,12 @@ static struct alp_session *fake_open(const struct alp_peer *peer)
     return (struct alp_session *)(void *)&fake_session;
 }
 
+static struct alp_session *failing_open(const struct alp_peer *peer)
+{
+    (void)peer;
+    return NULL;
+}
+
 static ssize_t small_pull(struct alp_session *s, size_t hint, uint8_t *buf, size_t cap)
 {
     (void)s;
@@ -66,6 +72,11 @@ static void fake_close(struct alp_session *s)
 static const struct alp small_alp = FAKE_ALP("small", small_pull);
 static const struct alp big_alp = FAKE_ALP("big", big_pull);
 static const struct alp broken_alp = FAKE_ALP("broken", broken_pull);
+static const struct alp no_session_alp = {.name = "no-session",
+                                          .open = failing_open,
+                                          .pull = broken_pull,
+                                          .push = fake_push,
+                                          .close = fake_close};
 
 const struct alp *__real_alp_for_port(uint16_t port);
 const struct alp *__wrap_alp_for_port(uint16_t port);
@@ -78,6 +89,8 @@ const struct alp *__wrap_alp_for_port(uint16_t port)
         return &big_alp;
     case BROKEN_ALP_PORT:
         return &broken_alp;
+    case NO_SESSION_ALP_PORT:
+        return &no_session_alp;
     default:
         return __real_alp_for_port(port);
     }

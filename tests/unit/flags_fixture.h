@@ -3,7 +3,8 @@
  *
  * The test executables link with -Wl,--wrap=alp_for_port: the wrapper in flags_fixture.c
  * adds fake ALPs on ports no real one serves (a short fixed request, one too long for a
- * segment, one that fails) so the ALP paths are reachable; port 80 keeps the real HTTP ALP. */
+ * segment, one whose pull fails, one that opens no session) so the ALP paths are reachable;
+ * port 80 keeps the real HTTP ALP. */
 #ifndef TCPREQ_FLAGS_FIXTURE_H
 #define TCPREQ_FLAGS_FIXTURE_H
 
@@ -26,9 +27,10 @@
 #define SYNACK (TCP_FLAG_SYN | TCP_FLAG_ACK)
 #define HTTP_PORT 80
 #define NO_ALP_PORT 22
-#define SMALL_ALP_PORT 7   /* fake: a 10-byte request */
-#define BIG_ALP_PORT 9     /* fake: 1461 bytes, more than a segment */
-#define BROKEN_ALP_PORT 13 /* fake: the pull fails */
+#define SMALL_ALP_PORT 7       /* fake: a 10-byte request */
+#define BIG_ALP_PORT 9         /* fake: 1461 bytes, more than a segment */
+#define BROKEN_ALP_PORT 13     /* fake: the pull fails */
+#define NO_SESSION_ALP_PORT 17 /* fake: the session cannot be opened */
 #define SMALL_REQ "0123456789"
 #define BIG_REQ_LEN 1461
 #define PULL_CAP 2048

@@ -346,6 +346,7 @@ static void test_rf_empty_ignored_unk(void **state)
     rf_ignored(NO_ALP_PORT, 0, NULL, TC_UNK, RF_EMPTY_IGNORED);
     rf_ignored(BIG_ALP_PORT, 0, NULL, TC_UNK, RF_EMPTY_IGNORED);
     rf_ignored(BROKEN_ALP_PORT, 0, NULL, TC_UNK, RF_EMPTY_IGNORED);
+    rf_ignored(NO_SESSION_ALP_PORT, 0, NULL, TC_UNK, RF_EMPTY_IGNORED);
 }
 
 /* The request was taken (TCP_DEFER_ACCEPT let the connection through): PASS, reset at the

@@ -303,6 +303,7 @@ static void test_up_alp_data_unavailable_unk(void **state)
     (void)state;
     up_no_data(BIG_ALP_PORT, FE_V4);
     up_no_data(BROKEN_ALP_PORT, FE_V6);
+    up_no_data(NO_SESSION_ALP_PORT, FE_V4);
 }
 
 /* The plain SYN's failures, as _synchronize reports them. */
