@@ -11,6 +11,8 @@ extern const struct test_case rstack_test;
 extern const struct test_case option_support_test;
 extern const struct test_case unknown_option_test;
 extern const struct test_case illegal_length_option_test;
+extern const struct test_case reserved_flags_test;
+extern const struct test_case urgent_pointer_test;
 
 const struct test_case *const test_case_registry[] = {
     &liveness_test,
@@ -20,8 +22,8 @@ const struct test_case *const test_case_registry[] = {
     &option_support_test,
     &unknown_option_test,
     &illegal_length_option_test,
-    /* MSSSupportTest, MissingMSSTest,
-     * LateOptionTest, MultiMSSTest, ReservedFlagsTest, UrgentPointerTest */
+    &reserved_flags_test,
+    &urgent_pointer_test,
 };
 
 const size_t test_case_count = sizeof(test_case_registry) / sizeof(test_case_registry[0]);

@@ -69,8 +69,9 @@ static bool urg_diff(const struct icmp_quote *q, const void *ctx, char *exp, siz
     unsigned up = ((unsigned)q->quote[TCP_OFF_URG_PTR] << 8) | q->quote[TCP_OFF_URG_PTR + 1];
     if (urg && up == s->req_len)
         return false;
-    snprintf(exp, exp_cap, "urg=1 up=%u", (unsigned)s->req_len);
-    snprintf(seen, seen_cap, "urg=%d up=%u", urg ? 1 : 0, up);
+    /* The original's format: the URG bit as a flags mask, then the pointer in hex. */
+    snprintf(exp, exp_cap, "0x%02x,%04x", (unsigned)TCP_FLAG_URG, (unsigned)s->req_len);
+    snprintf(seen, seen_cap, "0x%02x,%04x", (unsigned)(q->quote[TCP_OFF_FLAGS] & TCP_FLAG_URG), up);
     return true;
 }
 

@@ -228,7 +228,7 @@ static void test_up_urg_cleared_unk(void **state)
     up_expect_close(&f, isn, SMALL_LEN);
     fe_fire(&f);
     fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2,
-                     "{\"diff\":[\"urg=1 up=10\",\"urg=0 up=0\"]}");
+                     "{\"diff\":[\"0x20,000a\",\"0x00,0000\"]}");
     assert_int_equal(f.t.path_len, 2);
     fe_free(&f);
 
@@ -239,7 +239,7 @@ static void test_up_urg_cleared_unk(void **state)
     ff_deliver(&f, TCP_FLAG_ACK, THEIR_ISN + 1, isn + 1 + 3, 0, 0);
     fe_fire(&f);
     fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2,
-                     "{\"diff\":[\"urg=1 up=10\",\"urg=0 up=10\"]}");
+                     "{\"diff\":[\"0x20,000a\",\"0x00,000a\"]}");
     fe_free(&f);
 }
 
@@ -258,7 +258,7 @@ static void test_up_pointer_changed_unk(void **state)
     up_quote(&f, 2, R2, -1, 5);
     fe_fire(&f);
     fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2,
-                     "{\"diff\":[\"urg=1 up=10\",\"urg=1 up=5\"]}");
+                     "{\"diff\":[\"0x20,000a\",\"0x20,0005\"]}");
     assert_int_equal(f.t.path_len, 2);
     fe_free(&f);
 
@@ -268,7 +268,7 @@ static void test_up_pointer_changed_unk(void **state)
     up_quote(&f, 2, R2_V6, -1, 0);
     fe_fire(&f);
     fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2,
-                     "{\"diff\":[\"urg=1 up=10\",\"urg=1 up=0\"]}");
+                     "{\"diff\":[\"0x20,000a\",\"0x20,0000\"]}");
     fe_free(&f);
 }
 
