@@ -34,6 +34,10 @@ struct alp {
     void (*close)(struct alp_session *s);
 };
 
+/* The registered ALPs, one file each (alp/http.c, alp/tls.c), listed in alp/registry.c. */
+extern const struct alp alp_http;
+extern const struct alp alp_tls;
+
 /* The ALP registered for port, or NULL ("Missing ALP module for port N"). */
 const struct alp *alp_for_port(uint16_t port);
 
