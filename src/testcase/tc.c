@@ -67,6 +67,8 @@ int tc_create(struct tc *t, const struct test_case *kind, const struct tc_env *e
 
 void tc_destroy(struct tc *t)
 {
+    if (t->kind != NULL && t->kind->cleanup != NULL && t->state != NULL)
+        t->kind->cleanup(t);
     free(t->state);
     free(t->out);
     free(t->isns);

@@ -133,6 +133,11 @@ struct test_case {
     void (*on_bad_checksum)(struct tc *t, const struct tcp_seg *seg, tc_time now);
     void (*on_quote)(struct tc *t, const struct icmp_quote *q, tc_time now);
     void (*on_timer)(struct tc *t, tc_time now);
+    /* Optional: release what the state owns beyond its own bytes (an ALP session, buffers).
+     * Called by tc_destroy whether or not the case finished, so an instance the engine
+     * aborts (deadline, shutdown) or that ran out of packet budget leaks nothing; must be
+     * idempotent, as a case may release early itself. */
+    void (*cleanup)(struct tc *t);
 };
 
 /* Lifecycle, used by the engine and by unit tests. */

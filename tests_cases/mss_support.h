@@ -1,0 +1,98 @@
+/* The machine shared by the MSS tests (the original tcpreq's MSSSupportTest and its
+ * subclasses LateOptionTest and MultiMSSTest, and MissingMSSTest, "conceptually the same"):
+ * open a connection whose SYN carries some MSS options (or none), send one application
+ * request, and watch that no segment the target sends is larger than the MSS it was told
+ * (or, without an option, the RFC 9293 default).
+ *
+ * Stages as the original: the traced SYN burst and plain retry (syn_probe); the ACK; the
+ * burst's quotes decide whether the path changed the MSS options before the SYN-ACK's size
+ * is held against the host; then the request and the target's reply, reassembled so
+ * retransmissions are told apart from new data, acknowledged so the whole reply comes,
+ * until the target's FIN, its silence, or a segment too large. */
+#ifndef TCPREQ_MSS_SUPPORT_H
+#define TCPREQ_MSS_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alp/alp.h"
+#include "reasm/stream.h"
+#include "testcase/syn_probe.h"
+#include "testcase/tc.h"
+#include "tracebox/ttl_code.h"
+
+/* The MSS every MSS-carrying case tells the target (its last MSS option), and the largest
+ * segment (TCP header + payload) that allows: the original's 535, a header without options
+ * plus 515 bytes. CVE-2019-11477/78/79 made Linux refuse MSS values much below 500. */
+#define MSS_TESTED 515
+#define MSS_SEG_MAX_LEN (MSS_TESTED + TCP_HDR_MIN)
+/* Request size asked of the ALP by the MSS-carrying cases (the original's 400). */
+#define MSS_REQ_HINT 400
+/* Where the TTL of the burst goes: never the window (fixed at 0xffff as the original) nor
+ * the options under test. MissingMSSTest has no options under test: the NOOP run too. */
+#define MSS_TTL_FIELDS (TTL_ENC_IPID | TTL_ENC_ACK | TTL_ENC_URG)
+#define MSS_MISSING_TTL_FIELDS (MSS_TTL_FIELDS | TTL_ENC_OPTS)
+/* ACKs sent for the target's data at most; beyond, the target's reply is still watched. */
+#define MSS_ACK_CAP 64
+/* The burst, the retry, a reset of a wrong handshake reply, the ACK, the request, the ACKs
+ * of the reply and the final reset. */
+#define MSS_PACKET_BUDGET (HOP_LIMIT + 5 + MSS_ACK_CAP)
+#define MSS_DEADLINE (300 * TC_SEC)
+#define MSS_STAGE 1
+
+struct mss_params {
+    const uint16_t *syn_mss; /* MSS options of the SYN, in order */
+    size_t n_syn_mss;
+    uint16_t late_mss;       /* MSS option on the request after the handshake; 0 = none */
+    unsigned ttl_fields;     /* TTL_ENC_* of the burst */
+    /* Appended to a failed handshake, which then always FAILs (the original's MSS tests);
+     * NULL: the handshake's own result is kept (MissingMSSTest). */
+    const char *failure_suffix;
+    quote_diff_fn diff;      /* called with ctx = this struct */
+    const char *mbox_info;
+    /* Largest segment allowed, TCP header + payload; 0 = the RFC 9293 default send MSS of
+     * the family plus the header (MUST-15: 536 for IPv4, 1220 for IPv6). */
+    size_t seg_max_len;
+    size_t req_hint;         /* ALP request length hint; 0 = seg_max_len - 40 */
+};
+
+enum mss_phase {
+    MSS_HANDSHAKE, /* the burst or its retry */
+    MSS_FAILING,   /* the handshake failed: the quotes may still blame the path */
+    MSS_QUOTES,    /* ACK sent: the burst's quotes still in flight */
+    MSS_OBSERVE,   /* request sent: the target's reply is watched */
+};
+
+struct mss_state {
+    enum mss_phase phase;
+    struct syn_probe probe;
+    char failure[sizeof(((struct tc_result *)0)->reason)];
+    enum tc_status failure_status;
+    size_t seg_max_len;
+    bool too_large;        /* a segment over the limit arrived before the path check */
+    bool peer_reset;       /* the target reset the connection before our request */
+    uint32_t snd_nxt;      /* our next sequence number */
+    bool rx_ready;         /* rx initialised (from the SYN-ACK) */
+    struct reasm_stream rx; /* the target's direction */
+    const struct alp *alp;
+    struct alp_session *alp_sess;
+    size_t pushed;         /* in-order reply bytes handed to the ALP */
+    bool got_data;         /* the reply has begun: idle waits from now on */
+    unsigned acks_sent;
+    tc_time observe_until; /* the reply is watched no longer than this */
+};
+
+/* Callbacks for a test_case whose params is a struct mss_params and whose state_size is
+ * sizeof(struct mss_state). */
+void mss_start(struct tc *t, tc_time now);
+void mss_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now);
+void mss_on_timer(struct tc *t, tc_time now);
+void mss_cleanup(struct tc *t);
+
+/* The original MSS tests' quote check: the MSS options of the quoted SYN must be exactly
+ * those sent, in order; other kinds may come and go. */
+bool mss_options_diff(const struct icmp_quote *q, const void *ctx, char *exp, size_t exp_cap,
+                      char *seen, size_t seen_cap);
+
+#endif

@@ -1,0 +1,36 @@
+/* MultiMSSTest: RFC 9293 MUST-16, the effective send MSS is derived from the MSS the peer
+ * announced (3.7.1); a SYN carrying three MSS options (550, 505, 515) is answered by Linux,
+ * macOS and Windows 10 with the last one, 515: no segment the target sends may exceed 515
+ * bytes of data plus the header (the original's check). The machine is MSSSupportTest's
+ * (mss_support.c). */
+#include "tests_cases/mss_support.h"
+
+/* In this order; the last is the one the limit holds the target to. */
+static const uint16_t multi_mss_syn_mss[] = {550, 505, MSS_TESTED};
+
+static const struct mss_params multi_mss_params = {
+    .syn_mss = multi_mss_syn_mss,
+    .n_syn_mss = sizeof(multi_mss_syn_mss) / sizeof(multi_mss_syn_mss[0]),
+    .ttl_fields = MSS_TTL_FIELDS,
+    .failure_suffix = " with MSS option",
+    .diff = mss_options_diff,
+    .mbox_info = "MSS modified or deleted",
+    .seg_max_len = MSS_SEG_MAX_LEN,
+    .req_hint = MSS_REQ_HINT,
+};
+
+const struct test_case multi_mss_test = {
+    .name = "MultiMSSTest",
+    .rfc_req = "MUST-16",
+    .rfc_text = "Derive the effective send MSS from the announced MSS (several MSS options)",
+    .default_on = true,
+    .needs_alp = true,
+    .packet_budget = MSS_PACKET_BUDGET,
+    .deadline = MSS_DEADLINE,
+    .state_size = sizeof(struct mss_state),
+    .params = &multi_mss_params,
+    .start = mss_start,
+    .on_segment = mss_on_segment,
+    .on_timer = mss_on_timer,
+    .cleanup = mss_cleanup,
+};
