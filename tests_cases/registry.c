@@ -11,6 +11,10 @@ extern const struct test_case rstack_test;
 extern const struct test_case option_support_test;
 extern const struct test_case unknown_option_test;
 extern const struct test_case illegal_length_option_test;
+extern const struct test_case mss_support_test;
+extern const struct test_case missing_mss_test;
+extern const struct test_case late_option_test;
+extern const struct test_case multi_mss_test;
 extern const struct test_case reserved_flags_test;
 extern const struct test_case urgent_pointer_test;
 
@@ -22,6 +26,10 @@ const struct test_case *const test_case_registry[] = {
     &option_support_test,
     &unknown_option_test,
     &illegal_length_option_test,
+    &mss_support_test,
+    &missing_mss_test,
+    &late_option_test,
+    &multi_mss_test,
     &reserved_flags_test,
     &urgent_pointer_test,
 };
