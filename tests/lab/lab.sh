@@ -7,7 +7,16 @@
 #     lab_up                      # prober -- r1 -- r2 -- target, IPv4 and IPv6
 #     lab_prober_firewall         # keep the prober's kernel from RSTing our SYN-ACKs
 #     lab_target_listen 80        # HTTP-ish listener on the target (v4, v6, AnyIP)
+#     lab_target_tls 443          # TLS server (openssl s_server -www) on the target
 #     lab_mbox_overwrite_nop_eol  # optional middlebox on r2; lab_mbox_clear removes it
+#
+# Middleboxes on r2 (one at a time; each replaces the previous one; lab_mbox_clear):
+#   lab_mbox_overwrite_nop_eol, lab_mbox_break_nop_eol, lab_mbox_mss_rewrite N,
+#   lab_mbox_clear_reserved, lab_mbox_clear_urg, lab_mbox_unknown_option_to_nops,
+#   lab_mbox_fix_checksum (a tc BPF program, built with clang at first use).
+# Non-conforming target (one at a time; lab_target_clear):
+#   lab_target_ignore_rst, lab_target_ignore_rstack, lab_target_silent_port P,
+#   lab_target_set_reserved.
 #
 # Topology (every box is its own network namespace, linked by veth pairs):
 #
@@ -319,19 +328,63 @@ lab_target_listen() {
   _lab_in "$LAB_TARGET_NS" python3 "$LAB_NET_PY" serve "$port" >"$log" 2>&1 </dev/null &
   local pid=$!
   LAB_LISTENER_PIDS+=("$pid")
-  local i
+  _lab_wait_listen "$port" "$pid" "$log"
+}
+
+# _lab_wait_listen PORT PID LOG: poll until something listens on the target's TCP PORT;
+# fails (showing LOG) if PID died first or after 10 s.
+_lab_wait_listen() {
+  local port=$1 pid=$2 log=$3 i
   for ((i = 0; i < 200; i++)); do
     if [[ -n "$(_lab_in "$LAB_TARGET_NS" ss -Hltn "sport = :$port")" ]]; then
       return 0
     fi
     if ! kill -0 "$pid" 2>/dev/null; then
-      _lab_err "listener on port $port died: $(cat "$log")"
+      _lab_err "listener on port $port died: $(cat "$log" 2>/dev/null)"
       return 1
     fi
     sleep 0.05
   done
   _lab_err "listener on port $port not up after 10 s"
   return 1
+}
+
+# lab_target_tls [PORT]: a TLS server on the target's PORT (default 443), IPv4, IPv6 and the
+# AnyIP prefixes: `openssl s_server -www` with a self-signed P-256 certificate generated
+# into $LAB_TMP at first use (CN tcpreq-lab; nobody verifies it). -www answers an HTTP GET
+# inside TLS with a status page, and a ClientHello alone with the server's whole first
+# flight (several segments: what the MSS tests measure).
+#   Dual stack: given only a port, s_server resolves the wildcard address for both
+#   families and, when the first answer is IPv6 and an IPv4 one follows, binds one [::]
+#   socket with IPV6_V6ONLY cleared (`ss` shows *:PORT). An explicit [::]:PORT would be
+#   IPv6-only -- hence the bare port. The check below insists on the dual-stack socket.
+#   Sequential connections: s_server serves one connection at a time, forever (no
+#   -naccept); a failed or reset handshake only ends that connection. A connection left
+#   established and idle blocks the next ones until it closes -- a prober that leaves
+#   connections open (instead of resetting them) therefore shows up here.
+# Returns once the port is listening; lab_down kills the server.
+lab_target_tls() {
+  local -
+  set -euo pipefail
+  _lab_names
+  local port=${1:-443}
+  if [[ -z "${LAB_TMP:-}" || ! -d "$LAB_TMP" ]]; then _lab_err "lab_target_tls: lab_up first"; return 1; fi
+  command -v openssl >/dev/null || { _lab_err "missing tool: openssl"; return 1; }
+  local cert=$LAB_TMP/tls-cert.pem key=$LAB_TMP/tls-key.pem log=$LAB_TMP/tls-$port.log
+  if [[ ! -s "$cert" ]]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -subj /CN=tcpreq-lab -days 7 -keyout "$key" -out "$cert" >"$LAB_TMP/tls-req.log" 2>&1 ||
+      { _lab_err "openssl req failed: $(cat "$LAB_TMP/tls-req.log")"; return 1; }
+  fi
+  _lab_in "$LAB_TARGET_NS" openssl s_server -quiet -www -accept "$port" \
+    -cert "$cert" -key "$key" >"$log" 2>&1 </dev/null &
+  local pid=$!
+  LAB_LISTENER_PIDS+=("$pid")
+  _lab_wait_listen "$port" "$pid" "$log"
+  if [[ -z "$(_lab_in "$LAB_TARGET_NS" ss -Hltn "sport = :$port" | awk '$4 == "*:'"$port"'"')" ]]; then
+    _lab_err "TLS server on $port is not dual-stack: $(_lab_in "$LAB_TARGET_NS" ss -Hltn "sport = :$port")"
+    return 1
+  fi
 }
 
 # lab_target_closed_port: nothing listens on the target's port $LAB_CLOSED_PORT (81), so a
@@ -407,12 +460,140 @@ lab_mbox_break_nop_eol() {
 }"
 }
 
+# --- Middleboxes for the remaining test cases ---------------------------------------------
+#
+# All of them act in r2's PREROUTING hook (or, for the BPF one, at tc ingress, which runs
+# even earlier), only on segments arriving from r1 (iifname "to-r1", the prober's side),
+# so r2's own time-exceeded quote shows the change and tcpreq attributes it to hop 2. All
+# keep the TCP checksum valid: they use typed nftables statements, for which nft 1.0.6
+# emits a checksum fix-up (`payload write ... csum_type 1 csum_off 16`, `exthdr write
+# tcpopt`, `exthdr reset tcpopt`; see `nft --debug=netlink list ruleset`), so the target
+# accepts the rewritten segment and answers as if the path were clean.
+#
+# lab_mbox_mss_rewrite N -- the MSS option of SYNs becomes N (`tcp option maxseg size set
+#   N`). The kernel's exthdr write only ever LOWERS an MSS (it is meant for clamping): N
+#   must be below the MSS the SYN carries (MSSSupportTest 515, MultiMSSTest 550 first),
+#   e.g. 500; a larger N leaves the option untouched. Only the first MSS option is changed.
+#   -> MSSSupportTest UNK "... at or before hop 2 (MSS modified or deleted)".
+# lab_mbox_clear_reserved -- the four reserved bits (low nibble of header byte 12, RFC 9293
+#   3.1 "Rsrvd") are zeroed in every segment (`tcp reserved set 0`).
+#   -> ReservedFlagsTest UNK "... (reserved flags reset)".
+# lab_mbox_clear_urg -- segments with URG lose the flag and their urgent pointer becomes 0:
+#   `tcp urgptr set 0`, then one rule per flags value with URG set mapping it to the same
+#   value without URG (nft 1.0.6 rejects `tcp flags set tcp flags & ~urg` and maps in a set
+#   statement, so the 128 values are enumerated). Segments without URG are not touched
+#   (other tests encode the TTL in the urgent pointer). The target receives plain data.
+#   -> UrgentPointerTest UNK "... (URG/UP modified)".
+# lab_mbox_unknown_option_to_nops -- option kind 158 (UnknownOptionTest's 9e 05 58 fa 89) is
+#   overwritten with NOOPs of the same total length (`reset tcp option 158`; the kernel
+#   updates the checksum per rewritten byte pair). Other options are untouched.
+#   -> UnknownOptionTest UNK "... (unknown header option deleted)".
+# lab_mbox_fix_checksum -- every TCP segment from r1 gets its checksum recomputed (tc
+#   ingress BPF, tests/lab/bpf/tcp_csum.c): a segment sent with a wrong checksum arrives,
+#   and is quoted by r2, with the right one. Needs clang (built once into $LAB_TMP).
+#   -> IncorrectChecksumTest UNK "... (checksum corrected)".
+# lab_mbox_clear -- remove all of r2's middleboxes (nft table and tc clsact qdisc;
+#   idempotent).
+
+_LAB_FROM_R1='iifname "to-r1" meta l4proto tcp'
+LAB_R2_FROM_R1_DEV=to-r1
+LAB_UNKNOWN_OPTION_KIND=158
+
+lab_mbox_mss_rewrite() {
+  local -
+  set -euo pipefail
+  _lab_names
+  local mss=${1:?usage: lab_mbox_mss_rewrite MSS}
+  if [[ ! "$mss" =~ ^[0-9]+$ ]] || ((mss == 0 || mss > 65535)); then
+    _lab_err "bad MSS '$mss'"
+    return 1
+  fi
+  _lab_mbox_load "table inet $LAB_MBOX_TABLE {
+  chain prerouting {
+    type filter hook prerouting priority mangle; policy accept;
+    $_LAB_FROM_R1 tcp flags & (syn | rst) == syn tcp option maxseg exists counter tcp option maxseg size set $mss
+  }
+}"
+}
+
+lab_mbox_clear_reserved() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_mbox_load "table inet $LAB_MBOX_TABLE {
+  chain prerouting {
+    type filter hook prerouting priority mangle; policy accept;
+    $_LAB_FROM_R1 tcp reserved != 0 counter tcp reserved set 0
+  }
+}"
+}
+
+lab_mbox_clear_urg() {
+  local -
+  set -euo pipefail
+  _lab_names
+  local rules="    $_LAB_FROM_R1 tcp flags & urg == urg counter tcp urgptr set 0" flags
+  for ((flags = 0; flags < 256; flags++)); do
+    ((flags & 0x20)) || continue
+    rules+=$'\n'"    $_LAB_FROM_R1 tcp flags == $flags tcp flags set $((flags & ~0x20))"
+  done
+  _lab_mbox_load "table inet $LAB_MBOX_TABLE {
+  chain prerouting {
+    type filter hook prerouting priority mangle; policy accept;
+$rules
+  }
+}"
+}
+
+lab_mbox_unknown_option_to_nops() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_mbox_load "table inet $LAB_MBOX_TABLE {
+  chain prerouting {
+    type filter hook prerouting priority mangle; policy accept;
+    $_LAB_FROM_R1 tcp option $LAB_UNKNOWN_OPTION_KIND exists counter reset tcp option $LAB_UNKNOWN_OPTION_KIND
+  }
+}"
+}
+
+# _lab_bpf_build NAME: compile tests/lab/bpf/NAME.c into $LAB_TMP/NAME.o (once per lab) and
+# print the object's path. Only clang and the kernel UAPI headers (linux-libc-dev) are
+# needed; the multiarch include directory supplies <asm/types.h>, which clang does not
+# search when targeting bpf.
+_lab_bpf_build() {
+  local src=$LAB_DIR/bpf/$1.c obj=$LAB_TMP/$1.o multiarch
+  if [[ ! -s "$obj" ]]; then
+    command -v clang >/dev/null || { _lab_err "missing tool: clang (tests/install-deps.sh)"; return 1; }
+    multiarch=$(${CC:-cc} -print-multiarch 2>/dev/null || true)
+    [[ -n "$multiarch" ]] || multiarch=$(uname -m)-linux-gnu
+    clang -O2 -g -Wall -Wextra -Werror -target bpf -I"/usr/include/$multiarch" \
+      -c "$src" -o "$obj" >&2 || { _lab_err "BPF build of $src failed"; return 1; }
+  fi
+  echo "$obj"
+}
+
+lab_mbox_fix_checksum() {
+  local -
+  set -euo pipefail
+  _lab_names
+  lab_mbox_clear
+  local obj
+  obj=$(_lab_bpf_build tcp_csum)
+  _lab_in "$LAB_R2_NS" tc qdisc add dev "$LAB_R2_FROM_R1_DEV" clsact
+  _lab_in "$LAB_R2_NS" tc filter add dev "$LAB_R2_FROM_R1_DEV" ingress bpf direct-action \
+    obj "$obj" sec tc
+}
+
 lab_mbox_clear() {
   local -
   set -euo pipefail
   _lab_names
   if _lab_in "$LAB_R2_NS" nft list table inet "$LAB_MBOX_TABLE" >/dev/null 2>&1; then
     _lab_in "$LAB_R2_NS" nft delete table inet "$LAB_MBOX_TABLE"
+  fi
+  if _lab_in "$LAB_R2_NS" tc qdisc show dev "$LAB_R2_FROM_R1_DEV" clsact | grep -q clsact; then
+    _lab_in "$LAB_R2_NS" tc qdisc del dev "$LAB_R2_FROM_R1_DEV" clsact
   fi
 }
 
@@ -428,6 +609,13 @@ lab_mbox_clear() {
 #                             survives a RST-ACK (RSTACKTest) while plain RSTs still work.
 # lab_target_silent_port P -- every segment to port P is dropped: a filtered port that never
 #                             answers (the absence of a reply, waited for without spinning).
+# lab_target_set_reserved  -- the target's own output sets reserved bit 0x08 of header
+#                             byte 12 in every TCP segment it sends (`tcp reserved set 8`
+#                             in the OUTPUT hook; the typed write keeps the checksum
+#                             valid: the stack still fills in the checksum after the hook
+#                             since offloads are off). Nothing on the path changes our
+#                             probes, so ReservedFlagsTest must FAIL ("Reserved flags not
+#                             zeroed in reply to SYN during handshake with reserved flag").
 # lab_target_clear         -- remove the target's table (idempotent).
 
 LAB_TARGET_TABLE=tcpreq_host
@@ -465,6 +653,21 @@ lab_target_silent_port() {
   _lab_target_drop "tcp dport ${1:?port}"
 }
 
+LAB_TARGET_RESERVED_BIT=8
+
+lab_target_set_reserved() {
+  local -
+  set -euo pipefail
+  _lab_names
+  lab_target_clear
+  _lab_in "$LAB_TARGET_NS" nft -f - <<<"table inet $LAB_TARGET_TABLE {
+  chain output {
+    type filter hook output priority mangle; policy accept;
+    meta l4proto tcp counter tcp reserved set $LAB_TARGET_RESERVED_BIT
+  }
+}"
+}
+
 lab_target_ignore_rstack() {
   local -
   set -euo pipefail
@@ -475,7 +678,7 @@ lab_target_ignore_rstack() {
 # Run directly: `LAB_PREFIX=mylab tests/lab/lab.sh up` ... `LAB_PREFIX=mylab tests/lab/lab.sh down`
 # (for poking at the lab by hand; set LAB_PREFIX, or the namespaces carry this process's pid).
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
-  cmd=${1:?usage: LAB_PREFIX=name lab.sh up|down|gc|firewall|listen PORT|mbox-overwrite|mbox-break|mbox-clear}
+  cmd=${1:?usage: LAB_PREFIX=name lab.sh up|down|gc|firewall|listen PORT|tls PORT|mbox-overwrite|mbox-break|mbox-mss N|mbox-reserved|mbox-urg|mbox-unknown|mbox-csum|mbox-clear|target-reserved|target-clear}
   shift
   case $cmd in
   up) lab_up && env | grep '^LAB_' | sort ;;
@@ -485,7 +688,15 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   listen) lab_target_listen "${1:?listen PORT}" ;;  # keeps running after this script exits
   mbox-overwrite) lab_mbox_overwrite_nop_eol ;;
   mbox-break) lab_mbox_break_nop_eol ;;
+  tls) lab_target_tls "${1:-443}" ;;  # keeps running after this script exits
+  mbox-mss) lab_mbox_mss_rewrite "${1:?mbox-mss N}" ;;
+  mbox-reserved) lab_mbox_clear_reserved ;;
+  mbox-urg) lab_mbox_clear_urg ;;
+  mbox-unknown) lab_mbox_unknown_option_to_nops ;;
+  mbox-csum) LAB_TMP=${LAB_TMP:-$(mktemp -d)} lab_mbox_fix_checksum ;;
   mbox-clear) lab_mbox_clear ;;
+  target-reserved) lab_target_set_reserved ;;
+  target-clear) lab_target_clear ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
   esac
 fi

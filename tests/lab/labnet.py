@@ -8,10 +8,17 @@ Run inside a namespace with `ip netns exec NS python3 labnet.py ...`.
       answered) and exits 0, or prints "timeout" and exits 1. With --count N, sends N echoes
       back to back and appends "K/N" (how many were answered); exits 0 only if all were.
   syn DST DPORT [--ttl N] [--sport P] [--opts HEX] [--timeout S]
+          [--flags F] [--rsrvd R] [--urgptr U] [--csum-xor X] [--header]
       One raw-socket SYN whose TCP options are HEX (default 01010000: NOP NOP EOL pad,
       data offset 6) -- the SYN tcpreq's OptionSupportTest sends. Prints what came back:
       "synack OPTSHEX" / "rst" from the target, or "time-exceeded SRC OPTSHEX" where OPTSHEX
       are the option bytes of the quoted SYN (what the router saw), or "timeout" (exit 1).
+      For checking middleboxes: --flags sets the flags byte (default 0x02, SYN), --rsrvd the
+      four reserved bits (low nibble of header byte 12), --urgptr the urgent pointer,
+      --csum-xor X sends the checksum XORed with X (a wrong checksum). With --header the
+      whole TCP header is printed instead of the options, followed by "csum-ok" or
+      "csum-bad" (the quoted or received segment's checksum verified; for a quote only
+      when the whole segment is quoted, else "csum-?").
   http DST PORT
       A kernel TCP connection sending a GET; prints the response's status line, exits 0 on 200.
   serve PORT
@@ -143,8 +150,10 @@ def cmd_syn(a) -> int:
     sport = a.sport or random.randrange(49152, 65536)
     seq = random.randrange(0, 1 << 32)
     doff = (20 + len(opts)) // 4
-    hdr = struct.pack("!HHIIBBHHH", sport, a.dport, seq, 0, doff << 4, 0x02, 64240, 0, 0) + opts
-    seg = hdr[:16] + struct.pack("!H", tcp_checksum(fam, src, a.dst, hdr)) + hdr[18:]
+    hdr = struct.pack("!HHIIBBHHH", sport, a.dport, seq, 0, (doff << 4) | (a.rsrvd & 0x0F),
+                      a.flags, 64240, 0, a.urgptr) + opts
+    cs = tcp_checksum(fam, src, a.dst, hdr) ^ a.csum_xor
+    seg = hdr[:16] + struct.pack("!H", cs) + hdr[18:]
 
     tx = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_TCP)  # kernel adds the IP header
     set_ttl(tx, fam, a.ttl)
@@ -167,6 +176,11 @@ def cmd_syn(a) -> int:
                 if (psrc, pdst) != (a.dport, sport) or ack != (seq + 1) & 0xFFFFFFFF:
                     continue
                 flags = tcp[13]
+                if a.header and flags & 0x16:
+                    ok = tcp_checksum(fam, a.dst, src, tcp) == 0
+                    kind = "synack" if flags & 0x12 == 0x12 else "rst"
+                    print(f"{kind} {tcp[:(tcp[12] >> 4) * 4].hex()} csum-{'ok' if ok else 'bad'}")
+                    return 0
                 if flags & 0x12 == 0x12:
                     print(f"synack {tcp[20:(tcp[12] >> 4) * 4].hex()}")
                     return 0
@@ -180,7 +194,13 @@ def cmd_syn(a) -> int:
                     continue
                 if struct.unpack("!HH", inner[:4]) == (sport, a.dport):
                     qdoff = (inner[12] >> 4) * 4
-                    print(f"time-exceeded {peer[0]} {inner[20:qdoff].hex()}")
+                    if not a.header:
+                        print(f"time-exceeded {peer[0]} {inner[20:qdoff].hex()}")
+                        return 0
+                    ok = "?"
+                    if len(inner) >= len(seg):  # whole segment quoted: verify its checksum
+                        ok = "ok" if tcp_checksum(fam, src, a.dst, inner[:len(seg)]) == 0 else "bad"
+                    print(f"time-exceeded {peer[0]} {inner[:qdoff].hex()} csum-{ok}")
                     return 0
     print("timeout")
     return 1
@@ -256,6 +276,11 @@ def main() -> int:
     q.add_argument("--sport", type=int, default=0)
     q.add_argument("--opts", default="01010000")
     q.add_argument("--timeout", type=float, default=1.0)
+    q.add_argument("--flags", type=lambda v: int(v, 0), default=0x02)
+    q.add_argument("--rsrvd", type=lambda v: int(v, 0), default=0)
+    q.add_argument("--urgptr", type=lambda v: int(v, 0), default=0)
+    q.add_argument("--csum-xor", type=lambda v: int(v, 0), default=0)
+    q.add_argument("--header", action="store_true")
     q.set_defaults(fn=cmd_syn)
     q = sub.add_parser("http")
     q.add_argument("dst")

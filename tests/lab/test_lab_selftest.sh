@@ -2,9 +2,9 @@
 # shellcheck source-path=SCRIPTDIR
 # Self-test of the namespace lab (tests/lab/lab.sh), no tcpreq needed: brings the lab up,
 # checks reachability, the routers' time-exceeded sources (and that a burst of 30 is answered
-# in full), the target's listener (IPv4, IPv6, AnyIP, many connections), the closed port,
-# the prober firewall and both middleboxes on r2, then tears it down and checks nothing is
-# left. Exits non-zero on any failure. Usage (as root): tests/lab/test_lab_selftest.sh (ctest passes the tcpreq path; it is unused)
+# in full), the target's listeners (HTTP and TLS; IPv4, IPv6, AnyIP, many connections), the
+# closed port, the prober firewall, every middlebox on r2 and the target's own faults (on
+# the wire, with labnet.py), then tears it down and checks nothing is left. Exits non-zero on any failure. Usage (as root): tests/lab/test_lab_selftest.sh (ctest passes the tcpreq path; it is unused)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lab.sh"
@@ -87,6 +87,71 @@ for fam in 4 6; do
   check "IPv$fam break: no SYN-ACK" timeout "$(net syn "$t" 80 --timeout 1.5)"
   check "IPv$fam break: r2's quote rewritten" "time-exceeded $r2 fe04abcd" "$(net syn "$t" 80 --ttl 2)"
 done
+
+# The middleboxes for the remaining test cases: r2's quote of a TTL-2 probe shows the
+# rewrite with a valid checksum, r1's does not, and the target still answers (so it accepted
+# the rewritten segment). quote_hdr prints "HEADERHEX csum-STATE" of r2's (or r1's) quote.
+quote_hdr() { local dst=$1 ttl=$2; shift 2; net syn "$dst" 80 --ttl "$ttl" --header "$@" | cut -d' ' -f3-; }
+# mbox_case WHAT LAB_FUNCTION 'SED_EXTRACT' EXPECT_R1 EXPECT_R2 LABNET_ARGS...
+mbox_case() {
+  local what=$1 fn=$2 ext=$3 e1=$4 e2=$5 fam t
+  shift 5
+  $fn || bad "$fn"
+  for fam in 4 6; do
+    if [[ $fam == 4 ]]; then t=$LAB_TARGET4; else t=$LAB_TARGET6; fi
+    check "IPv$fam $what: r1's quote unchanged" "$e1" "$(quote_hdr "$t" 1 "$@" | sed -E "$ext")"
+    check "IPv$fam $what: r2's quote rewritten" "$e2" "$(quote_hdr "$t" 2 "$@" | sed -E "$ext")"
+    check "IPv$fam $what: target answers" synack "$(net syn "$t" 80 "$@" | cut -d' ' -f1)"
+  done
+}
+OPTS='s/^.{40}//'               # option bytes of a 20-byte header + checksum state
+BYTE12='s/^.{24}(..).{22}/\1/'  # header byte 12 (offset, reserved bits) of a 24-byte header
+URG='s/^.{26}(..).{8}(....)[^ ]* /\1 \2 /'  # flags and urgent pointer
+mbox_case "MSS 515 -> 500" "lab_mbox_mss_rewrite 500" "$OPTS" "02040203 csum-ok" "020401f4 csum-ok" \
+  --opts 02040203
+mbox_case "reserved bits cleared" lab_mbox_clear_reserved "$BYTE12" "64 csum-ok" "60 csum-ok" --rsrvd 4
+mbox_case "URG and urgent pointer cleared" lab_mbox_clear_urg "$URG" "22 1234 csum-ok" "02 0000 csum-ok" \
+  --flags 0x22 --urgptr 0x1234
+mbox_case "option 158 -> NOOPs" lab_mbox_unknown_option_to_nops "$OPTS" "9e0558fa89000000 csum-ok" \
+  "0101010101000000 csum-ok" --opts 9e0558fa89000000
+# A SYN with a wrong checksum: r1 quotes it wrong, r2 (BPF at ingress) quotes it corrected,
+# and the target answers it.
+mbox_case "checksum recomputed" lab_mbox_fix_checksum 's/^.* //' "csum-bad" "csum-ok" --csum-xor 0x5a5a
+lab_mbox_clear || bad "lab_mbox_clear after the BPF middlebox"
+check "after clear: no tc program on r2" "" \
+  "$(ip netns exec "$LAB_R2_NS" tc filter show dev to-r1 ingress 2>/dev/null)"
+check "after clear: a wrong checksum is not answered" timeout \
+  "$(net syn "$LAB_TARGET4" 80 --csum-xor 0x5a5a --timeout 0.5)"
+
+# The host fault: the target's own SYN-ACKs carry reserved bit 0x08, checksum valid.
+lab_target_set_reserved || bad "lab_target_set_reserved"
+for t in "$LAB_TARGET4" "$LAB_TARGET6"; do
+  check "$t: SYN-ACK with reserved bit 0x08" "synack 68 csum-ok" \
+    "$(net syn "$t" 80 --header | awk '{print $1, substr($2, 25, 2), $3}')"
+done
+lab_target_clear || bad "lab_target_clear"
+check "after lab_target_clear: SYN-ACK clean" "synack 60 csum-ok" \
+  "$(net syn "$LAB_TARGET4" 80 --header | awk '{print $1, substr($2, 25, 2), $3}')"
+
+# The TLS server: both families, and many sequential connections.
+if lab_target_tls 443; then ok "lab_target_tls 443"; else bad "lab_target_tls 443"; fi
+tls_get() {
+  printf 'GET / HTTP/1.0\r\n\r\n' | ip netns exec "$LAB_PROBER_NS" timeout 5 \
+    openssl s_client -quiet -connect "$1" 2>/dev/null | head -1 | tr -d '\r'
+}
+for dst in "$LAB_TARGET4:443" "[$LAB_TARGET6]:443" "198.18.200.9:443"; do
+  check "TLS GET from prober to $dst" "HTTP/1.0 200 ok" "$(tls_get "$dst")"
+done
+n=0
+for ((i = 0; i < 10; i++)); do
+  [[ "$(tls_get "$LAB_TARGET4:443")" == "HTTP/1.0 200 ok" ]] && n=$((n + 1))
+  # a connection reset (SO_LINGER 0) right after the TCP handshake must not stop the server
+  ip netns exec "$LAB_PROBER_NS" python3 -c 'import socket, struct, sys
+s = socket.create_connection((sys.argv[1], 443), timeout=5)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()' "$LAB_TARGET6" || bad "reset connection to the TLS server"
+done
+check "TLS server survives 10 more connections and 10 reset ones" 10 "$n"
 
 lab_mbox_clear || bad "lab_mbox_clear"
 lab_mbox_clear || bad "lab_mbox_clear twice"
