@@ -1,38 +1,30 @@
 /* The test-case table, in the original tcpreq's order. Adding a case: one file in
- * tests_cases/ and one line here. */
+ * tests_cases/ and one line in TEST_CASES. */
 #include "registry.h"
 
 #include <string.h>
 
-extern const struct test_case liveness_test;
-extern const struct test_case incorrect_checksum_test;
-extern const struct test_case zero_checksum_test;
-extern const struct test_case rstack_test;
-extern const struct test_case option_support_test;
-extern const struct test_case unknown_option_test;
-extern const struct test_case illegal_length_option_test;
-extern const struct test_case mss_support_test;
-extern const struct test_case missing_mss_test;
-extern const struct test_case late_option_test;
-extern const struct test_case multi_mss_test;
-extern const struct test_case reserved_flags_test;
-extern const struct test_case urgent_pointer_test;
+/* One line per case, in the original's order (it is also --list-tests' order). */
+#define TEST_CASES(X)                                                                              \
+    X(liveness_test)                                                                               \
+    X(incorrect_checksum_test)                                                                     \
+    X(zero_checksum_test)                                                                          \
+    X(rstack_test)                                                                                 \
+    X(option_support_test)                                                                         \
+    X(unknown_option_test)                                                                         \
+    X(illegal_length_option_test)                                                                  \
+    X(mss_support_test)                                                                            \
+    X(missing_mss_test)                                                                            \
+    X(late_option_test)                                                                            \
+    X(multi_mss_test)                                                                              \
+    X(reserved_flags_test)                                                                         \
+    X(urgent_pointer_test)
 
-const struct test_case *const test_case_registry[] = {
-    &liveness_test,
-    &incorrect_checksum_test,
-    &zero_checksum_test,
-    &rstack_test,
-    &option_support_test,
-    &unknown_option_test,
-    &illegal_length_option_test,
-    &mss_support_test,
-    &missing_mss_test,
-    &late_option_test,
-    &multi_mss_test,
-    &reserved_flags_test,
-    &urgent_pointer_test,
-};
+#define DECLARE_CASE(name) extern const struct test_case name;
+TEST_CASES(DECLARE_CASE)
+
+#define LIST_CASE(name) &name,
+const struct test_case *const test_case_registry[] = {TEST_CASES(LIST_CASE)};
 
 const size_t test_case_count = sizeof(test_case_registry) / sizeof(test_case_registry[0]);
 
