@@ -265,8 +265,30 @@ static void arm_reply_wait(struct tc *t, tc_time now)
     tc_set_timer(t, at < s->observe_until ? at : s->observe_until);
 }
 
-/* Quotes in, path checked: the one request, sized by the ALP, with the late MSS option if
- * the case has one (MUST-5: an MSS option after the SYN must not be honoured). */
+/* One request segment at our next sequence number. */
+static void send_request_segment(struct tc *t, const uint8_t *req, size_t len, uint16_t late_mss)
+{
+    struct mss_state *s = t->state;
+    struct tcp_seg seg;
+    tc_seg_new(t, &seg);
+    seg.seq = s->snd_nxt;
+    seg.ack = rcv_edge(s);
+    seg.flags = TCP_FLAG_ACK; /* no PSH: the original's request segment */
+    seg.window = MSS_WINDOW;
+    seg.payload = req;
+    seg.payload_len = len;
+    if (late_mss != 0)
+        tcp_opts_add_mss(&seg.opts, late_mss);
+    tc_send(t, &seg, 0, 0);
+    s->snd_nxt += (uint32_t)len;
+}
+
+/* Quotes in, path checked: the request, sized by the ALP, the first segment with the late
+ * MSS option if the case has one (MUST-5: an MSS option after the SYN must not be
+ * honoured). The original sent only the first length-hinted piece, so a TLS server, left
+ * with part of a ClientHello, never answered and the size check watched nothing: the rest
+ * of the ALP's first flight follows in segments no larger than the first, so the host has
+ * a reply to send within the MSS. */
 static void send_request(struct tc *t, tc_time now)
 {
     struct mss_state *s = t->state;
@@ -281,18 +303,14 @@ static void send_request(struct tc *t, tc_time now)
         finish(t, TC_UNK, REASON_NO_ALP_DATA, now);
         return;
     }
-    struct tcp_seg seg;
-    tc_seg_new(t, &seg);
-    seg.seq = s->snd_nxt;
-    seg.ack = rcv_edge(s);
-    seg.flags = TCP_FLAG_ACK; /* no PSH: the original's request segment */
-    seg.window = MSS_WINDOW;
-    seg.payload = req;
-    seg.payload_len = (size_t)n;
-    if (par->late_mss != 0)
-        tcp_opts_add_mss(&seg.opts, par->late_mss);
-    tc_send(t, &seg, 0, 0);
-    s->snd_nxt += (uint32_t)n;
+    send_request_segment(t, req, (size_t)n, par->late_mss);
+    size_t piece = (size_t)n;
+    for (unsigned i = 1; i < MSS_REQ_SEGS_MAX; i++) {
+        n = s->alp->pull(s->alp_sess, piece, req, piece);
+        if (n <= 0)
+            break; /* the flight is out (or the ALP failed: what went out stands) */
+        send_request_segment(t, req, (size_t)n, 0);
+    }
     s->phase = MSS_OBSERVE;
     s->observe_until = now + MSS_OBSERVE_MAX;
     push_new(s);

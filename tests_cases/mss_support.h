@@ -33,11 +33,13 @@
  * the options under test. MissingMSSTest has no options under test: the NOOP run too. */
 #define MSS_TTL_FIELDS (TTL_ENC_IPID | TTL_ENC_ACK | TTL_ENC_URG)
 #define MSS_MISSING_TTL_FIELDS (MSS_TTL_FIELDS | TTL_ENC_OPTS)
+/* Request segments at most: a TLS ClientHello in MSS_REQ_HINT pieces fits. */
+#define MSS_REQ_SEGS_MAX 8
 /* ACKs sent for the target's data at most; beyond, the target's reply is still watched. */
 #define MSS_ACK_CAP 64
 /* The burst, the retry, a reset of a wrong handshake reply, the ACK, the request, the ACKs
  * of the reply and the final reset. */
-#define MSS_PACKET_BUDGET (HOP_LIMIT + 5 + MSS_ACK_CAP)
+#define MSS_PACKET_BUDGET (HOP_LIMIT + 4 + MSS_REQ_SEGS_MAX + MSS_ACK_CAP)
 #define MSS_DEADLINE (300 * TC_SEC)
 #define MSS_STAGE 1
 

@@ -116,6 +116,17 @@ assert_eq "suite on [$T6]:443: exit code" 0 "$?"
 echo "# wall time of -T '*' on [$T6]:443: $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 check_all_pass "$work/pass_v6_443.jsonl" "$T6" 443 "$LAB_R1_6" "$LAB_R2_6"
 
+# --- TLS: the whole ClientHello goes out, so the server answers and the MSS is really
+# tested (segments of exactly 515 bytes from the host: MSS honoured, and the reply seen) ---
+report=$(ip netns exec "$LAB_PROBER_NS" "$TCPREQ" -q -B "$LAB_PROBER4" -T MSSSupportTest \
+  --explain "$T4:443" | awk '/^  MSSSupportTest:/ { on = 1 } /^  LivenessTest:/ { on = 0 } on')
+assert_eq "$T4:443 MSSSupportTest: PASS" 1 "$(grep -c '^  MSSSupportTest: PASS$' <<<"$report")"
+assert_eq "$T4:443 MSSSupportTest: the ClientHello in 400-byte pieces and the rest" "len=400 more" \
+  "$(grep -o '> ACK .*len=[0-9]*' <<<"$report" | grep -o 'len=[0-9]*' | head -2 |
+    sed '2s/.*/more/' | xargs)"
+assert_eq "$T4:443 MSSSupportTest: the server's flight in full-MSS segments" 1 \
+  "$(grep -c '< ACK .* len=515$' <<<"$report" | awk '{ print ($1 >= 1) }')"
+
 # --- A port without an ALP module: the tests that need payload say so at stage 0 ----------
 probe noalp.jsonl -T MSSSupportTest "$T4:$NO_ALP_PORT" "[$T6]:$NO_ALP_PORT"
 for ip in "$T4" "$T6"; do

@@ -194,7 +194,7 @@ void fe_pkt(const struct fe *f, size_t i, struct fe_pkt *p)
     assert_true(ip_addr_equal(&p->ip.src, &f->t.env.src));
     assert_true(ip_addr_equal(&p->ip.dst, &f->t.env.dst));
     assert_int_equal(p->seg.sport, FE_SPORT);
-    assert_int_equal(p->seg.dport, FE_DPORT);
+    assert_int_equal(p->seg.dport, f->t.env.dport);
 }
 
 const struct tc_packet *fe_sent(const struct fe *f, size_t k)

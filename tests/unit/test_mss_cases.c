@@ -87,6 +87,7 @@ static void deliver_data(struct fe *f, uint8_t flags, uint32_t rel, size_t len, 
 {
     struct tcp_seg seg;
     fe_target_seg(&seg, flags, THEIR_ISN + rel, 0);
+    seg.sport = f->t.env.dport;
     seg.payload = filler;
     seg.payload_len = len;
     for (size_t i = 0; i < opt_words * 4; i++)
@@ -101,6 +102,7 @@ static void synack(struct fe *f, uint32_t isn, size_t len, size_t opt_words)
     fe_advance(f, RTT);
     struct tcp_seg seg;
     fe_target_seg(&seg, SYNACK, THEIR_ISN, isn + 1);
+    seg.sport = f->t.env.dport;
     seg.payload = filler;
     seg.payload_len = len;
     for (size_t i = 0; i < opt_words * 4; i++)
@@ -592,6 +594,52 @@ static void test_alp_data_unavailable(void **st)
     fe_free(&f);
 }
 
+/* A TLS port: the whole ClientHello goes out, in pieces no larger than the hint, the late
+ * MSS option only on the first; the server's reply within the MSS then passes. */
+static void test_tls_request_whole_flight(void **st)
+{
+    (void)st;
+    struct fe f;
+    fe_init_kind(&f, &late_option_test, FE_V4, &tc_timing_default);
+    f.t.env.dport = 443;
+    fe_start(&f);
+    struct fe_pkt p;
+    fe_pkt(&f, 0, &p);
+    uint32_t isn = p.seg.seq;
+    synack(&f, isn, 0, 0);
+    quote(&f, 1, R1, NULL, 0);
+    assert_int_equal(fe_fire(&f), INFLIGHT);
+    size_t n_req = fe_n_out(&f);
+    assert_true(n_req >= 2);
+    uint8_t hello[MSS_REQ_SEGS_MAX * MSS_REQ_HINT];
+    size_t total = 0;
+    for (size_t i = 0; i < n_req; i++) {
+        fe_pkt(&f, i, &p);
+        assert_int_equal(p.seg.flags, TCP_FLAG_ACK);
+        assert_int_equal(p.seg.seq, isn + 1 + (uint32_t)total);
+        assert_int_equal(p.seg.ack, THEIR_ISN + 1);
+        assert_string_equal(p.opts_hex, i == 0 ? LATE_HEX : "");
+        assert_true(p.seg.payload_len > 0 && p.seg.payload_len <= MSS_REQ_HINT);
+        if (i + 1 < n_req)
+            assert_int_equal(p.seg.payload_len, MSS_REQ_HINT);
+        memcpy(hello + total, p.seg.payload, p.seg.payload_len);
+        total += p.seg.payload_len;
+    }
+    /* one TLS handshake record holding a ClientHello, complete */
+    assert_true(total > MSS_REQ_HINT);
+    assert_int_equal(hello[0], 0x16);
+    assert_int_equal(hello[5], 0x01);
+    assert_int_equal(((size_t)hello[3] << 8 | hello[4]) + 5, total);
+    assert_int_equal(fe_timer_in(&f), RETRANS);
+    uint32_t nxt = isn + 1 + (uint32_t)total;
+    deliver_data(&f, TCP_FLAG_ACK, 1, MSS_TESTED, 0);
+    expect_ack(&f, nxt, 1 + MSS_TESTED);
+    assert_int_equal(fe_fire(&f), INFLIGHT);
+    expect_close(&f, nxt);
+    fe_expect_result(&f, TC_PASS, -1, "", NULL);
+    fe_free(&f);
+}
+
 /* ---- the target closes before the request; aborts; --timing original ---- */
 
 static void test_closed_before_request(void **st)
@@ -680,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_handshake_failures),
         cmocka_unit_test(test_missing_alp),
         cmocka_unit_test(test_alp_data_unavailable),
+        cmocka_unit_test(test_tls_request_whole_flight),
         cmocka_unit_test(test_closed_before_request),
         cmocka_unit_test(test_abort_releases_session),
         cmocka_unit_test(test_original_timing),
