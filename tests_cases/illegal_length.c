@@ -35,7 +35,8 @@ enum illegal_phase {
 
 struct illegal_state {
     enum illegal_phase phase;
-    uint32_t isn;
+    uint32_t isn;         /* of the SYN awaiting a reply */
+    uint32_t illegal_isn; /* of the illegal SYN, whose late answers stage 2 sets aside */
     tc_time sent_at;
     enum tc_status status; /* verdict of the illegal SYN's reply, pending the path check */
     char reason[sizeof(((struct tc_result *)0)->reason)];
@@ -71,6 +72,7 @@ static void illegal_start(struct tc *t, tc_time now)
     struct illegal_state *s = t->state;
     struct tcp_seg syn;
     s->isn = tc_random32(t);
+    s->illegal_isn = s->isn;
     tc_seg_new(t, &syn);
     syn.seq = s->isn;
     syn.flags = TCP_FLAG_SYN;
@@ -149,6 +151,16 @@ static void illegal_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time 
         else
             tc_set_timer(t, now + wait);
     } else if (s->phase == IL_REACHABILITY) {
+        if ((seg->flags & TCP_FLAG_ACK) && seg->ack == s->illegal_isn + 1) {
+            /* A late answer to the illegal SYN, not to the regular one: it neither passes
+             * nor fails stage 2. A connection it opened is reset; a RST is not answered. */
+            if (!(seg->flags & TCP_FLAG_RST)) {
+                struct tcp_seg rst;
+                tc_seg_reset(t, seg, &rst);
+                tc_send(t, &rst, 0, 0);
+            }
+            return;
+        }
         char reason[sizeof(s->reason)];
         enum tc_status st = judge_syn_reply(t, seg, s->isn, reason, sizeof(reason));
         if (st == TC_PASS)

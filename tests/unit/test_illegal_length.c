@@ -282,6 +282,34 @@ static void test_reachability_odd_answers_fail(void **state)
     fe_free(&f);
 }
 
+/* Answers to the illegal SYN arriving after the regular SYN went out are set aside: the
+ * connection a late SYN-ACK opened is reset, and the regular SYN's reply decides. */
+static void test_reachability_late_stage1_answer(void **state)
+{
+    (void)state;
+    struct fe f;
+    uint32_t seq = reachability_syn(&f, FE_V4, 0);
+    uint32_t illegal_isn = seq - 1 - REACH_SEQ_OFFSET;
+    fe_deliver(&f, SA, THEIR_ISN, illegal_isn + 1);
+    assert_int_equal(fe_n_out(&f), 1);
+    fe_expect_plain(&f, 0, TCP_FLAG_RST, illegal_isn + 1, 0, 0);
+    fe_deliver(&f, RA, 0, illegal_isn + 1);
+    assert_int_equal(fe_n_out(&f), 0);
+    assert_false(f.t.done);
+    fe_deliver(&f, SA, THEIR_ISN2, seq + 1);
+    assert_int_equal(fe_n_out(&f), 1);
+    fe_expect_plain(&f, 0, TCP_FLAG_RST, seq + 1, 0, 0);
+    fe_expect_result(&f, TC_PASS, -1, "", NULL);
+    fe_free(&f);
+
+    /* late answers and then nothing: the regular SYN timed out */
+    seq = reachability_syn(&f, FE_V6, 0);
+    fe_deliver(&f, RA, 0, seq - REACH_SEQ_OFFSET);
+    assert_int_equal(fe_fire(&f), SYN_WAIT);
+    fe_expect_result(&f, TC_FAIL, REACH_STAGE, HS_TIMEOUT, NULL);
+    fe_free(&f);
+}
+
 static void test_original_waits(void **state)
 {
     (void)state;
@@ -345,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_reachability_rst_pass),
         cmocka_unit_test(test_reachability_timeout_fail),
         cmocka_unit_test(test_reachability_odd_answers_fail),
+        cmocka_unit_test(test_reachability_late_stage1_answer),
         cmocka_unit_test(test_original_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
