@@ -7,6 +7,9 @@
 #include "cli/args.h"
 #include "engine/engine.h"
 #include "output/output.h"
+#include "targets/blocklist.h"
+#include "targets/filter.h"
+#include "targets/resume.h"
 #include "tests_cases/registry.h"
 
 struct cli_source {
@@ -39,6 +42,30 @@ static void list_tests(void)
     }
 }
 
+#define ERR_LINE_MAX 512
+
+/* -b files into blocklist and --resume OUT into the filter's set, before anything is sent or
+ * the output is opened. 0 or EXIT_USAGE with one line on stderr. */
+static int load_filter_inputs(const struct cli_options *opts, struct prefix_tree *blocklist,
+                              struct target_filter *filter, struct resume_scan *resumed)
+{
+    char err[ERR_LINE_MAX];
+    for (size_t i = 0; i < opts->n_blocklists; i++) {
+        if (blocklist_load_file(opts->blocklists[i], blocklist, opts->quiet ? NULL : stderr, err,
+                                sizeof(err)) != 0) {
+            fprintf(stderr, "tcpreq: error: %s\n", err);
+            return EXIT_USAGE;
+        }
+    }
+    memset(resumed, 0, sizeof(*resumed));
+    if (opts->resume != NULL &&
+        resume_load_file(opts->resume, &filter->targets, resumed) != 0) {
+        fprintf(stderr, "tcpreq: error: --resume %s: %s\n", opts->resume, strerror(errno));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct cli_options opts;
@@ -61,18 +88,42 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    struct cli_source source = {.opts = &opts};
+    struct prefix_tree blocklist;
+    prefix_tree_init(&blocklist);
+    struct target_filter filter;
+    struct target_filter_config filter_cfg = {
+        .have_src4 = opts.src4.family != 0,
+        .have_src6 = opts.src6.family != 0,
+        .blocklist = &blocklist,
+        .shard_index = opts.shard_index,
+        .shard_count = opts.shard_count,
+    };
+    target_filter_init(&filter, &filter_cfg, cli_next_target, &source);
+    struct resume_scan resumed;
+    if ((rc = load_filter_inputs(&opts, &blocklist, &filter, &resumed)) != 0) {
+        target_filter_free(&filter);
+        prefix_tree_free(&blocklist);
+        cli_free(&opts);
+        return rc;
+    }
+
     FILE *out = stdout;
     /* --explain's report takes stdout; the console lines would only repeat it. */
     const struct output_writer *writer = opts.explain ? NULL : &output_console;
     if (opts.output != NULL) {
-        out = fopen(opts.output, "w");
-        if (out == NULL) {
+        if (resume_open_output(opts.output, opts.resume, resumed.valid_len, &out) != 0) {
             fprintf(stderr, "tcpreq: error: %s: %s\n", opts.output, strerror(errno));
+            target_filter_free(&filter);
+            prefix_tree_free(&blocklist);
             cli_free(&opts);
             return EXIT_USAGE;
         }
         writer = output_for_path(opts.output);
     }
+    /* DISC/FLTR records join the results in the one dataset stream. */
+    filter.cfg.out = out;
+    filter.cfg.writer = writer;
 
     struct engine_config cfg = {
         .src4 = opts.src4,
@@ -88,11 +139,12 @@ int main(int argc, char **argv)
         .report = opts.explain ? &output_explain : NULL,
         .quiet = opts.quiet,
     };
-    struct cli_source source = {.opts = &opts};
     struct engine_stats stats;
-    rc = engine_run(&cfg, cli_next_target, &source, &stats);
+    rc = engine_run(&cfg, target_filter_next, &filter, &stats);
     if (out != stdout && fclose(out) != 0 && rc == 0)
         rc = -1;
+    target_filter_free(&filter);
+    prefix_tree_free(&blocklist);
     cli_free(&opts);
     return rc == 0 ? 0 : 1;
 }

@@ -49,6 +49,15 @@ void cli_usage(FILE *out)
           "      --wait-ceil MS    longest RTT-derived wait (default 10000)\n"
           "      --rtt-mult N      RTTs to wait for packets in flight (default 4)\n"
           "      --inflight N      targets tested at once (default 1024)\n"
+          "  -b, --blocklist FILE  never send to the CIDR blocks or addresses listed in FILE\n"
+          "                        (repeatable; '#' comments); such targets are written as\n"
+          "                        FLTR, as are duplicates (also --blacklist)\n"
+          "      --shard I/N       test only shard I (0..N-1) of the targets: N machines\n"
+          "                        (batch array job, Kubernetes indexed job) with I = the\n"
+          "                        task index split one list with no overlap and no gap\n"
+          "      --resume FILE     skip targets already complete in FILE (an earlier JSON\n"
+          "                        Lines output); with -o FILE the same file is appended to\n"
+          "                        after cutting off a partial last line\n"
           "  -q, --quiet           no progress or warnings on stderr\n"
           "      --explain         report for implementors on stdout: per test the RFC 9293\n"
           "                        requirement, verdict, reason, path and the segments that\n"
@@ -56,7 +65,8 @@ void cli_usage(FILE *out)
           "      --list-tests      list the test cases and exit\n"
           "  -h, --help            show this help and exit\n"
           "\n"
-          "Use @FILE to include a file's lines as arguments.\n"
+          "Use @FILE to include a file's lines as arguments. Targets in documentation,\n"
+          "reserved and multicast ranges, or of a family without a -B address, are DISC.\n"
           "The kernel must not answer our SYN-ACKs with RSTs: load firewall/tcpreq.nft first.\n",
           out);
 }
@@ -179,6 +189,37 @@ static int add_test_spec(struct cli_options *o, const char *spec)
     return 0;
 }
 
+static int add_blocklist(struct cli_options *o, const char *path)
+{
+    const char **v = realloc(o->blocklists, (o->n_blocklists + 1) * sizeof(*v));
+    if (v == NULL)
+        return usage_error("out of memory");
+    o->blocklists = v;
+    o->blocklists[o->n_blocklists++] = path;
+    return 0;
+}
+
+/* "I/N" with 0 <= I < N: the job array's task index and its size. */
+static int parse_shard(struct cli_options *o, const char *text)
+{
+    unsigned long i, n;
+    char *end;
+    errno = 0;
+    if (!isdigit((unsigned char)text[0]))
+        goto bad;
+    i = strtoul(text, &end, 10);
+    if (errno != 0 || *end != '/' || !isdigit((unsigned char)end[1]))
+        goto bad;
+    n = strtoul(end + 1, &end, 10);
+    if (errno != 0 || *end != '\0' || n == 0 || n > UINT32_MAX || i >= n)
+        goto bad;
+    o->shard_index = (uint32_t)i;
+    o->shard_count = (uint32_t)n;
+    return 0;
+bad:
+    return usage_error("argument --shard: expected I/N with 0 <= I < N, got '%s'", text);
+}
+
 static int parse_ms(const char *opt, const char *text, tc_time *out)
 {
     char *end;
@@ -288,6 +329,15 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL &&
             (rc = parse_count(name, v, &n)) == 0)
             o->max_inflight = n;
+    } else if (IS("-b", "--blocklist") || IS("--blacklist", "--blacklist")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            rc = add_blocklist(o, v);
+    } else if (IS("--shard", "--shard")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            rc = parse_shard(o, v);
+    } else if (IS("--resume", "--resume")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            o->resume = v;
     } else {
         rc = usage_error("unrecognized argument '%s'", arg);
     }
@@ -295,17 +345,13 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
     return rc;
 }
 
+/* A target whose family has no -B address is DISC (src/targets), not an error: a mixed list
+ * scanned from a v4-only host still yields a whole dataset. Without any -B nothing can be
+ * sent at all. */
 static int check_targets(const struct cli_options *o)
 {
-    char buf[IP_ADDR_STRLEN];
-    for (size_t t = 0; t < o->n_targets; t++) {
-        const struct ip_addr *a = &o->targets[t].ip;
-        bool bound = a->family == IP_FAMILY_V4 ? o->src4.family != 0 : o->src6.family != 0;
-        if (!bound)
-            return usage_error("target %s is IPv%d but no IPv%d source address was given "
-                               "with -B",
-                               ip_addr_format(a, buf, sizeof(buf)), a->family, a->family);
-    }
+    if (o->src4.family == 0 && o->src6.family == 0)
+        return usage_error("no source address: give at least one with -B");
     if (o->timing.floor > o->timing.ceil)
         return usage_error("--wait-floor is larger than --wait-ceil");
     return 0;
@@ -355,5 +401,6 @@ void cli_free(struct cli_options *o)
     free(o->argv);
     free(o->targets);
     free(o->test_specs);
+    free(o->blocklists);
     memset(o, 0, sizeof(*o));
 }

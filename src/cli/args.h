@@ -12,7 +12,8 @@
 #include "scheduler/plan.h"
 #include "testcase/tc.h"
 
-/* Exit code for usage errors (bad target, unknown test, missing -B), as argparse. */
+/* Exit code for usage errors (bad target, unknown test, no -B at all, bad blocklist), as
+ * argparse. */
 #define EXIT_USAGE 2
 #define DEFAULT_RATE 10000.0
 #define DEFAULT_INFLIGHT 1024
@@ -36,6 +37,11 @@ struct cli_options {
     size_t max_inflight;
     bool quiet, help, list_tests;
     bool explain; /* --explain: the single-host report on stdout */
+    /* target filter (src/targets): -b files, --shard I/N (count 0 = none), --resume OUT */
+    const char **blocklists;
+    size_t n_blocklists;
+    uint32_t shard_index, shard_count;
+    const char *resume;
     /* argv after @FILE expansion (owned) */
     char **argv;
     int argc;

@@ -20,11 +20,17 @@ expect_usage_error "unknown test" "unknown test 'NoSuchTest'" -B 198.18.1.2 -T N
 expect_usage_error "bad target" "invalid target '198.18.3.2'" -B 198.18.1.2 198.18.3.2
 expect_usage_error "bad port" "invalid target '198.18.3.2:70000'" -B 198.18.1.2 198.18.3.2:70000
 expect_usage_error "unbracketed IPv6" "invalid target" -B fd00::1 fd00::2:80
-expect_usage_error "missing -B for IPv6" "no IPv6 source address" -B 198.18.1.2 '[fd00:7463:3::2]:80'
-expect_usage_error "missing -B for IPv4" "no IPv4 source address" 198.18.3.2:80
+# A target of a family without -B is DISC (tests/lab/test_filter.sh); no -B at all is an error.
+expect_usage_error "no -B at all" "no source address" 198.18.3.2:80
 expect_usage_error "bad rate" "invalid rate" -B 198.18.1.2 -r 10x 198.18.3.2:80
 expect_usage_error "unknown option" "unrecognized argument" --frobnicate 198.18.3.2:80
 expect_usage_error "no targets" "at least one valid target" -B 198.18.1.2
+expect_usage_error "bad --shard" "argument --shard" -B 198.18.1.2 --shard 2/2 198.18.3.2:80
+blocklist=$(mktemp); trap 'rm -f "$blocklist"' EXIT
+printf '# lab\n198.18.128.0/24\n198.18.300.1\n' >"$blocklist"
+expect_usage_error "malformed blocklist line" "$blocklist:3: invalid blocklist entry '198.18.300.1'" \
+  -B 198.18.1.2 -b "$blocklist" 198.18.3.2:80
+expect_usage_error "missing blocklist" "nosuchfile" -B 198.18.1.2 -b /nonexistent/nosuchfile 198.18.3.2:80
 expect_usage_error "missing @file" "nosuchfile" -B 198.18.1.2 @/nonexistent/nosuchfile
 
 out=$("$TCPREQ" --help); rc=$?

@@ -61,14 +61,58 @@ static void test_usage_errors_return_2(void **state)
     char *bad_target[] = {"tcpreq", "-B", "198.18.1.2", "198.18.3.2"};
     assert_int_equal(cli_parse(ARGC(bad_target), bad_target, &o), EXIT_USAGE);
     cli_free(&o);
-    char *no_bind6[] = {"tcpreq", "-B", "198.18.1.2", "[fd00::2]:80"};
-    assert_int_equal(cli_parse(ARGC(no_bind6), no_bind6, &o), EXIT_USAGE);
+    char *no_bind[] = {"tcpreq", "198.18.3.2:80", "[fd00::2]:80"};
+    assert_int_equal(cli_parse(ARGC(no_bind), no_bind, &o), EXIT_USAGE);
     cli_free(&o);
     char *missing_value[] = {"tcpreq", "198.18.3.2:80", "-B"};
     assert_int_equal(cli_parse(ARGC(missing_value), missing_value, &o), EXIT_USAGE);
     cli_free(&o);
     char *bad_bind[] = {"tcpreq", "-B", "not-an-ip", "198.18.3.2:80"};
     assert_int_equal(cli_parse(ARGC(bad_bind), bad_bind, &o), EXIT_USAGE);
+    cli_free(&o);
+}
+
+/* A target of a family without -B is no longer a usage error: the filter writes it as DISC. */
+static void test_target_without_matching_bind_parses(void **state)
+{
+    (void)state;
+    struct cli_options o;
+    char *argv[] = {"tcpreq", "-B", "198.18.1.2", "[fd00::2]:80", "198.18.3.2:80"};
+    assert_int_equal(cli_parse(ARGC(argv), argv, &o), 0);
+    assert_int_equal(o.n_targets, 2);
+    assert_int_equal(o.src6.family, 0);
+    cli_free(&o);
+}
+
+static void test_filter_options(void **state)
+{
+    (void)state;
+    struct cli_options o;
+    char *argv[] = {"tcpreq", "-B", "198.18.1.2", "-b", "a.txt", "--blocklist=b.txt",
+                    "--blacklist", "c.txt", "-bd.txt", "--shard", "3/8", "--resume",
+                    "old.jsonl", "198.18.3.2:80"};
+    assert_int_equal(cli_parse(ARGC(argv), argv, &o), 0);
+    assert_int_equal(o.n_blocklists, 4);
+    assert_string_equal(o.blocklists[0], "a.txt");
+    assert_string_equal(o.blocklists[1], "b.txt");
+    assert_string_equal(o.blocklists[2], "c.txt");
+    assert_string_equal(o.blocklists[3], "d.txt");
+    assert_int_equal(o.shard_index, 3);
+    assert_int_equal(o.shard_count, 8);
+    assert_string_equal(o.resume, "old.jsonl");
+    cli_free(&o);
+
+    const char *bad_shards[] = {"2/2", "0/0", "1", "-1/2", "1/", "/2", "1/2x", "a/b",
+                                "1/99999999999", " 1/2"};
+    for (size_t i = 0; i < sizeof(bad_shards) / sizeof(bad_shards[0]); i++) {
+        char *bad[] = {"tcpreq", "-B", "198.18.1.2", "--shard", (char *)bad_shards[i],
+                       "198.18.3.2:80"};
+        assert_int_equal(cli_parse(ARGC(bad), bad, &o), EXIT_USAGE);
+        cli_free(&o);
+    }
+    char *last[] = {"tcpreq", "-B", "198.18.1.2", "--shard", "0/1", "198.18.3.2:80"};
+    assert_int_equal(cli_parse(ARGC(last), last, &o), 0);
+    assert_int_equal(o.shard_count, 1);
     cli_free(&o);
 }
 
@@ -100,6 +144,8 @@ int main(void)
         cmocka_unit_test(test_full_command_line),
         cmocka_unit_test(test_usage_errors_return_2),
         cmocka_unit_test(test_argument_file),
+        cmocka_unit_test(test_target_without_matching_bind_parses),
+        cmocka_unit_test(test_filter_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,107 @@
+#include "blocklist.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+
+#define PREFIX_TEXT_MAX 64 /* longer than any address/len; longer lines are malformed */
+
+int blocklist_parse_line(const char *line, struct ip_addr *addr, unsigned *len,
+                         bool *host_bits)
+{
+    const char *start = line, *end;
+    while (isspace((unsigned char)*start))
+        start++;
+    end = strchr(start, BLOCKLIST_COMMENT);
+    if (end == NULL)
+        end = start + strlen(start);
+    while (end > start && isspace((unsigned char)end[-1]))
+        end--;
+    if (end == start)
+        return 0;
+    size_t n = (size_t)(end - start);
+    char text[PREFIX_TEXT_MAX];
+    if (n >= sizeof(text))
+        return TCPREQ_EINVAL;
+    memcpy(text, start, n);
+    text[n] = '\0';
+
+    char *slash = strchr(text, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    if (ip_addr_parse(text, addr) != 0)
+        return TCPREQ_EINVAL;
+    unsigned max = prefix_max_len(addr);
+    *len = max;
+    if (slash != NULL) {
+        const char *digits = slash + 1;
+        size_t nd = strlen(digits);
+        /* digits only (no sign, space or "0x"), at most 3 of them */
+        if (nd == 0 || nd > 3 || strspn(digits, "0123456789") != nd)
+            return TCPREQ_EINVAL;
+        *len = (unsigned)strtoul(digits, NULL, 10);
+        if (*len > max)
+            return TCPREQ_EINVAL;
+    }
+    *host_bits = prefix_mask(addr, *len);
+    return 1;
+}
+
+int blocklist_load(FILE *in, const char *name, struct prefix_tree *tree, FILE *warn, char *err,
+                   size_t err_cap)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned long lineno = 0;
+    int rc = TCPREQ_OK;
+    ssize_t got;
+    while ((got = getline(&line, &cap, in)) >= 0) {
+        lineno++;
+        struct ip_addr addr;
+        unsigned len;
+        bool host_bits = false;
+        /* a NUL inside the line would hide what follows it from the parser */
+        bool has_nul = memchr(line, '\0', (size_t)got) != NULL;
+        line[strcspn(line, "\r\n")] = '\0';
+        int parsed = has_nul ? TCPREQ_EINVAL : blocklist_parse_line(line, &addr, &len, &host_bits);
+        if (parsed < 0) {
+            snprintf(err, err_cap, "%s:%lu: invalid blocklist entry '%.60s' (expected "
+                     "ADDRESS or ADDRESS/LENGTH)", name, lineno, line);
+            rc = TCPREQ_EINVAL;
+            break;
+        }
+        if (parsed == 0)
+            continue;
+        if (host_bits && warn != NULL) {
+            char buf[IP_ADDR_STRLEN];
+            fprintf(warn, "tcpreq: %s:%lu: warning: host bits set in '%s', using %s/%u\n", name,
+                    lineno, line, ip_addr_format(&addr, buf, sizeof(buf)), len);
+        }
+        if ((rc = prefix_tree_insert(tree, &addr, len)) != TCPREQ_OK) {
+            snprintf(err, err_cap, "%s:%lu: %s", name, lineno, tcpreq_strerror(rc));
+            break;
+        }
+    }
+    if (rc == TCPREQ_OK && ferror(in)) {
+        snprintf(err, err_cap, "%s: read error", name);
+        rc = TCPREQ_ESYS;
+    }
+    free(line);
+    return rc;
+}
+
+int blocklist_load_file(const char *path, struct prefix_tree *tree, FILE *warn, char *err,
+                        size_t err_cap)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+        return TCPREQ_ESYS;
+    }
+    int rc = blocklist_load(f, path, tree, warn, err, err_cap);
+    fclose(f);
+    return rc;
+}
