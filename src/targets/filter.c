@@ -97,12 +97,13 @@ int target_filter_next(void *ctx, struct engine_target *out)
 {
     struct target_filter *f = ctx;
     for (;;) {
-        int rc = f->source(f->source_ctx, out);
-        if (rc <= 0)
-            return rc;
+        int got = f->source(f->source_ctx, out);
+        if (got <= 0)
+            return got;
         enum target_verdict v = target_filter_classify(f, &out->ip, out->port);
         if (v == TARGET_TEST)
             return 1;
+        int rc = TCPREQ_OK;
         if (v == TARGET_DISC || v == TARGET_FLTR)
             rc = write_filtered(f, out->record, v == TARGET_DISC ? "DISC" : "FLTR");
         json_decref(out->record);
