@@ -47,38 +47,52 @@ static void normalise(struct ip_addr *ip)
     memset(ip->bytes + len, 0, sizeof(ip->bytes) - len);
 }
 
+/* A DISC/FLTR verdict, unless an earlier run (--resume) wrote that record already. */
+static enum target_verdict unless_written(struct target_filter *f, uint8_t *flags,
+                                          enum target_verdict v)
+{
+    if (flags != NULL && TARGET_WRITTEN_COUNT(*flags) > 0) {
+        *flags = (uint8_t)(*flags - (1u << TARGET_WRITTEN_SHIFT));
+        f->stats.resumed++;
+        return TARGET_RESUMED;
+    }
+    if (v == TARGET_DISC)
+        f->stats.disc++;
+    return v;
+}
+
 enum target_verdict target_filter_classify(struct target_filter *f, struct ip_addr *ip,
                                            uint16_t port)
 {
     normalise(ip);
-    if (target_shard_of(ip, port, f->cfg.shard_count) != f->cfg.shard_index &&
-        f->cfg.shard_count > 1) {
+    if (f->cfg.shard_count > 1 &&
+        target_shard_of(ip, port, f->cfg.shard_count) != f->cfg.shard_index) {
         f->stats.other_shard++;
         return TARGET_OTHER_SHARD;
     }
-    uint8_t flags = 0;
-    bool known = target_set_get(&f->targets, ip, port, &flags);
-    if (known && (flags & TARGET_RESUMED_DONE)) {
-        f->stats.resumed++;
-        return TARGET_RESUMED;
-    }
+    uint8_t *flags = target_set_flags(&f->targets, ip, port);
     bool bound = ip->family == IP_FAMILY_V4 ? f->cfg.have_src4 : f->cfg.have_src6;
-    if (!bound || reserved_range_of(ip) != NULL) {
-        f->stats.disc++;
-        return TARGET_DISC;
-    }
-    bool quiet = known && (flags & TARGET_RESUMED_FILTERED);
+    if (!bound || reserved_range_of(ip) != NULL)
+        return unless_written(f, flags, TARGET_DISC);
     if (f->cfg.blocklist != NULL && prefix_tree_contains(f->cfg.blocklist, ip, NULL)) {
         f->stats.blocklisted++;
-        return quiet ? TARGET_FLTR_QUIET : TARGET_FLTR;
+        return unless_written(f, flags, TARGET_FLTR);
     }
-    if (known && (flags & TARGET_SEEN)) {
+    if (flags != NULL && (*flags & TARGET_SEEN)) {
         f->stats.duplicates++;
-        return quiet ? TARGET_FLTR_QUIET : TARGET_FLTR;
+        return unless_written(f, flags, TARGET_FLTR);
     }
-    /* Out of memory: test it anyway; a later duplicate may then be tested twice, which
-     * wastes packets but never sends to a target the filter must protect. */
-    (void)target_set_add(&f->targets, ip, port, TARGET_SEEN);
+    if (flags == NULL) {
+        /* Out of memory: test it anyway; a later duplicate may then be tested twice, which
+         * wastes packets but never sends to a target the filter must protect. */
+        (void)target_set_add(&f->targets, ip, port, TARGET_SEEN);
+    } else {
+        *flags |= TARGET_SEEN;
+        if (*flags & TARGET_RESUMED_DONE) {
+            f->stats.resumed++;
+            return TARGET_RESUMED;
+        }
+    }
     f->stats.passed++;
     return TARGET_TEST;
 }

@@ -2,9 +2,10 @@
  * and yields only the targets to test, so main composes engine(filter(source)). In order:
  *   1. --shard I/N: a target of another shard is skipped silently (its own shard writes it,
  *      DISC/FLTR included). First, so every shard decides the rest the same way.
- *   2. --resume: a target an earlier run finished is skipped silently (already written).
- *   3. DISC: reserved ranges (reserved.h) and families without a -B source address.
- *   4. FLTR: blocklisted (-b), then duplicates of an earlier (ip, port) in this run.
+ *   2. DISC: reserved ranges (reserved.h) and families without a -B source address.
+ *   3. FLTR: blocklisted (-b), then duplicates of an earlier (ip, port) in this run.
+ *   4. --resume: a target an earlier run tested is skipped silently (already written), as
+ *      is a DISC/FLTR record the earlier run already wrote (resume.h).
  * DISC and FLTR targets are written at once as {...input keys..., "results": [],
  * "_status": "DISC"|"FLTR"} through the dataset's writer and never sent anything. */
 #ifndef TCPREQ_FILTER_H
@@ -18,8 +19,6 @@
 #include "output/output.h"
 #include "prefix_tree.h"
 #include "target_set.h"
-
-#define TARGET_SEEN 0x04 /* target-set flag: passed the filter in this run */
 
 struct target_filter_config {
     bool have_src4, have_src6;          /* a -B address of the family was given */
@@ -36,18 +35,17 @@ struct target_filter_stats {
 enum target_verdict {
     TARGET_TEST,        /* pass it on */
     TARGET_OTHER_SHARD, /* skip silently */
-    TARGET_RESUMED,     /* skip silently */
+    TARGET_RESUMED,     /* skip silently: tested, or its DISC/FLTR record written, before */
     TARGET_DISC,
-    TARGET_FLTR,        /* written as FLTR */
-    TARGET_FLTR_QUIET,  /* FLTR, but an earlier run (--resume) already wrote that */
+    TARGET_FLTR,
 };
 
 struct target_filter {
     struct target_filter_config cfg;
     target_source_fn source;
     void *source_ctx;
-    /* --resume's finished targets plus every target passed on: dedup and resume in one
-     * compact set (its memory grows with distinct targets only). */
+    /* --resume's finished targets plus every target seen in this run: dedup and resume in
+     * one compact set (flags in resume.h; memory grows with distinct targets only). */
     struct target_set targets;
     struct target_filter_stats stats;
 };
@@ -60,8 +58,8 @@ void target_filter_free(struct target_filter *f);
  * fixed key, the same on every machine, mod shard_count. */
 uint32_t target_shard_of(const struct ip_addr *ip, uint16_t port, uint32_t shard_count);
 
-/* Decide one target and record it (a TARGET_TEST target is remembered for the duplicate
- * check; the stats count it). ip is normalised in place. */
+/* Decide one target and record it (remembered for the duplicate check; the stats count
+ * it). ip is normalised in place. */
 enum target_verdict target_filter_classify(struct target_filter *f, struct ip_addr *ip,
                                            uint16_t port);
 

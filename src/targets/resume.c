@@ -13,7 +13,7 @@
 
 /* The record's target and whether it was filtered, or false if the line is no record. */
 static bool parse_record(const char *line, size_t len, struct ip_addr *ip, uint16_t *port,
-                         bool *filtered)
+                         bool *filtered /* a DISC or FLTR record */)
 {
     json_t *rec = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
     bool ok = false;
@@ -25,7 +25,7 @@ static bool parse_record(const char *line, size_t len, struct ip_addr *ip, uint1
         ok = ip_text != NULL && ip_addr_parse(ip_text, ip) == 0 && json_is_integer(port_v) &&
              p >= 1 && p <= PORT_MAX && json_is_array(json_object_get(rec, "results"));
         *port = (uint16_t)p;
-        *filtered = status != NULL && strcmp(status, "FLTR") == 0;
+        *filtered = status != NULL && (strcmp(status, "FLTR") == 0 || strcmp(status, "DISC") == 0);
     }
     json_decref(rec);
     return ok;
@@ -52,10 +52,12 @@ int resume_load(FILE *in, struct target_set *set, struct resume_scan *scan)
             continue;
         }
         scan->records++;
-        rc = target_set_add(set, &ip, port,
-                            filtered ? TARGET_RESUMED_FILTERED : TARGET_RESUMED_DONE);
+        rc = target_set_add(set, &ip, port, filtered ? 0 : TARGET_RESUMED_DONE);
         if (rc != TCPREQ_OK)
             break;
+        uint8_t *flags = target_set_flags(set, &ip, port);
+        if (filtered && TARGET_WRITTEN_COUNT(*flags) < TARGET_WRITTEN_MAX)
+            *flags = (uint8_t)(*flags + (1u << TARGET_WRITTEN_SHIFT));
     }
     if (rc == TCPREQ_OK && ferror(in))
         rc = TCPREQ_ESYS;

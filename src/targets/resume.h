@@ -1,6 +1,6 @@
 /* --resume OUT: the targets an earlier run already finished, read from its JSON Lines output.
  * A line is complete when it ends in a newline and parses as a record with "ip", "port" and
- * "results": the writer prints the newline after the object, so a run killed mid-write
+ * "results" (with "_status" DISC/FLTR or without: tested): the writer prints the newline after the object, so a run killed mid-write
  * leaves at most one partial last line, which does not count and is cut off before new
  * records are appended. */
 #ifndef TCPREQ_RESUME_H
@@ -13,9 +13,16 @@
 
 #include "target_set.h"
 
-/* Flags in the filter's target set for what an earlier run wrote. */
-#define TARGET_RESUMED_DONE 0x01     /* tested, or DISC: never again */
-#define TARGET_RESUMED_FILTERED 0x02 /* written as FLTR: do not write that again */
+/* The filter's target-set flags byte. An earlier run's tested record makes a target DONE;
+ * its DISC/FLTR records are counted (a duplicate listed n times has n-1 FLTR records), and
+ * each such record spares this run one DISC/FLTR write of that target, so a resumed dataset
+ * equals an uninterrupted one, even when the earlier run wrote a duplicate's FLTR while the
+ * first occurrence was still being tested. */
+#define TARGET_RESUMED_DONE 0x01 /* tested by an earlier run: skip, never send again */
+#define TARGET_SEEN 0x02         /* occurred in this run's list already (duplicates) */
+#define TARGET_WRITTEN_SHIFT 2   /* bits 2..7: earlier DISC/FLTR records not yet matched */
+#define TARGET_WRITTEN_MAX 63
+#define TARGET_WRITTEN_COUNT(flags) ((unsigned)(flags) >> TARGET_WRITTEN_SHIFT)
 
 struct resume_scan {
     uint64_t records;   /* complete records read */

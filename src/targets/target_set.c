@@ -107,17 +107,22 @@ int target_set_add(struct target_set *s, const struct ip_addr *ip, uint16_t port
     return TCPREQ_OK;
 }
 
+uint8_t *target_set_flags(struct target_set *s, const struct ip_addr *ip, uint16_t port)
+{
+    if (s->capacity == 0 || ip->family == 0)
+        return NULL;
+    struct target_slot k;
+    make_slot(&k, ip, port);
+    struct target_slot *slot = probe(s->slots, s->capacity, &k);
+    return slot->family != 0 ? &slot->flags : NULL;
+}
+
 bool target_set_get(const struct target_set *s, const struct ip_addr *ip, uint16_t port,
                     uint8_t *flags)
 {
-    if (s->capacity == 0 || ip->family == 0)
-        return false;
-    struct target_slot k;
-    make_slot(&k, ip, port);
-    const struct target_slot *slot = probe(s->slots, s->capacity, &k);
-    if (slot->family == 0)
-        return false;
-    if (flags != NULL)
-        *flags = slot->flags;
-    return true;
+    /* probe() only reads through the pointer; the cast keeps one lookup path */
+    const uint8_t *f = target_set_flags((struct target_set *)s, ip, port);
+    if (f != NULL && flags != NULL)
+        *flags = *f;
+    return f != NULL;
 }

@@ -1,4 +1,4 @@
-/* A set of targets (ip, port), each with a few flag bits: the duplicate filter and the
+/* A set of targets (ip, port), each with a byte of flags: the duplicate filter and the
  * --resume list. Open addressing with linear probing over one flat array of 20-byte slots,
  * kept at most half full: memory grows only with the number of distinct targets stored
  * (about 40-80 bytes each), never with the length of the input list. */
@@ -25,6 +25,8 @@ void target_set_free(struct target_set *s);
  * (address without family). */
 int target_set_add(struct target_set *s, const struct ip_addr *ip, uint16_t port,
                    uint8_t flags);
+/* The entry's flags byte, to change in place, or NULL if (ip, port) is not in the set. */
+uint8_t *target_set_flags(struct target_set *s, const struct ip_addr *ip, uint16_t port);
 /* The entry's flags and true, or false if (ip, port) is not in the set. */
 bool target_set_get(const struct target_set *s, const struct ip_addr *ip, uint16_t port,
                     uint8_t *flags);
