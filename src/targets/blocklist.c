@@ -9,8 +9,7 @@
 
 #define PREFIX_TEXT_MAX 64 /* longer than any address/len; longer lines are malformed */
 
-int blocklist_parse_line(const char *line, struct ip_addr *addr, unsigned *len,
-                         bool *host_bits)
+int blocklist_parse_line(const char *line, struct ip_addr *addr, unsigned *len, bool *host_bits)
 {
     const char *start = line, *end;
     while (isspace((unsigned char)*start))
@@ -68,8 +67,10 @@ int blocklist_load(FILE *in, const char *name, struct prefix_tree *tree, FILE *w
         line[strcspn(line, "\r\n")] = '\0';
         int parsed = has_nul ? TCPREQ_EINVAL : blocklist_parse_line(line, &addr, &len, &host_bits);
         if (parsed < 0) {
-            snprintf(err, err_cap, "%s:%lu: invalid blocklist entry '%.60s' (expected "
-                     "ADDRESS or ADDRESS/LENGTH)", name, lineno, line);
+            snprintf(err, err_cap,
+                     "%s:%lu: invalid blocklist entry '%.60s' (expected "
+                     "ADDRESS or ADDRESS/LENGTH)",
+                     name, lineno, line);
             rc = TCPREQ_EINVAL;
             break;
         }

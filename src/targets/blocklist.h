@@ -15,8 +15,7 @@
 /* Parse one line into *addr / *len. 1 = an entry, 0 = nothing (blank or comment only),
  * TCPREQ_EINVAL = malformed. *host_bits says the prefix had bits set past its length
  * (accepted and masked; the caller warns). */
-int blocklist_parse_line(const char *line, struct ip_addr *addr, unsigned *len,
-                         bool *host_bits);
+int blocklist_parse_line(const char *line, struct ip_addr *addr, unsigned *len, bool *host_bits);
 
 /* Add every entry of in (named name in messages) to tree. On a malformed line returns
  * TCPREQ_EINVAL with "NAME:LINE: ..." in err; host bits set in a prefix are masked with a

@@ -21,7 +21,7 @@
 #include "target_set.h"
 
 struct target_filter_config {
-    bool have_src4, have_src6;          /* a -B address of the family was given */
+    bool have_src4, have_src6;           /* a -B address of the family was given */
     const struct prefix_tree *blocklist; /* NULL = none */
     uint32_t shard_index, shard_count;   /* shard_count 0 or 1 = no sharding */
     FILE *out;

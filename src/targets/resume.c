@@ -77,8 +77,7 @@ int resume_load_file(const char *path, struct target_set *set, struct resume_sca
     return rc;
 }
 
-int resume_open_output(const char *out_path, const char *resume_path, off_t valid_len,
-                       FILE **out)
+int resume_open_output(const char *out_path, const char *resume_path, off_t valid_len, FILE **out)
 {
     struct stat out_st, resume_st;
     bool same = resume_path != NULL && stat(out_path, &out_st) == 0 &&

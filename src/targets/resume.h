@@ -1,8 +1,8 @@
 /* --resume OUT: the targets an earlier run already finished, read from its JSON Lines output.
  * A line is complete when it ends in a newline and parses as a record with "ip", "port" and
- * "results" (with "_status" DISC/FLTR or without: tested): the writer prints the newline after the object, so a run killed mid-write
- * leaves at most one partial last line, which does not count and is cut off before new
- * records are appended. */
+ * "results" (with "_status" DISC/FLTR or without: tested): the writer prints the newline after the
+ * object, so a run killed mid-write leaves at most one partial last line, which does not count and
+ * is cut off before new records are appended. */
 #ifndef TCPREQ_RESUME_H
 #define TCPREQ_RESUME_H
 
@@ -40,7 +40,6 @@ int resume_load_file(const char *path, struct target_set *set, struct resume_sca
 
 /* Open -o PATH for the dataset: if it is the --resume file (same inode), cut it to
  * valid_len and append; otherwise truncate as usual. 0 or TCPREQ_ESYS (errno set). */
-int resume_open_output(const char *out_path, const char *resume_path, off_t valid_len,
-                       FILE **out);
+int resume_open_output(const char *out_path, const char *resume_path, off_t valid_len, FILE **out);
 
 #endif

@@ -86,8 +86,7 @@ static int grow(struct target_set *s)
     return TCPREQ_OK;
 }
 
-int target_set_add(struct target_set *s, const struct ip_addr *ip, uint16_t port,
-                   uint8_t flags)
+int target_set_add(struct target_set *s, const struct ip_addr *ip, uint16_t port, uint8_t flags)
 {
     if (ip->family == 0)
         return TCPREQ_EINVAL;

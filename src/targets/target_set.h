@@ -23,8 +23,7 @@ void target_set_init(struct target_set *s);
 void target_set_free(struct target_set *s);
 /* OR flags into the entry for (ip, port), creating it. 0 or TCPREQ_ENOMEM / TCPREQ_EINVAL
  * (address without family). */
-int target_set_add(struct target_set *s, const struct ip_addr *ip, uint16_t port,
-                   uint8_t flags);
+int target_set_add(struct target_set *s, const struct ip_addr *ip, uint16_t port, uint8_t flags);
 /* The entry's flags byte, to change in place, or NULL if (ip, port) is not in the set. */
 uint8_t *target_set_flags(struct target_set *s, const struct ip_addr *ip, uint16_t port);
 /* The entry's flags and true, or false if (ip, port) is not in the set. */

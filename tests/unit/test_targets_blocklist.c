@@ -41,11 +41,23 @@ static void test_line_forms(void **state)
     assert_int_equal(blocklist_parse_line("# 10.0.0.0/8", &a, &len, &host), 0);
     assert_int_equal(blocklist_parse_line("   # indented comment", &a, &len, &host), 0);
 
-    const char *bad[] = {"198.18.300.1", "198.18.0.0/33", "fd00::/129", "198.18.0.0/",
-                         "198.18.0.0/-1", "198.18.0.0/+8", "198.18.0.0/ 8", "198.18.0.0/0x8",
-                         "198.18.0.0/08x", "198.18.0.0/1000", "198.18.0.0 10.0.0.0",
-                         "example.com", "198.18.0.0/24/24", "[fd00::1]", "198.18.0.1:80",
-                         "/24", "198.18.0.0/16 garbage # comment"};
+    const char *bad[] = {"198.18.300.1",
+                         "198.18.0.0/33",
+                         "fd00::/129",
+                         "198.18.0.0/",
+                         "198.18.0.0/-1",
+                         "198.18.0.0/+8",
+                         "198.18.0.0/ 8",
+                         "198.18.0.0/0x8",
+                         "198.18.0.0/08x",
+                         "198.18.0.0/1000",
+                         "198.18.0.0 10.0.0.0",
+                         "example.com",
+                         "198.18.0.0/24/24",
+                         "[fd00::1]",
+                         "198.18.0.1:80",
+                         "/24",
+                         "198.18.0.0/16 garbage # comment"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (blocklist_parse_line(bad[i], &a, &len, &host) != TCPREQ_EINVAL)
             fail_msg("accepted '%s'", bad[i]);
@@ -78,7 +90,8 @@ static void test_load_file(void **state)
     struct prefix_tree t;
     prefix_tree_init(&t);
     char warn[512] = {0}, err[256] = {0};
-    assert_int_equal(load_text(text, sizeof(text) - 1, &t, warn, sizeof(warn), err, sizeof(err)), 0);
+    assert_int_equal(load_text(text, sizeof(text) - 1, &t, warn, sizeof(warn), err, sizeof(err)),
+                     0);
     assert_int_equal(t.prefixes, 4);
     assert_string_equal(warn, "tcpreq: lab.txt:5: warning: host bits set in '198.18.130.77/24', "
                               "using 198.18.130.0/24\n");

@@ -15,15 +15,18 @@
 
 /* An earlier run's output, killed while writing its last record. */
 static const char EARLIER[] =
-    "{\"ip\":\"198.18.128.1\",\"port\":80,\"host\":null,\"results\":[{\"test\":\"LivenessTest\"}]}\n"
+    "{\"ip\":\"198.18.128.1\",\"port\":80,\"host\":null,\"results\":[{\"test\":\"LivenessTest\"}]}"
+    "\n"
     "{\"ip\":\"192.0.2.1\",\"port\":80,\"host\":null,\"results\":[],\"_status\":\"DISC\"}\n"
     "{\"ip\":\"198.18.128.9\",\"port\":80,\"host\":null,\"results\":[],\"_status\":\"FLTR\"}\n"
     "not json at all\n"
-    "{\"ip\":\"198.18.128.2\",\"port\":80,\"host\":null}\n"               /* no results */
-    "{\"ip\":\"198.18.128.3\",\"port\":70000,\"results\":[]}\n"           /* bad port */
+    "{\"ip\":\"198.18.128.2\",\"port\":80,\"host\":null}\n"     /* no results */
+    "{\"ip\":\"198.18.128.3\",\"port\":70000,\"results\":[]}\n" /* bad port */
     "{\"ip\":\"fd00:7463::3\",\"port\":443,\"host\":null,\"results\":[]}\n"
     "{\"ip\":\"198.18.128.4\",\"port\":80,\"host\":null,\"results\":[{\"te";
-#define COMPLETE_LEN (sizeof(EARLIER) - 1 - strlen("{\"ip\":\"198.18.128.4\",\"port\":80,\"host\":null,\"results\":[{\"te"))
+#define COMPLETE_LEN                                                                               \
+    (sizeof(EARLIER) - 1 -                                                                         \
+     strlen("{\"ip\":\"198.18.128.4\",\"port\":80,\"host\":null,\"results\":[{\"te"))
 
 static void load(struct target_set *set, struct resume_scan *scan)
 {
@@ -94,15 +97,15 @@ static void test_filter_skips_resumed_targets(void **state)
         enum target_verdict v;
     } cases[] = {
         {"198.18.128.1", 80, TARGET_RESUMED},
-        {"192.0.2.1", 80, TARGET_RESUMED},       /* its DISC record is there already */
-        {"198.18.128.9", 80, TARGET_RESUMED},    /* still blocklisted, FLTR already written */
+        {"192.0.2.1", 80, TARGET_RESUMED},    /* its DISC record is there already */
+        {"198.18.128.9", 80, TARGET_RESUMED}, /* still blocklisted, FLTR already written */
         {"fd00:7463::3", 443, TARGET_RESUMED},
-        {"198.18.128.4", 80, TARGET_TEST},       /* cut off: tested again */
+        {"198.18.128.4", 80, TARGET_TEST}, /* cut off: tested again */
         {"198.18.128.2", 80, TARGET_TEST},
-        {"198.18.128.2", 80, TARGET_FLTR},       /* a duplicate in this run */
+        {"198.18.128.2", 80, TARGET_FLTR}, /* a duplicate in this run */
         /* listed again: the FLTR an uninterrupted run would have written after it */
         {"198.18.128.1", 80, TARGET_FLTR},
-        {"192.0.2.1", 80, TARGET_DISC},          /* the earlier record is used up */
+        {"192.0.2.1", 80, TARGET_DISC}, /* the earlier record is used up */
         {"198.18.128.9", 80, TARGET_FLTR},
         {"192.0.2.2", 80, TARGET_DISC},
     };

@@ -31,9 +31,9 @@ static void test_siphash_reference_vectors(void **state)
 
 static struct ip_addr v4(uint32_t host)
 {
-    struct ip_addr a = {.family = IP_FAMILY_V4,
-                        .bytes = {198, (uint8_t)(18 + (host >> 16 & 1)), (uint8_t)(host >> 8),
-                                  (uint8_t)host}};
+    struct ip_addr a = {
+        .family = IP_FAMILY_V4,
+        .bytes = {198, (uint8_t)(18 + (host >> 16 & 1)), (uint8_t)(host >> 8), (uint8_t)host}};
     return a;
 }
 
