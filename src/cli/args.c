@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/fw_rules.h"
 #include "tests_cases/registry.h"
 
 #define ARGFILE_PREFIX '@'
@@ -50,6 +51,12 @@ void cli_usage(FILE *out)
           "      --rtt-mult N      RTTs to wait for packets in flight (default 4)\n"
           "      --inflight N      targets tested at once (default 1024)\n"
           "  -q, --quiet           no progress or warnings on stderr\n"
+          "      --pcap FILE       record every packet sent and received (pcap, raw IP)\n"
+          "      --firewall KIND   'nft' or 'iptables': install a table that drops the\n"
+          "                        kernel's RSTs for our flows while tcpreq runs and remove\n"
+          "                        it at the end; 'none' (default): load firewall/ yourself\n"
+          "  -u, --user USER       drop privileges to USER once the sockets and files are\n"
+          "                        open (default when run as root: nobody)\n"
           "      --explain         report for implementors on stdout: per test the RFC 9293\n"
           "                        requirement, verdict, reason, path and the segments that\n"
           "                        decided it (with -o the dataset is written as well)\n"
@@ -263,6 +270,20 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
     } else if (IS("-i", "--interface")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             o->iface = v;
+    } else if (IS("--pcap", "--pcap")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            o->pcap_path = v;
+    } else if (IS("-u", "--user")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            o->user = v;
+    } else if (IS("--firewall", "--firewall")) {
+        enum fw_kind kind;
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL) {
+            if (fw_kind_parse(v, &kind))
+                o->firewall = kind;
+            else
+                rc = usage_error("argument --firewall: expected 'nft', 'iptables' or 'none'");
+        }
     } else if (IS("--timing", "--timing")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL) {
             if (strcmp(v, "original") == 0)

@@ -36,6 +36,9 @@ struct cli_options {
     size_t max_inflight;
     bool quiet, help, list_tests;
     bool explain; /* --explain: the single-host report on stdout */
+    const char *pcap_path; /* --pcap FILE */
+    int firewall;          /* --firewall nft|iptables|none: enum fw_kind */
+    const char *user;      /* -u USER: drop privileges to this user */
     /* argv after @FILE expansion (owned) */
     char **argv;
     int argc;
