@@ -64,7 +64,8 @@ void cli_usage(FILE *out)
           "  -h, --help            show this help and exit\n"
           "\n"
           "Use @FILE to include a file's lines as arguments.\n"
-          "The kernel must not answer our SYN-ACKs with RSTs: load firewall/tcpreq.nft first.\n",
+          "The kernel must not answer our SYN-ACKs with RSTs: use --firewall or load\n"
+          "firewall/tcpreq.nft first.\n",
           out);
 }
 
