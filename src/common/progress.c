@@ -36,8 +36,13 @@ int progress_format(const struct progress_snapshot *s, char *buf, size_t cap)
                  100.0 * frac, eta, (unsigned long long)s->targets_done,
                  (unsigned long long)s->targets_total);
     } else {
-        snprintf(head, sizeof(head), "%.1fs %llu targets read | %llu done", s->elapsed,
-                 (unsigned long long)s->targets_read, (unsigned long long)s->targets_done);
+        /* Streaming input: the share done is of what has been read so far. */
+        double pct = s->targets_read > 0 ? 100.0 * (double)s->targets_done /
+                                               (double)s->targets_read
+                                         : 0;
+        snprintf(head, sizeof(head), "%.1fs %.1f%% of %llu targets read | %llu done",
+                 s->elapsed, pct, (unsigned long long)s->targets_read,
+                 (unsigned long long)s->targets_done);
     }
     return snprintf(buf, cap, "%s | %.0f pkt/s out, %.0f pkt/s in | PASS %llu FAIL %llu UNK %llu",
                     head, s->sent_pps, s->recv_pps, (unsigned long long)s->pass,

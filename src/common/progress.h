@@ -16,7 +16,7 @@ struct progress_snapshot {
 };
 
 /* "12.0s 50.0% ETA 12s | 100/200 targets | 9800 pkt/s out, 4100 pkt/s in | PASS 80 FAIL 2 UNK 1";
- * with an unknown total: "12.0s 300 targets read | 100 done | ...". Returns the length
+ * with an unknown total: "12.0s 33.3% of 300 targets read | 100 done | ...". Returns the length
  * snprintf would write (the text is truncated to cap). */
 int progress_format(const struct progress_snapshot *s, char *buf, size_t cap);
 

@@ -91,6 +91,16 @@ synacks=$(tcpdump -nr "$work/normal.pcap" "dst host $LAB_PROBER4 and tcp[tcpflag
 if ((bursts >= 100 && synacks >= 300)); then pass "pcap: the traced SYN bursts ($bursts TTL-1 SYNs) and the SYN-ACKs ($synacks)"
 else fail "pcap: $bursts TTL-1 SYNs, $synacks SYN-ACKs"; fi
 
+# --- checksum offload: the lab turns it off on every veth (no warning above); on the
+#     capture interface it earns a warning
+assert_eq "offload off: no warning" 0 "$(grep -c 'checksum offload' "$work/normal.err")"
+in_prober ethtool -K "$LAB_PROBER_DEV" tx on >/dev/null 2>&1
+start_scan offload -T RSTACKTest "$LAB_TARGET4:80"
+wait "$scan_pid"
+in_prober ethtool -K "$LAB_PROBER_DEV" tx off >/dev/null 2>&1
+assert_eq "offload on: warned" 1 \
+  "$(grep -c "warning: $LAB_PROBER_DEV has checksum offload on (tx" "$work/offload.err")"
+
 # --- SIGINT mid-scan: complete JSON lines only, some but not all targets, exit 130,
 #     the firewall gone, RSTs to every flow the targets answered, no process left
 N=2000

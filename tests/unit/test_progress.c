@@ -52,8 +52,12 @@ static void test_unknown_total_says_targets_read(void **state)
     struct progress_snapshot s = {.elapsed = 1.25, .targets_read = 300, .targets_done = 7};
     char buf[256];
     progress_format(&s, buf, sizeof(buf));
-    assert_string_equal(buf, "1.2s 300 targets read | 7 done | 0 pkt/s out, 0 pkt/s in | "
-                             "PASS 0 FAIL 0 UNK 0");
+    assert_string_equal(buf, "1.2s 2.3% of 300 targets read | 7 done | 0 pkt/s out, "
+                             "0 pkt/s in | PASS 0 FAIL 0 UNK 0");
+    s.targets_read = 0; /* nothing read yet: no division by zero */
+    s.targets_done = 0;
+    progress_format(&s, buf, sizeof(buf));
+    assert_non_null(strstr(buf, "0.0% of 0 targets read | 0 done"));
 }
 
 static void test_truncates_to_buffer(void **state)
