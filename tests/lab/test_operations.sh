@@ -57,12 +57,13 @@ all_lines_json() {
   ok=$(jq -c 'select(type == "object" and has("results"))' "$1" 2>/dev/null | wc -l)
   [[ $n -eq $ok ]]
 }
-# flows_without_rst PCAP: flows that got a SYN-ACK from a target but never a RST from us.
+# flows_without_rst ANSWERS [RSTS]: flows with a SYN-ACK from a target in the capture
+# ANSWERS but no RST from us in RSTS (default: the same capture).
 flows_without_rst() {
   comm -23 \
     <(tshark -r "$1" -Y "ip.src != $LAB_PROBER4 && tcp.flags.syn == 1 && tcp.flags.ack == 1" \
         -T fields -e ip.src -e tcp.dstport 2>/dev/null | sort -u) \
-    <(tshark -r "$1" -Y "ip.src == $LAB_PROBER4 && tcp.flags.reset == 1" \
+    <(tshark -r "${2:-$1}" -Y "ip.src == $LAB_PROBER4 && tcp.flags.reset == 1" \
         -T fields -e ip.dst -e tcp.srcport 2>/dev/null | sort -u)
 }
 
@@ -90,6 +91,9 @@ bursts=$(tcpdump -nr "$work/normal.pcap" "src host $LAB_PROBER4 and tcp[tcpflags
 synacks=$(tcpdump -nr "$work/normal.pcap" "dst host $LAB_PROBER4 and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)" 2>/dev/null | wc -l)
 if ((bursts >= 100 && synacks >= 300)); then pass "pcap: the traced SYN bursts ($bursts TTL-1 SYNs) and the SYN-ACKs ($synacks)"
 else fail "pcap: $bursts TTL-1 SYNs, $synacks SYN-ACKs"; fi
+quotes=$(tcpdump -nr "$work/normal.pcap" "icmp[icmptype] == icmp-timxceed" 2>/dev/null | wc -l)
+if ((quotes >= 100)); then pass "pcap: the routers' ICMP time-exceeded quotes ($quotes)"
+else fail "pcap: $quotes ICMP time-exceeded quotes"; fi
 
 # --- checksum offload: the lab turns it off on every veth (no warning above); on the
 #     capture interface it earns a warning
@@ -119,6 +123,12 @@ assert_eq "SIGINT: no tcpreq process left" "" "$(tcpreq_pids_in_lab)"
 
 # --- SIGTERM twice with --firewall iptables: abort at once (MSS tests hold connections
 #     open, so the RST check fails when aborted flows are not reset), flushed, removed
+# an independent capture on the prober's link: the RSTs must be on the wire, not only in
+# tcpreq's own recording
+ip netns exec "$LAB_PROBER_NS" tcpdump --immediate-mode -U -ni "$LAB_PROBER_DEV" -w "$work/wire.pcap" tcp \
+  2>"$work/tcpdump.err" &
+tcpdump_pid=$!
+wait_for "tcpdump" 10 grep -q "listening on" "$work/tcpdump.err"
 start_scan sigterm -r 1000 --inflight 64 -T MSSSupportTest --firewall iptables --pcap "$work/sigterm.pcap" @"$work/many.txt"
 if wait_for "iptables chain" 10 ipt_has "$scan_pid"; then pass "iptables: chain TCPREQ_PID present while running"
 else fail "iptables: no chain TCPREQ_$scan_pid while running"; fi
@@ -131,7 +141,12 @@ wait "$scan_pid"; rc=$?
 assert_eq "SIGTERM: exit code 143" 143 "$rc"
 if all_lines_json "$work/sigterm.jsonl"; then pass "SIGTERM: every line a complete JSON object"; else fail "SIGTERM: a partial line"; fi
 if ipt_has "$scan_pid"; then fail "SIGTERM: iptables chain left"; else pass "SIGTERM: iptables chain removed"; fi
-assert_eq "SIGTERM: every answered flow got a RST" "" "$(flows_without_rst "$work/sigterm.pcap")"
+# tcpdump writes what it has seen when stopped; our last RSTs left before tcpreq exited
+kill -INT "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null
+# (the SYN-ACKs tcpreq received: one arriving after it exited is the kernel's business)
+assert_eq "SIGTERM: every answered flow got a RST (on the wire)" "" \
+  "$(flows_without_rst "$work/sigterm.pcap" "$work/wire.pcap")"
+assert_eq "SIGTERM: every answered flow got a RST (in --pcap)" "" "$(flows_without_rst "$work/sigterm.pcap")"
 if tcpdump -nr "$work/sigterm.pcap" >/dev/null 2>&1; then pass "SIGTERM: pcap complete and readable"; else fail "SIGTERM: pcap unreadable"; fi
 assert_eq "SIGTERM: no tcpreq process left" "" "$(tcpreq_pids_in_lab)"
 
