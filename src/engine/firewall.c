@@ -166,7 +166,8 @@ static void remove_stale_family(enum fw_kind kind, bool v6)
     size_t n = rc == 0 ? fw_find_owners(kind, listing, owners, STALE_MAX) : 0;
     free(listing);
     for (size_t i = 0; i < n && i < STALE_MAX; i++) {
-        if (firewall_owner_alive(owners[i]))
+        /* our own pid on a table means a dead run had it before: stale too */
+        if (owners[i] != getpid() && firewall_owner_alive(owners[i]))
             continue;
         if (remove_family(kind, owners[i], v6) == 0)
             fprintf(stderr, "tcpreq: removed the firewall left by a run that died (pid %ld)\n",

@@ -67,6 +67,8 @@ flows_without_rst() {
         -T fields -e ip.dst -e tcp.srcport 2>/dev/null | sort -u)
 }
 
+tty_targets=(198.18.130.1:80 198.18.130.2:80 198.18.130.3:80 198.18.130.4:80)
+
 # --- a normal run: --pcap, --firewall nft present while running and gone afterwards, the
 #     running process is nobody
 targets_file few.txt 100
@@ -94,6 +96,22 @@ else fail "pcap: $bursts TTL-1 SYNs, $synacks SYN-ACKs"; fi
 quotes=$(tcpdump -nr "$work/normal.pcap" "icmp[icmptype] == icmp-timxceed" 2>/dev/null | wc -l)
 if ((quotes >= 100)); then pass "pcap: the routers' ICMP time-exceeded quotes ($quotes)"
 else fail "pcap: $quotes ICMP time-exceeded quotes"; fi
+
+# --- the status line on a terminal (script(1) gives tcpreq one): redrawn in place, erased
+#     before the closing summary; -q keeps the terminal silent
+tty_run() {
+  local log=$1; shift
+  ip netns exec "$LAB_PROBER_NS" script -qfec "$TCPREQ -B $LAB_PROBER4 -o $work/tty.jsonl $*" "$log" >/dev/null
+}
+tty_run "$work/tty.log" -T RSTACKTest --inflight 4 "${tty_targets[@]}"
+esc=$'\e'
+drawn=$(tr '\r' '\n' <"$work/tty.log" | grep -c "^$esc\[K[0-9.]*s [0-9.]*% .*/4 targets | .* pkt/s out, .* pkt/s in | PASS [0-9]* FAIL [0-9]* UNK [0-9]*")
+if ((drawn >= 1)); then pass "status line: drawn $drawn times"; else fail "status line: never drawn"; cat -v "$work/tty.log"; fi
+assert_eq "status line: erased before the summary" 1 \
+  "$(tr '\r' '\n' <"$work/tty.log" | grep -c "^$esc\[Ktcpreq: done: 4 targets done")"
+tty_run "$work/tty-quiet.log" -q -T RSTACKTest --inflight 4 "${tty_targets[@]}"
+assert_eq "status line: -q writes nothing to the terminal" "" \
+  "$(grep -v '^Script \(started\|done\)' "$work/tty-quiet.log" | tr -d '\r\n')"
 
 # --- checksum offload: the lab turns it off on every veth (no warning above); on the
 #     capture interface it earns a warning
