@@ -67,8 +67,8 @@ int fw_ipt_install_script(pid_t owner, char *buf, size_t cap)
     char chain[32], rule[RULE_MAX];
     snprintf(chain, sizeof(chain), FW_IPT_CHAIN_PREFIX "%ld", (long)owner);
     fw_ipt_rule(chain, rule, sizeof(rule));
-    return snprintf(buf, cap, "*filter\n:%s - [0:0]\n-A OUTPUT -j %s\n%s\nCOMMIT\n", chain,
-                    chain, rule);
+    return snprintf(buf, cap, "*filter\n:%s - [0:0]\n-A OUTPUT -j %s\n%s\nCOMMIT\n", chain, chain,
+                    rule);
 }
 
 int fw_ipt_remove_script(pid_t owner, char *buf, size_t cap)

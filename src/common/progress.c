@@ -32,17 +32,14 @@ int progress_format(const struct progress_snapshot *s, char *buf, size_t cap)
             format_duration(s->elapsed / frac - s->elapsed, d, sizeof(d));
             snprintf(eta, sizeof(eta), " ETA %s", d);
         }
-        snprintf(head, sizeof(head), "%.1fs %.1f%%%s | %llu/%llu targets", s->elapsed,
-                 100.0 * frac, eta, (unsigned long long)s->targets_done,
-                 (unsigned long long)s->targets_total);
+        snprintf(head, sizeof(head), "%.1fs %.1f%%%s | %llu/%llu targets", s->elapsed, 100.0 * frac,
+                 eta, (unsigned long long)s->targets_done, (unsigned long long)s->targets_total);
     } else {
         /* Streaming input: the share done is of what has been read so far. */
-        double pct = s->targets_read > 0 ? 100.0 * (double)s->targets_done /
-                                               (double)s->targets_read
-                                         : 0;
-        snprintf(head, sizeof(head), "%.1fs %.1f%% of %llu targets read | %llu done",
-                 s->elapsed, pct, (unsigned long long)s->targets_read,
-                 (unsigned long long)s->targets_done);
+        double pct =
+            s->targets_read > 0 ? 100.0 * (double)s->targets_done / (double)s->targets_read : 0;
+        snprintf(head, sizeof(head), "%.1fs %.1f%% of %llu targets read | %llu done", s->elapsed,
+                 pct, (unsigned long long)s->targets_read, (unsigned long long)s->targets_done);
     }
     return snprintf(buf, cap, "%s | %.0f pkt/s out, %.0f pkt/s in | PASS %llu FAIL %llu UNK %llu",
                     head, s->sent_pps, s->recv_pps, (unsigned long long)s->pass,

@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 struct progress_snapshot {
-    double elapsed;           /* seconds since the scan started */
-    uint64_t targets_read;    /* targets taken from the input so far */
-    uint64_t targets_total;   /* 0 = unknown (streaming input) */
+    double elapsed;         /* seconds since the scan started */
+    uint64_t targets_read;  /* targets taken from the input so far */
+    uint64_t targets_total; /* 0 = unknown (streaming input) */
     uint64_t targets_done;
     double sent_pps, recv_pps; /* packets per second over the last interval */
     uint64_t pass, fail, unk;  /* test verdicts so far */

@@ -158,8 +158,7 @@ static void remove_stale_family(enum fw_kind kind, bool v6)
         const char *const argv[] = {"nft", "list", "tables", NULL};
         rc = run_tool(argv, NULL, listing, LISTING_MAX);
     } else {
-        const char *const argv[] = {v6 ? "ip6tables-save" : "iptables-save", "-t", "filter",
-                                    NULL};
+        const char *const argv[] = {v6 ? "ip6tables-save" : "iptables-save", "-t", "filter", NULL};
         rc = run_tool(argv, NULL, listing, LISTING_MAX);
     }
     pid_t owners[STALE_MAX];

@@ -54,10 +54,17 @@ void status_init(struct status_line *s, uv_loop_t *loop, bool enabled,
 void status_count_verdict(struct status_line *s, enum tc_status status)
 {
     switch (status) {
-    case TC_PASS: s->pass++; break;
-    case TC_FAIL: s->fail++; break;
-    case TC_UNK: s->unk++; break;
-    case TC_ERR: break;
+    case TC_PASS:
+        s->pass++;
+        break;
+    case TC_FAIL:
+        s->fail++;
+        break;
+    case TC_UNK:
+        s->unk++;
+        break;
+    case TC_ERR:
+        break;
     }
 }
 

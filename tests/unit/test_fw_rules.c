@@ -1,5 +1,6 @@
 /* Firewall rules: the per-run scripts, the templates in firewall/ carrying the same rule,
  * and finding the owners of per-run tables in nft and iptables listings. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "common/fw_rules.h"
 
@@ -87,13 +87,13 @@ static void test_find_nft_owners(void **state)
 {
     (void)state;
     const char *listing = "table inet filter\n"
-                          "table inet tcpreq\n"       /* the static template: not ours */
+                          "table inet tcpreq\n" /* the static template: not ours */
                           "table inet tcpreq_123\n"
-                          "table ip tcpreq_55\n"      /* other family: not ours */
-                          "table inet tcpreq_12x\n"   /* not a pid */
+                          "table ip tcpreq_55\n"    /* other family: not ours */
+                          "table inet tcpreq_12x\n" /* not a pid */
                           "table inet tcpreq_\n"
                           "table inet tcpreq_99999999999\n" /* beyond pid_t */
-                          "table inet tcpreq_456";    /* no final newline */
+                          "table inet tcpreq_456";          /* no final newline */
     pid_t pids[4];
     assert_int_equal(fw_find_owners(FW_NFT, listing, pids, 4), 2);
     assert_int_equal(pids[0], 123);

@@ -1,19 +1,25 @@
 /* The status line's wording: percentage and ETA with a known total, "targets read" without. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "common/progress.h"
 
 static void test_known_total_has_percent_and_eta(void **state)
 {
     (void)state;
-    struct progress_snapshot s = {.elapsed = 12, .targets_read = 150, .targets_total = 200,
-                                  .targets_done = 100, .sent_pps = 9800.4, .recv_pps = 4100,
-                                  .pass = 80, .fail = 2, .unk = 1};
+    struct progress_snapshot s = {.elapsed = 12,
+                                  .targets_read = 150,
+                                  .targets_total = 200,
+                                  .targets_done = 100,
+                                  .sent_pps = 9800.4,
+                                  .recv_pps = 4100,
+                                  .pass = 80,
+                                  .fail = 2,
+                                  .unk = 1};
     char buf[256];
     progress_format(&s, buf, sizeof(buf));
     assert_string_equal(buf, "12.0s 50.0% ETA 12s | 100/200 targets | 9800 pkt/s out, "
