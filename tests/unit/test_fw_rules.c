@@ -1,6 +1,5 @@
 /* Firewall rules: the per-run scripts, the templates in firewall/ carrying the same rule,
  * and finding the owners of per-run tables in nft and iptables listings. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "common/fw_rules.h"
 

@@ -1,10 +1,12 @@
-/* The status line's wording: percentage and ETA with a known total, "targets read" without. */
-#include <cmocka.h>
+/* The status line's wording: percentage and ETA with a known total, share of the targets
+ * read without. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "common/progress.h"
 
