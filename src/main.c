@@ -12,6 +12,8 @@
 #include "targets/resume.h"
 #include "tests_cases/registry.h"
 
+#define EXIT_SIGNAL_BASE 128
+
 struct cli_source {
     const struct cli_options *opts;
     size_t next;
@@ -138,13 +140,19 @@ int main(int argc, char **argv)
         .report_out = stdout,
         .report = opts.explain ? &output_explain : NULL,
         .quiet = opts.quiet,
+        .targets_total = opts.n_targets,
+        .pcap_path = opts.pcap_path,
+        .firewall = opts.firewall,
+        .user = opts.user,
     };
-    struct engine_stats stats;
+    struct engine_stats stats = {0};
     rc = engine_run(&cfg, target_filter_next, &filter, &stats);
     if (out != stdout && fclose(out) != 0 && rc == 0)
         rc = -1;
     target_filter_free(&filter);
     prefix_tree_free(&blocklist);
     cli_free(&opts);
+    if (stats.signal != 0) /* as shells report a death by signal: 130 SIGINT, 143 SIGTERM */
+        return EXIT_SIGNAL_BASE + stats.signal;
     return rc == 0 ? 0 : 1;
 }

@@ -14,4 +14,4 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config \
   libnet1-dev libpcap-dev libuv1-dev libjansson-dev libcmocka-dev libssl-dev \
-  iproute2 nftables iptables ethtool procps python3 jq tcpdump openssl clang >/dev/null
+  iproute2 nftables iptables ethtool procps python3 jq tcpdump tshark openssl clang >/dev/null

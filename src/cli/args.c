@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/fw_rules.h"
 #include "tests_cases/registry.h"
 
 #define ARGFILE_PREFIX '@'
@@ -59,6 +60,12 @@ void cli_usage(FILE *out)
           "                        Lines output); with -o FILE the same file is appended to\n"
           "                        after cutting off a partial last line\n"
           "  -q, --quiet           no progress or warnings on stderr\n"
+          "      --pcap FILE       record every packet sent and received (pcap, raw IP)\n"
+          "      --firewall KIND   'nft' or 'iptables': install a table that drops the\n"
+          "                        kernel's RSTs for our flows while tcpreq runs and remove\n"
+          "                        it at the end; 'none' (default): load firewall/ yourself\n"
+          "  -u, --user USER       drop privileges to USER once the sockets and files are\n"
+          "                        open (default when run as root: nobody)\n"
           "      --explain         report for implementors on stdout: per test the RFC 9293\n"
           "                        requirement, verdict, reason, path and the segments that\n"
           "                        decided it (with -o the dataset is written as well)\n"
@@ -67,7 +74,8 @@ void cli_usage(FILE *out)
           "\n"
           "Use @FILE to include a file's lines as arguments. Targets in documentation,\n"
           "reserved and multicast ranges, or of a family without a -B address, are DISC.\n"
-          "The kernel must not answer our SYN-ACKs with RSTs: load firewall/tcpreq.nft first.\n",
+          "The kernel must not answer our SYN-ACKs with RSTs: use --firewall or load\n"
+          "firewall/tcpreq.nft first.\n",
           out);
 }
 
@@ -304,6 +312,20 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
     } else if (IS("-i", "--interface")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             o->iface = v;
+    } else if (IS("--pcap", "--pcap")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            o->pcap_path = v;
+    } else if (IS("-u", "--user")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            o->user = v;
+    } else if (IS("--firewall", "--firewall")) {
+        enum fw_kind kind;
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL) {
+            if (fw_kind_parse(v, &kind))
+                o->firewall = kind;
+            else
+                rc = usage_error("argument --firewall: expected 'nft', 'iptables' or 'none'");
+        }
     } else if (IS("--timing", "--timing")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL) {
             if (strcmp(v, "original") == 0)

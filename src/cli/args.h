@@ -42,6 +42,9 @@ struct cli_options {
     size_t n_blocklists;
     uint32_t shard_index, shard_count;
     const char *resume;
+    const char *pcap_path; /* --pcap FILE */
+    int firewall;          /* --firewall nft|iptables|none: enum fw_kind */
+    const char *user;      /* -u USER: drop privileges to this user */
     /* argv after @FILE expansion (owned) */
     char **argv;
     int argc;

@@ -76,6 +76,7 @@ int capture_open(struct capture *cap, const char *iface, const struct ip_addr *s
     cap->fd = -1;
     if (iface == NULL)
         iface = pick_iface(src4, src6, buf4, buf6);
+    snprintf(cap->iface, sizeof(cap->iface), "%s", iface);
     cap->pcap = pcap_create(iface, perr);
     if (cap->pcap == NULL) {
         snprintf(err, err_cap, "pcap_create(%s): %s", iface, perr);

@@ -6,15 +6,21 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "common/err.h"
 #include "common/flow_table.h"
 #include "common/token_bucket.h"
+#include "firewall.h"
 #include "io.h"
+#include "pcap_record.h"
+#include "privs.h"
+#include "status.h"
 #include "tcp/linklayer.h"
 #include "tcp/reply.h"
 #include "tracebox/icmp.h"
@@ -34,6 +40,9 @@
 #define CAPTURE_BATCH 512
 #define REASON_DEADLINE "Test deadline exceeded"
 #define REASON_INTERRUPTED "Interrupted"
+/* After SIGINT/SIGTERM, tests in flight get this long to reach their verdict before they
+ * are aborted (a second signal aborts them at once). */
+#define SIGNAL_GRACE_MS 2000
 
 struct engine;
 
@@ -51,6 +60,9 @@ struct flow {
     struct tc tc;
     uv_timer_t timer;
     tc_time deadline;
+    /* The peer's latest segment: on shutdown a flow it has not closed gets a RST. */
+    struct tcp_seg last_rcvd;
+    bool have_rcvd;
 };
 
 struct rst_count {
@@ -69,10 +81,12 @@ struct engine {
     uv_poll_t capture_poll;
     uv_timer_t pace_timer, admit_timer;
     uv_signal_t sigint, sigterm;
+    uv_timer_t grace_timer;
     const struct engine_config *cfg;
     target_source_fn source;
     void *source_ctx;
     bool source_done, stopping, closing;
+    bool hurry; /* second signal: send what is queued without pacing, then end */
     int error;
     struct injector *inj;
     struct capture cap;
@@ -83,6 +97,9 @@ struct engine {
     size_t inflight;
     uint16_t next_port;
     struct engine_stats stats;
+    struct status_line status;
+    struct pcap_record *rec;
+    struct fw_guard fw;
 };
 
 static tc_time now_us(void)
@@ -96,6 +113,18 @@ static uint64_t random64(void)
     if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
         r = uv_hrtime() ^ ((uint64_t)getpid() << 32);
     return r;
+}
+
+/* Every message on stderr goes through here: the status line is erased first. */
+static void engine_warn(struct engine *eng, const char *fmt, ...)
+{
+    va_list ap;
+    status_clear(&eng->status);
+    va_start(ap, fmt);
+    fputs("tcpreq: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
 }
 
 static void flush_sends(struct engine *eng);
@@ -130,7 +159,7 @@ static void flush_sends(struct engine *eng)
 {
     while (eng->sq_head != NULL) {
         tc_time now = now_us();
-        if (!token_bucket_take(&eng->bucket, now)) {
+        if (!eng->hurry && !token_bucket_take(&eng->bucket, now)) {
             uint64_t wait = token_bucket_wait(&eng->bucket, now);
             uint64_t ms = (wait + USEC_PER_MSEC - 1) / USEC_PER_MSEC;
             if (!uv_is_active((uv_handle_t *)&eng->pace_timer))
@@ -142,10 +171,12 @@ static void flush_sends(struct engine *eng)
         if (eng->sq_head == NULL)
             eng->sq_tail = NULL;
         eng->sq_len--;
-        if (injector_send(eng->inj, item->data, item->len) == 0)
+        if (injector_send(eng->inj, item->data, item->len) == 0) {
             eng->stats.packets_sent++;
-        else if (!eng->cfg->quiet)
-            fprintf(stderr, "tcpreq: send failed: %s\n", strerror(errno));
+            pcap_record_packet(eng->rec, item->data, item->len, NULL);
+        } else if (!eng->cfg->quiet) {
+            engine_warn(eng, "send failed: %s", strerror(errno));
+        }
         free(item);
     }
     schedule_admit(eng);
@@ -172,6 +203,7 @@ static void flow_finish(struct engine *eng, struct flow *f)
         json_object_set_new(res, "evidence", evidence_to_json(t));
     json_array_append_new(at->results, res);
     plan_record(&at->plan, t->kind, t->result.status);
+    status_count_verdict(&eng->status, t->result.status);
     if (t->rtt > 0)
         at->rtt_hint = t->rtt;
     flow_table_remove(&eng->flows, &f->entry);
@@ -271,7 +303,7 @@ static int start_flow(struct active_target *at, const struct test_case *kind)
 
 static void write_failed(struct engine *eng)
 {
-    fprintf(stderr, "tcpreq: writing results failed: %s\n", strerror(errno));
+    engine_warn(eng, "writing results failed: %s", strerror(errno));
     eng->error = TCPREQ_ESYS;
 }
 
@@ -279,6 +311,7 @@ static void target_finish(struct active_target *at)
 {
     struct engine *eng = at->eng;
     json_object_set_new(at->in.record, "results", at->results);
+    status_clear(&eng->status); /* stdout may be the same terminal */
     if (eng->cfg->report != NULL) {
         if (eng->cfg->report->write_target(eng->cfg->report_out, at->in.record) != 0)
             write_failed(eng);
@@ -309,8 +342,7 @@ static void target_next_test(struct active_target *at)
         return;
     }
     if (start_flow(at, kind) != 0) {
-        fprintf(stderr, "tcpreq: cannot start %s (out of memory or source ports)\n",
-                kind->name);
+        engine_warn(at->eng, "cannot start %s (out of memory or source ports)", kind->name);
         target_finish(at);
     }
 }
@@ -331,6 +363,7 @@ static void admit(struct engine *eng)
             break;
         }
         at->eng = eng;
+        eng->status.targets_read++;
         at->results = json_array();
         plan_init(&at->plan, eng->cfg->selection);
         eng->inflight++;
@@ -398,18 +431,26 @@ static void reset_unknown(struct engine *eng, const struct ip_view *ip)
     }
 }
 
-static void dispatch_packet(struct engine *eng, const uint8_t *pkt, size_t len)
+static void dispatch_packet(struct engine *eng, const uint8_t *pkt, size_t len,
+                            const struct timeval *ts)
 {
     struct ip_view ip;
     tc_time now = now_us();
     if (ip_parse(pkt, len, &ip) != 0)
         return;
     eng->stats.packets_received++;
+    pcap_record_packet(eng->rec, pkt, len, ts);
     if (ip.proto == IPPROTO_TCP_NUM && ip.l4_len >= 4) {
         uint16_t sport = (uint16_t)(ip.l4[0] << 8 | ip.l4[1]);
         uint16_t dport = (uint16_t)(ip.l4[2] << 8 | ip.l4[3]);
         struct flow *f = find_flow(eng, dport, &ip.src, sport);
         if (f != NULL) {
+            struct tcp_seg seg;
+            if (tcp_seg_parse(ip.l4, ip.l4_len, &ip.src, &ip.dst, &seg, NULL) == 0) {
+                seg.payload = NULL; /* points into the capture buffer; only lengths are kept */
+                f->last_rcvd = seg;
+                f->have_rcvd = true;
+            }
             tc_deliver_segment(&f->tc, ip.l4, ip.l4_len, now);
             flow_after_event(eng, f);
         } else {
@@ -436,7 +477,7 @@ static void on_pcap_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
     struct engine *eng = (struct engine *)user;
     int off = linklayer_ip_offset(eng->cap.linktype, frame, h->caplen);
     if (off >= 0)
-        dispatch_packet(eng, frame + off, h->caplen - (size_t)off);
+        dispatch_packet(eng, frame + off, h->caplen - (size_t)off, &h->ts);
 }
 
 static void on_capture_readable(uv_poll_t *poll, int status, int events)
@@ -447,7 +488,7 @@ static void on_capture_readable(uv_poll_t *poll, int status, int events)
         return;
     int n = pcap_dispatch(eng->cap.pcap, CAPTURE_BATCH, on_pcap_packet, (u_char *)eng);
     if (n == PCAP_ERROR) {
-        fprintf(stderr, "tcpreq: capture failed: %s\n", pcap_geterr(eng->cap.pcap));
+        engine_warn(eng, "capture failed: %s", pcap_geterr(eng->cap.pcap));
         eng->error = TCPREQ_ESYS;
         eng->stopping = true;
         eng->source_done = true;
@@ -455,6 +496,21 @@ static void on_capture_readable(uv_poll_t *poll, int status, int events)
 }
 
 /* --- lifecycle ---------------------------------------------------------------------- */
+
+/* A connection the peer still holds open (it answered and has not reset) gets a RST, so
+ * an interrupted scan leaves no half-open state on the targets. */
+static void reset_open_flow(struct engine *eng, const struct flow *f)
+{
+    if (!f->have_rcvd || (f->last_rcvd.flags & TCP_FLAG_RST))
+        return;
+    struct tcp_seg rst;
+    tcp_seg_reset_for(&f->last_rcvd, &rst);
+    struct ip_params params = {.src = f->tc.env.src, .dst = f->tc.env.dst};
+    uint8_t buf[IP_PACKET_MAX];
+    size_t len;
+    if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0)
+        enqueue_packet(eng, buf, len);
+}
 
 static void abort_all_flows(struct engine *eng)
 {
@@ -464,6 +520,7 @@ static void abort_all_flows(struct engine *eng)
         while (e != NULL) {
             struct flow_entry *next = e->next;
             struct flow *f = (struct flow *)e;
+            reset_open_flow(eng, f);
             tc_abort(&f->tc, REASON_INTERRUPTED, now);
             flow_after_event(eng, f);
             e = next;
@@ -471,18 +528,37 @@ static void abort_all_flows(struct engine *eng)
     }
 }
 
+static void on_grace_over(uv_timer_t *timer)
+{
+    struct engine *eng = timer->data;
+    abort_all_flows(eng);
+    maybe_finish(eng);
+}
+
+/* First signal: admit nothing more, start no new test, give the running ones a grace
+ * period, then abort them (RSTs to open connections). Every finished target is written.
+ * A second signal aborts at once and sends the RSTs unpaced; the exit path (output,
+ * --pcap, firewall) is the same. */
 static void on_signal(uv_signal_t *sig, int signum)
 {
     struct engine *eng = sig->data;
     if (eng->stopping) {
-        fprintf(stderr, "tcpreq: second signal, exiting at once\n");
-        exit(128 + signum);
+        engine_warn(eng, "second signal, aborting the tests in flight");
+        eng->hurry = true;
+        uv_timer_stop(&eng->grace_timer);
+        abort_all_flows(eng);
+        flush_sends(eng);
+        maybe_finish(eng);
+        return;
     }
     if (!eng->cfg->quiet)
-        fprintf(stderr, "tcpreq: signal %d, stopping (results so far are kept)\n", signum);
+        engine_warn(eng, "signal %d, stopping (finishing tests in flight; results so far are "
+                         "kept; again to abort)",
+                    signum);
+    eng->stats.signal = signum;
     eng->stopping = true;
     eng->source_done = true;
-    abort_all_flows(eng);
+    uv_timer_start(&eng->grace_timer, on_grace_over, SIGNAL_GRACE_MS, 0);
     maybe_finish(eng);
 }
 
@@ -502,6 +578,8 @@ static void maybe_finish(struct engine *eng)
     close_handle((uv_handle_t *)&eng->capture_poll);
     close_handle((uv_handle_t *)&eng->pace_timer);
     close_handle((uv_handle_t *)&eng->admit_timer);
+    close_handle((uv_handle_t *)&eng->grace_timer);
+    status_close(&eng->status);
     close_handle((uv_handle_t *)&eng->sigint);
     close_handle((uv_handle_t *)&eng->sigterm);
 }
@@ -536,6 +614,45 @@ static int engine_open(struct engine *eng)
     return TCPREQ_OK;
 }
 
+/* After the handles are open and before the loop: recording, offload check, firewall
+ * (with its guard), then the privilege drop, the last step that needs root. */
+static int open_operations(struct engine *eng)
+{
+    char err[PCAP_ERRBUF_SIZE + 128];
+    const struct engine_config *cfg = eng->cfg;
+    eng->fw.helper = 0;
+    if (cfg->pcap_path != NULL &&
+        (eng->rec = pcap_record_open(cfg->pcap_path, err, sizeof(err))) == NULL) {
+        fprintf(stderr, "tcpreq: error: %s\n", err);
+        return TCPREQ_ESYS;
+    }
+    if (!cfg->quiet)
+        offload_warn(eng->cap.iface);
+    if (cfg->firewall != FW_NONE) {
+        bool v4 = cfg->src4.family != 0, v6 = cfg->src6.family != 0;
+        pid_t self = getpid();
+        if (firewall_install(cfg->firewall, self, v4, v6) != 0)
+            return TCPREQ_ESYS;
+        if (fw_guard_start(&eng->fw, cfg->firewall, self, v4, v6) != 0) {
+            fprintf(stderr, "tcpreq: error: firewall guard: %s\n", strerror(errno));
+            firewall_remove(cfg->firewall, self, v4, v6);
+            return TCPREQ_ESYS;
+        }
+    }
+    if (privs_drop(cfg->user, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tcpreq: error: %s\n", err);
+        return TCPREQ_ESYS;
+    }
+    return TCPREQ_OK;
+}
+
+static void close_operations(struct engine *eng)
+{
+    pcap_record_close(eng->rec);
+    eng->rec = NULL;
+    fw_guard_stop(&eng->fw);
+}
+
 int engine_run(const struct engine_config *cfg, target_source_fn source, void *source_ctx,
                struct engine_stats *stats)
 {
@@ -548,9 +665,12 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
     eng->next_port = (uint16_t)(PROBE_PORT_MIN + random64() % (PROBE_PORT_MAX - PROBE_PORT_MIN + 1));
     eng->sq_limit = (size_t)fmax(SEND_QUEUE_MIN, cfg->rate * SEND_QUEUE_SECONDS);
     int rc = engine_open(eng);
+    if (rc == TCPREQ_OK)
+        rc = open_operations(eng);
     if (rc == TCPREQ_OK && (flow_table_init(&eng->flows) != 0 || flow_table_init(&eng->rsts) != 0))
         rc = TCPREQ_ENOMEM;
     if (rc != TCPREQ_OK) {
+        close_operations(eng);
         capture_close(&eng->cap);
         injector_close(eng->inj);
         flow_table_free(&eng->flows);
@@ -574,14 +694,25 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
     uv_signal_init(&eng->loop, &eng->sigterm);
     eng->sigterm.data = eng;
     uv_signal_start(&eng->sigterm, on_signal, SIGTERM);
+    uv_timer_init(&eng->loop, &eng->grace_timer);
+    eng->grace_timer.data = eng;
+    status_init(&eng->status, &eng->loop, !cfg->quiet, &eng->stats, cfg->targets_total);
 
     schedule_admit(eng);
     uv_run(&eng->loop, UV_RUN_DEFAULT);
     uv_loop_close(&eng->loop);
+    /* The figures a --pcap recording can be checked against. */
+    if (!cfg->quiet)
+        fprintf(stderr, "tcpreq: %s: %llu targets done, %llu packets sent, %llu received\n",
+                eng->stats.signal != 0 ? "interrupted" : "done",
+                (unsigned long long)eng->stats.targets_done,
+                (unsigned long long)eng->stats.packets_sent,
+                (unsigned long long)eng->stats.packets_received);
 
     rc = eng->error;
     if (stats != NULL)
         *stats = eng->stats;
+    close_operations(eng);
     capture_close(&eng->cap);
     injector_close(eng->inj);
     flow_table_free(&eng->flows);

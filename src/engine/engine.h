@@ -44,14 +44,20 @@ struct engine_config {
     FILE *report_out;
     const struct output_writer *report; /* NULL = none */
     bool quiet;
+    /* Operations (status line, recording, firewall, privileges). */
+    uint64_t targets_total; /* 0 = unknown (streaming input): the status line counts reads */
+    const char *pcap_path;  /* --pcap: record every packet sent and received; NULL = off */
+    int firewall;           /* --firewall: enum fw_kind (common/fw_rules.h) */
+    const char *user;       /* -u: drop to this user; NULL = "nobody" when root */
 };
 
 struct engine_stats {
     uint64_t packets_sent, packets_received, targets_done, rsts_unknown;
+    int signal; /* SIGINT/SIGTERM that stopped the run early; 0 = ran to the end */
 };
 
-/* Run until every target is done (or SIGINT/SIGTERM). 0 or a negative error, with a
- * message on stderr. */
+/* Run until every target is done (or SIGINT/SIGTERM: stats->signal says which). 0 or a
+ * negative error, with a message on stderr. */
 int engine_run(const struct engine_config *cfg, target_source_fn source, void *source_ctx,
                struct engine_stats *stats);
 

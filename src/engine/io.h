@@ -2,6 +2,7 @@
 #ifndef TCPREQ_ENGINE_IO_H
 #define TCPREQ_ENGINE_IO_H
 
+#include <net/if.h>
 #include <pcap/pcap.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@ struct capture {
     pcap_t *pcap;
     int linktype;
     int fd;
+    char iface[IF_NAMESIZE]; /* the device capturing ("any" for all) */
 };
 /* iface NULL: the interface holding src4/src6 (or "any" if they differ). */
 int capture_open(struct capture *cap, const char *iface, const struct ip_addr *src4,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/args.h"
+#include "common/fw_rules.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -48,6 +49,28 @@ static void test_full_command_line(void **state)
     assert_string_equal(o.output, "out.jsonl");
     assert_true(o.timing.original);
     assert_int_equal(o.timing.floor, 50 * TC_MSEC);
+    cli_free(&o);
+}
+
+static void test_operation_options(void **state)
+{
+    (void)state;
+    char *argv[] = {"tcpreq", "-B", "198.18.1.2", "--pcap", "run.pcap", "--firewall=iptables",
+                    "-u", "scanner", "198.18.3.2:80"};
+    struct cli_options o;
+    assert_int_equal(cli_parse(ARGC(argv), argv, &o), 0);
+    assert_string_equal(o.pcap_path, "run.pcap");
+    assert_int_equal(o.firewall, FW_IPTABLES);
+    assert_string_equal(o.user, "scanner");
+    cli_free(&o);
+    char *defaults[] = {"tcpreq", "-B", "198.18.1.2", "198.18.3.2:80"};
+    assert_int_equal(cli_parse(ARGC(defaults), defaults, &o), 0);
+    assert_null(o.pcap_path);
+    assert_int_equal(o.firewall, FW_NONE); /* as the original: no firewall unless asked */
+    assert_null(o.user);
+    cli_free(&o);
+    char *bad_firewall[] = {"tcpreq", "-B", "198.18.1.2", "--firewall", "pf", "198.18.3.2:80"};
+    assert_int_equal(cli_parse(ARGC(bad_firewall), bad_firewall, &o), EXIT_USAGE);
     cli_free(&o);
 }
 
@@ -142,6 +165,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rate_suffixes),
         cmocka_unit_test(test_full_command_line),
+        cmocka_unit_test(test_operation_options),
         cmocka_unit_test(test_usage_errors_return_2),
         cmocka_unit_test(test_argument_file),
         cmocka_unit_test(test_target_without_matching_bind_parses),
