@@ -78,8 +78,11 @@ int blocklist_load(FILE *in, const char *name, struct prefix_tree *tree, FILE *w
             continue;
         if (host_bits && warn != NULL) {
             char buf[IP_ADDR_STRLEN];
-            fprintf(warn, "tcpreq: %s:%lu: warning: host bits set in '%s', using %s/%u\n", name,
-                    lineno, line, ip_addr_format(&addr, buf, sizeof(buf)), len);
+            /* the entry as written, without its indentation or trailing comment */
+            const char *entry = line + strspn(line, " \t");
+            int entry_len = (int)strcspn(entry, " \t#");
+            fprintf(warn, "tcpreq: %s:%lu: warning: host bits set in '%.*s', using %s/%u\n", name,
+                    lineno, entry_len, entry, ip_addr_format(&addr, buf, sizeof(buf)), len);
         }
         if ((rc = prefix_tree_insert(tree, &addr, len)) != TCPREQ_OK) {
             snprintf(err, err_cap, "%s:%lu: %s", name, lineno, tcpreq_strerror(rc));

@@ -129,7 +129,8 @@ summary "$f" >"$work/full.summary"
 # host bits in a blocklist entry: accepted with a warning naming FILE:LINE
 err=$(probe "${TESTS[@]}" -b "$work/block.txt" -o "$work/warn.jsonl" 192.0.2.1:80 2>&1 >/dev/null)
 assert_eq "blocklist host bits: warning" \
-  "tcpreq: $work/block.txt:2: warning: host bits set in '198.18.128.17/30   # host bits set on purpose: means 198.18.128.16/30', using 198.18.128.16/30" "$err"
+  "tcpreq: $work/block.txt:2: warning: host bits set in '198.18.128.17/30', using 198.18.128.16/30" \
+  "$(grep -F 'warning:' <<<"$err")"
 
 # a family without a -B address: DISC, not a usage error
 ip netns exec "$LAB_PROBER_NS" "$TCPREQ" -q -B "$LAB_PROBER4" "${TESTS[@]}" -o "$work/nov6.jsonl" \
