@@ -6,6 +6,7 @@
 
 #include "cli/args.h"
 #include "engine/engine.h"
+#include "input/source.h"
 #include "output/output.h"
 #include "targets/blocklist.h"
 #include "targets/filter.h"
@@ -13,26 +14,7 @@
 #include "tests_cases/registry.h"
 
 #define EXIT_SIGNAL_BASE 128
-
-struct cli_source {
-    const struct cli_options *opts;
-    size_t next;
-};
-
-/* Targets given on the command line, as input objects {ip, port, host}. */
-static int cli_next_target(void *ctx, struct engine_target *out)
-{
-    struct cli_source *src = ctx;
-    if (src->next >= src->opts->n_targets)
-        return 0;
-    const struct cli_target *t = &src->opts->targets[src->next++];
-    char buf[IP_ADDR_STRLEN];
-    out->ip = t->ip;
-    out->port = t->port;
-    out->record = json_pack("{s:s, s:i, s:n}", "ip", ip_addr_format(&t->ip, buf, sizeof(buf)),
-                            "port", (int)t->port, "host");
-    return out->record != NULL ? 1 : -1;
-}
+#define NO_TARGET "at least one valid target is required"
 
 static void list_tests(void)
 {
@@ -84,13 +66,17 @@ int main(int argc, char **argv)
         cli_free(&opts);
         return 0;
     }
-    if (opts.n_targets == 0) {
-        fprintf(stderr, "tcpreq: error: at least one valid target is required\n");
+    if (opts.n_targets == 0 && opts.n_inputs == 0) {
+        fprintf(stderr, "tcpreq: error: %s\n", NO_TARGET);
         cli_free(&opts);
         return EXIT_USAGE;
     }
 
-    struct cli_source source = {.opts = &opts};
+    struct input_source source;
+    if ((rc = input_source_init(&source, &opts, stderr)) != 0) {
+        cli_free(&opts);
+        return rc;
+    }
     struct prefix_tree blocklist;
     prefix_tree_init(&blocklist);
     struct target_filter filter;
@@ -101,10 +87,11 @@ int main(int argc, char **argv)
         .shard_index = opts.shard_index,
         .shard_count = opts.shard_count,
     };
-    target_filter_init(&filter, &filter_cfg, cli_next_target, &source);
+    target_filter_init(&filter, &filter_cfg, input_source_next, &source);
     struct resume_scan resumed;
     if ((rc = load_filter_inputs(&opts, &blocklist, &filter, &resumed)) != 0) {
         target_filter_free(&filter);
+        input_source_free(&source);
         prefix_tree_free(&blocklist);
         cli_free(&opts);
         return rc;
@@ -117,6 +104,7 @@ int main(int argc, char **argv)
         if (resume_open_output(opts.output, opts.resume, resumed.valid_len, &out) != 0) {
             fprintf(stderr, "tcpreq: error: %s: %s\n", opts.output, strerror(errno));
             target_filter_free(&filter);
+            input_source_free(&source);
             prefix_tree_free(&blocklist);
             cli_free(&opts);
             return EXIT_USAGE;
@@ -140,7 +128,8 @@ int main(int argc, char **argv)
         .report_out = stdout,
         .report = opts.explain ? &output_explain : NULL,
         .quiet = opts.quiet,
-        .targets_total = opts.n_targets,
+        /* with files the total is known only at their end */
+        .targets_total = opts.n_inputs == 0 ? opts.n_targets : 0,
         .pcap_path = opts.pcap_path,
         .firewall = opts.firewall,
         .user = opts.user,
@@ -151,8 +140,20 @@ int main(int argc, char **argv)
         rc = -1;
     target_filter_free(&filter);
     prefix_tree_free(&blocklist);
+    struct input_stats in_stats;
+    input_source_stats(&source, &in_stats);
+    input_source_free(&source);
+    bool quiet = opts.quiet;
     cli_free(&opts);
+    if (!quiet && in_stats.bad_lines > 0)
+        fprintf(stderr, "tcpreq: %llu targets read, %llu bad input lines skipped\n",
+                (unsigned long long)in_stats.targets, (unsigned long long)in_stats.bad_lines);
     if (stats.signal != 0) /* as shells report a death by signal: 130 SIGINT, 143 SIGTERM */
         return EXIT_SIGNAL_BASE + stats.signal;
+    if (rc == 0 && in_stats.targets == 0) {
+        /* only files, and not one target in them */
+        fprintf(stderr, "tcpreq: error: %s\n", NO_TARGET);
+        return EXIT_USAGE;
+    }
     return rc == 0 ? 0 : 1;
 }

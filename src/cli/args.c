@@ -59,6 +59,10 @@ void cli_usage(FILE *out)
           "      --resume FILE     skip targets already complete in FILE (an earlier JSON\n"
           "                        Lines output); with -o FILE the same file is appended to\n"
           "                        after cutting off a partial last line\n"
+          "      --json FILE       targets from JSON Lines {ip, port, host?, ...} (every key\n"
+          "                        is kept in the output); repeatable, '-' = stdin\n"
+          "      --zmap FILE       targets from ZMap CSV (saddr, sport, success columns;\n"
+          "                        rows with success != 1 skipped); repeatable\n"
           "  -q, --quiet           no progress or warnings on stderr\n"
           "      --pcap FILE       record every packet sent and received (pcap, raw IP)\n"
           "      --firewall KIND   'nft' or 'iptables': install a table that drops the\n"
@@ -194,6 +198,20 @@ static int add_test_spec(struct cli_options *o, const char *spec)
         return usage_error("out of memory");
     o->test_specs = v;
     o->test_specs[o->n_test_specs++] = spec;
+    return 0;
+}
+
+static int add_input(struct cli_options *o, const char *path, enum input_format format)
+{
+    if (strcmp(path, "-") == 0)
+        for (size_t k = 0; k < o->n_inputs; k++)
+            if (strcmp(o->inputs[k].path, "-") == 0)
+                return usage_error("standard input ('-') can be read only once");
+    struct cli_input *grown = realloc(o->inputs, (o->n_inputs + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return usage_error("out of memory");
+    o->inputs = grown;
+    o->inputs[o->n_inputs++] = (struct cli_input){.path = path, .format = format};
     return 0;
 }
 
@@ -357,6 +375,9 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
     } else if (IS("--shard", "--shard")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             rc = parse_shard(o, v);
+    } else if (IS("--json", "--json") || IS("--zmap", "--zmap")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
+            rc = add_input(o, v, strcmp(name, "--json") == 0 ? INPUT_JSONL : INPUT_ZMAP);
     } else if (IS("--resume", "--resume")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             o->resume = v;
@@ -424,5 +445,6 @@ void cli_free(struct cli_options *o)
     free(o->targets);
     free(o->test_specs);
     free(o->blocklists);
+    free(o->inputs);
     memset(o, 0, sizeof(*o));
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "common/addr.h"
+#include "input/input.h"
 #include "scheduler/plan.h"
 #include "testcase/tc.h"
 
@@ -21,6 +22,12 @@
 struct cli_target {
     struct ip_addr ip;
     uint16_t port;
+};
+
+/* --json/--zmap FILE, in command-line order ("-" = standard input) */
+struct cli_input {
+    const char *path;
+    enum input_format format;
 };
 
 struct cli_options {
@@ -42,6 +49,8 @@ struct cli_options {
     size_t n_blocklists;
     uint32_t shard_index, shard_count;
     const char *resume;
+    struct cli_input *inputs;
+    size_t n_inputs;
     const char *pcap_path; /* --pcap FILE */
     int firewall;          /* --firewall nft|iptables|none: enum fw_kind */
     const char *user;      /* -u USER: drop privileges to this user */

@@ -1,0 +1,55 @@
+/* Target-list readers: JSON Lines (--json) and ZMap CSV (--zmap), streamed line by line so
+ * memory stays flat in the input's size. A bad line is reported once on the diagnostics
+ * stream as "tcpreq: FILE:LINE: reason", counted and skipped; reading goes on. Pure logic
+ * over a FILE*: the readers never touch the network. */
+#ifndef TCPREQ_INPUT_H
+#define TCPREQ_INPUT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/addr.h"
+
+/* Longest line kept; the rest of a longer one is skipped without being buffered. */
+#define INPUT_LINE_MAX 65536
+
+enum input_format { INPUT_JSONL, INPUT_ZMAP };
+
+struct input_stats {
+    uint64_t targets;     /* targets returned */
+    uint64_t bad_lines;   /* reported and skipped */
+    uint64_t not_success; /* ZMap rows with success != 1 (skipped quietly) */
+};
+
+struct input_reader {
+    enum input_format format;
+    const char *name; /* for messages: the path, or "<stdin>" */
+    FILE *in;
+    bool own_in;
+    FILE *diag; /* NULL = no messages */
+    unsigned long line;
+    char *buf; /* INPUT_LINE_MAX + 1 bytes */
+    bool failed; /* a file-level error (e.g. no ZMap header): nothing more is read */
+    /* ZMap: column indexes from the header (-1 before it was read) */
+    int col_saddr, col_sport, col_success;
+    struct input_stats stats;
+};
+
+/* Open path ("-" = standard input) for reading in the given format. 0, or -errno with
+ * nothing to close. */
+int input_open(struct input_reader *r, enum input_format format, const char *path, FILE *diag);
+/* Read from an already open stream (not closed by input_close); name is for messages. */
+void input_open_stream(struct input_reader *r, enum input_format format, FILE *in,
+                       const char *name, FILE *diag);
+/* The next target: 1 with *ip, *port and *record (the input object; the caller owns it),
+ * 0 at the end, negative on an allocation failure. */
+int input_next(struct input_reader *r, struct ip_addr *ip, uint16_t *port, json_t **record);
+void input_close(struct input_reader *r);
+
+/* One CSV line split in place per RFC 4180 (quoted fields, doubled quotes); fields point
+ * into line. Returns the field count, or -1 for an unterminated quote or more than cap. */
+int input_csv_split(char *line, char **fields, int cap);
+
+#endif
