@@ -27,7 +27,6 @@ struct input_reader {
     enum input_format format;
     const char *name; /* for messages: the path, or "<stdin>" */
     FILE *in;
-    bool own_in;
     FILE *diag; /* NULL = no messages */
     unsigned long line;
     char *buf; /* INPUT_LINE_MAX + 1 bytes */
@@ -37,10 +36,8 @@ struct input_reader {
     struct input_stats stats;
 };
 
-/* Open path ("-" = standard input) for reading in the given format. 0, or -errno with
- * nothing to close. */
-int input_open(struct input_reader *r, enum input_format format, const char *path, FILE *diag);
-/* Read from an already open stream (not closed by input_close); name is for messages. */
+/* Read from an open stream (the caller opens it before privileges are dropped, and closes
+ * it; input_close does not); name is for messages. */
 void input_open_stream(struct input_reader *r, enum input_format format, FILE *in,
                        const char *name, FILE *diag);
 /* The next target: 1 with *ip, *port and *record (the input object; the caller owns it),

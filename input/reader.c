@@ -17,21 +17,8 @@ void input_open_stream(struct input_reader *r, enum input_format format, FILE *i
     r->col_saddr = r->col_sport = r->col_success = -1;
 }
 
-int input_open(struct input_reader *r, enum input_format format, const char *path, FILE *diag)
-{
-    bool is_stdin = strcmp(path, "-") == 0;
-    FILE *in = is_stdin ? stdin : fopen(path, "r");
-    if (in == NULL)
-        return -errno;
-    input_open_stream(r, format, in, is_stdin ? "<stdin>" : path, diag);
-    r->own_in = !is_stdin;
-    return 0;
-}
-
 void input_close(struct input_reader *r)
 {
-    if (r->own_in && r->in != NULL)
-        fclose(r->in);
     free(r->buf);
     r->in = NULL;
     r->buf = NULL;
