@@ -11,6 +11,9 @@ void input_bad_line(struct input_reader *r, const char *fmt, ...)
 
 int jsonl_parse_line(struct input_reader *r, const char *line, size_t len, struct ip_addr *ip,
                      uint16_t *port, json_t **record);
+/* Nmap XML is not line-based: it reads r->in itself. nmap_close frees its parser. */
+int nmap_next(struct input_reader *r, struct ip_addr *ip, uint16_t *port, json_t **record);
+void nmap_close(struct input_reader *r);
 int zmap_parse_line(struct input_reader *r, char *line, struct ip_addr *ip, uint16_t *port,
                     json_t **record);
 

@@ -6,8 +6,8 @@
 
 #include "input/formats.h"
 
-void input_open_stream(struct input_reader *r, enum input_format format, FILE *in,
-                       const char *name, FILE *diag)
+void input_open_stream(struct input_reader *r, enum input_format format, FILE *in, const char *name,
+                       FILE *diag)
 {
     memset(r, 0, sizeof(*r));
     r->format = format;
@@ -19,6 +19,7 @@ void input_open_stream(struct input_reader *r, enum input_format format, FILE *i
 
 void input_close(struct input_reader *r)
 {
+    nmap_close(r);
     free(r->buf);
     r->in = NULL;
     r->buf = NULL;
@@ -72,6 +73,8 @@ int input_next(struct input_reader *r, struct ip_addr *ip, uint16_t *port, json_
 {
     if (r->failed || r->in == NULL)
         return 0;
+    if (r->format == INPUT_NMAP)
+        return nmap_next(r, ip, port, record);
     if (r->buf == NULL && (r->buf = malloc(INPUT_LINE_MAX + 1)) == NULL)
         return -ENOMEM;
     long len;

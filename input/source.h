@@ -1,5 +1,5 @@
 /* The targets of one run as a single stream: the command line's first, then each --json and
- * --zmap file in command-line order. Fits engine_run's target_source_fn. */
+ * --zmap and --nmap file in command-line order. Fits engine_run's target_source_fn. */
 #ifndef TCPREQ_INPUT_SOURCE_H
 #define TCPREQ_INPUT_SOURCE_H
 

@@ -63,6 +63,8 @@ void cli_usage(FILE *out)
           "                        is kept in the output); repeatable, '-' = stdin\n"
           "      --zmap FILE       targets from ZMap CSV (saddr, sport, success columns;\n"
           "                        rows with success != 1 skipped); repeatable\n"
+          "      --nmap FILE       targets from Nmap XML (nmap -oX): open TCP ports of hosts\n"
+          "                        that are up, IPv4 and IPv6; repeatable\n"
           "  -q, --quiet           no progress or warnings on stderr\n"
           "      --pcap FILE       record every packet sent and received (pcap, raw IP)\n"
           "      --firewall KIND   'nft' or 'iptables': install a table that drops the\n"
@@ -199,6 +201,13 @@ static int add_test_spec(struct cli_options *o, const char *spec)
     o->test_specs = v;
     o->test_specs[o->n_test_specs++] = spec;
     return 0;
+}
+
+static enum input_format input_format_of_option(const char *name)
+{
+    if (strcmp(name, "--json") == 0)
+        return INPUT_JSONL;
+    return strcmp(name, "--zmap") == 0 ? INPUT_ZMAP : INPUT_NMAP;
 }
 
 static int add_input(struct cli_options *o, const char *path, enum input_format format)
@@ -375,9 +384,9 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
     } else if (IS("--shard", "--shard")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             rc = parse_shard(o, v);
-    } else if (IS("--json", "--json") || IS("--zmap", "--zmap")) {
+    } else if (IS("--json", "--json") || IS("--zmap", "--zmap") || IS("--nmap", "--nmap")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
-            rc = add_input(o, v, strcmp(name, "--json") == 0 ? INPUT_JSONL : INPUT_ZMAP);
+            rc = add_input(o, v, input_format_of_option(name));
     } else if (IS("--resume", "--resume")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             o->resume = v;

@@ -24,7 +24,7 @@ struct cli_target {
     uint16_t port;
 };
 
-/* --json/--zmap FILE, in command-line order ("-" = standard input) */
+/* --json/--zmap/--nmap FILE, in command-line order ("-" = standard input) */
 struct cli_input {
     const char *path;
     enum input_format format;

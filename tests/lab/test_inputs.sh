@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Target lists from real tools and files in the lab: ZMap's own CSV (zmap run in the prober
-# namespace against the target's AnyIP addresses; open port 80 and closed port 81) and a
-# JSON Lines file with extra keys and a bad line. Only the open ports are tested, extra keys
+# Target lists from real tools and files in the lab: ZMap's own CSV and Nmap's own XML (zmap
+# and nmap run in the prober namespace against the target's AnyIP addresses; open port 80
+# and closed port 81), and a JSON Lines file with extra keys and a bad line. Only the open ports are tested, extra keys
 # are passed through, bad input is named by file and line and the run goes on.
 # Usage: test_inputs.sh PATH/TO/tcpreq   (as root)
 set -uo pipefail
@@ -9,7 +9,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/assert.sh"
 . "$here/lab.sh"
 TCPREQ=$(realpath "${1:?usage: test_inputs.sh TCPREQ}")
-command -v zmap >/dev/null || { echo "test_inputs.sh: zmap missing (tests/install-deps.sh)" >&2; exit 1; }
+for tool in zmap nmap; do
+  command -v $tool >/dev/null || { echo "test_inputs.sh: $tool missing (tests/install-deps.sh)" >&2; exit 1; }
+done
 
 work=$(mktemp -d)
 cleanup() { lab_down; rm -rf "$work"; }
@@ -58,6 +60,42 @@ probe -q -o "$work/nohdr.jsonl" --zmap "$work/noheader.csv" 198.18.128.1:80 2>"$
 assert_eq "--zmap without header: message" 1 \
   "$(grep -c "^tcpreq: $work/noheader.csv:1: not a ZMap CSV header" "$work/nohdr.err")"
 assert_slurp "--zmap without header: the command-line target still tested" "$work/nohdr.jsonl" \
+  '[.[].ip]' '["198.18.128.1"]'
+
+# --- Nmap: connect scans of 8 IPv4 and 2 IPv6 AnyIP addresses on :80 (open) and :81
+# (closed), plus one address nothing answers (its ports filtered) ---
+nmap_scan() {
+  ip netns exec "$LAB_PROBER_NS" nmap -n -Pn -sT --max-retries 1 --host-timeout 20s \
+    -p 80,81 -oX "$@" >/dev/null 2>&1
+}
+nmap_scan "$work/v4.xml" 198.18.128.32/29 198.18.5.1
+nmap_scan "$work/v6.xml" -6 fd00:7463:8000::20 fd00:7463:8000::21
+assert_eq "nmap v4: 8 open ports" 8 "$(grep -c 'portid="80"><state state="open"' "$work/v4.xml")"
+assert_eq "nmap v6: 2 open ports" 2 "$(grep -c 'portid="80"><state state="open"' "$work/v6.xml")"
+probe -o "$work/nmap.jsonl" --nmap "$work/v4.xml" --nmap "$work/v6.xml" 2>"$work/nmap.err"
+assert_eq "--nmap: exit code" 0 "$?"
+assert_slurp "--nmap: the open ports of the 10 hosts, nothing else" "$work/nmap.jsonl" \
+  '[.[] | [.ip, .port, .host]] | sort' \
+  "$(jq -nc '[range(32;40) | ["198.18.128.\(.)", 80, null]] +
+             [["fd00:7463:8000::20", 80, null], ["fd00:7463:8000::21", 80, null]] | sort')"
+assert_slurp "--nmap: every result PASS" "$work/nmap.jsonl" '[.[].results[].status] | unique' '["PASS"]'
+assert_eq "--nmap: no input errors" "" "$(grep -F '.xml:' "$work/nmap.err")"
+
+# nmap's file cut off inside the fourth host (a scan killed mid-write): the three hosts
+# before it are tested, the cut is named by its line
+cut_at=$(grep -n '<host ' "$work/v4.xml" | sed -n 4p | cut -d: -f1)
+head -n $((cut_at + 1)) "$work/v4.xml" >"$work/cut.xml"
+probe -q -o "$work/cut.jsonl" --nmap "$work/cut.xml" 2>"$work/cut.err"
+assert_eq "--nmap truncated: exit code" 0 "$?"
+assert_slurp "--nmap truncated: the complete hosts tested" "$work/cut.jsonl" '[.[].ip] | sort' \
+  '["198.18.128.32","198.18.128.33","198.18.128.34"]'
+assert_eq "--nmap truncated: the cut named" 1 \
+  "$(grep -c "^tcpreq: $work/cut.xml:$((cut_at + 1)): not well-formed XML: .*rest of the file skipped$" "$work/cut.err")"
+# a ZMap CSV given as Nmap XML: named, nothing tested from it
+probe -q --nmap "$work/open.csv" 198.18.128.1:80 -o "$work/wrong.jsonl" 2>"$work/wrong.err"
+assert_eq "--nmap given CSV: named" 1 \
+  "$(grep -c "^tcpreq: $work/open.csv:1: not an Nmap XML file (nmap -oX): " "$work/wrong.err")"
+assert_slurp "--nmap given CSV: the command-line target still tested" "$work/wrong.jsonl" \
   '[.[].ip]' '["198.18.128.1"]'
 
 # --- JSON Lines: extra keys kept, a bad line named, the good lines around it measured ---

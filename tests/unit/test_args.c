@@ -139,24 +139,25 @@ static void test_filter_options(void **state)
     cli_free(&o);
 }
 
-/* --json/--zmap keep their command-line order; standard input only once. */
+/* --json/--zmap/--nmap keep their command-line order; standard input only once. */
 static void test_input_files(void **state)
 {
     (void)state;
     struct cli_options o;
     char *argv[] = {"tcpreq", "-B", "198.18.1.2", "--zmap", "a.csv", "--json=b.jsonl",
-                    "--json", "-", "--zmap", "c.csv"};
+                    "--json", "-", "--zmap", "c.csv", "--nmap", "d.xml"};
     assert_int_equal(cli_parse(ARGC(argv), argv, &o), 0);
     assert_int_equal(o.n_targets, 0);
-    assert_int_equal(o.n_inputs, 4);
-    const char *paths[] = {"a.csv", "b.jsonl", "-", "c.csv"};
-    const enum input_format formats[] = {INPUT_ZMAP, INPUT_JSONL, INPUT_JSONL, INPUT_ZMAP};
-    for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(o.n_inputs, 5);
+    const char *paths[] = {"a.csv", "b.jsonl", "-", "c.csv", "d.xml"};
+    const enum input_format formats[] = {INPUT_ZMAP, INPUT_JSONL, INPUT_JSONL, INPUT_ZMAP,
+                                         INPUT_NMAP};
+    for (size_t i = 0; i < 5; i++) {
         assert_string_equal(o.inputs[i].path, paths[i]);
         assert_int_equal(o.inputs[i].format, formats[i]);
     }
     cli_free(&o);
-    char *twice[] = {"tcpreq", "-B", "198.18.1.2", "--json", "-", "--zmap", "-"};
+    char *twice[] = {"tcpreq", "-B", "198.18.1.2", "--json", "-", "--nmap", "-"};
     assert_int_equal(cli_parse(ARGC(twice), twice, &o), EXIT_USAGE);
     cli_free(&o);
     char *no_value[] = {"tcpreq", "-B", "198.18.1.2", "--json"};

@@ -1,4 +1,4 @@
-/* Target-list readers: JSON Lines and ZMap CSV, good lines around bad ones, and the
+/* Target-list readers: JSON Lines, ZMap CSV and Nmap XML, good input around bad input, and the
  * "FILE:LINE: reason" messages for each kind of bad input. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -184,6 +184,181 @@ static void test_csv_split(void **state)
     assert_int_equal(input_csv_split(many, f, 2), -1);
 }
 
+/* What nmap -oX prints (7.93), trimmed, with a <hosthint>, a host that is down, a MAC
+ * address, closed, filtered and UDP ports, and two bad elements. */
+static const char nmap_xml[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<!DOCTYPE nmaprun>\n"
+    "<?xml-stylesheet href=\"file:///usr/share/nmap/nmap.xsl\" type=\"text/xsl\"?>\n"
+    "<nmaprun scanner=\"nmap\" args=\"nmap -sT -p 80,81,443 -oX - lab.example\">\n"
+    "<hosthint><status state=\"up\" reason=\"unknown-response\"/>\n"
+    "<address addr=\"198.18.3.9\" addrtype=\"ipv4\"/>\n"
+    "<hostnames>\n</hostnames>\n</hosthint>\n"
+    "<host><status state=\"up\" reason=\"syn-ack\"/>\n"
+    "<address addr=\"198.18.3.2\" addrtype=\"ipv4\"/>\n"
+    "<address addr=\"02:00:00:00:00:01\" addrtype=\"mac\"/>\n"
+    "<hostnames>\n<hostname name=\"ptr.example\" type=\"PTR\"/>\n"
+    "<hostname name=\"lab.example\" type=\"user\"/>\n</hostnames>\n"
+    "<ports><port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/></port>\n"
+    "<port protocol=\"tcp\" portid=\"81\"><state state=\"closed\"/></port>\n"
+    "<port protocol=\"udp\" portid=\"53\"><state state=\"open\"/></port>\n"
+    "<port protocol=\"tcp\" portid=\"8080\"><state state=\"filtered\"/></port>\n"
+    "<port protocol=\"tcp\" portid=\"99999\"><state state=\"open\"/></port>\n"
+    "<port protocol=\"tcp\" portid=\"443\"><state state=\"open\"/></port>\n"
+    "</ports>\n</host>\n"
+    "<host><status state=\"down\" reason=\"no-response\"/>\n"
+    "<address addr=\"198.18.3.3\" addrtype=\"ipv4\"/>\n"
+    "<ports><port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/></port></ports>\n"
+    "</host>\n"
+    "<host><status state=\"up\"/>\n"
+    "<address addr=\"198.18.3.300\" addrtype=\"ipv4\"/>\n"
+    "<ports><port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/></port></ports>\n"
+    "</host>\n"
+    "<host><status state=\"up\"/>\n"
+    "<address addr=\"fd00:7463:3::2\" addrtype=\"ipv6\"/>\n"
+    "<hostnames>\n</hostnames>\n"
+    "<ports><extraports state=\"closed\" count=\"998\"/>\n"
+    "<port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/></port></ports>\n"
+    "</host>\n"
+    "<runstats><finished exit=\"success\"/></runstats>\n"
+    "</nmaprun>\n";
+
+static void test_nmap_open_ports_of_up_hosts(void **state)
+{
+    (void)state;
+    struct run r;
+    read_str(INPUT_NMAP, nmap_xml, &r);
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.ips[0], "198.18.3.2");
+    assert_int_equal(r.ports[0], 80);
+    /* the name given to nmap, not the PTR name */
+    assert_string_equal(json_string_value(json_object_get(r.records[0], "host")), "lab.example");
+    assert_string_equal(r.ips[1], "198.18.3.2");
+    assert_int_equal(r.ports[1], 443);
+    assert_string_equal(r.ips[2], "fd00:7463:3::2");
+    assert_int_equal(r.ports[2], 80);
+    assert_true(json_is_null(json_object_get(r.records[2], "host")));
+    assert_int_equal(r.stats.targets, 3);
+    assert_int_equal(r.stats.bad_lines, 2);
+    assert_non_null(strstr(r.diag, "tcpreq: list:21: <port portid=\"99999\">: not a port in "
+                                   "1..65535; port skipped\n"));
+    assert_non_null(strstr(r.diag, "tcpreq: list:30: <address addr=\"198.18.3.300\" "
+                                   "addrtype=\"ipv4\">: not such an address; host skipped\n"));
+    run_free(&r);
+}
+
+/* A scan cut off mid-file (nmap killed): the hosts before the cut are kept. */
+static void test_nmap_truncated(void **state)
+{
+    (void)state;
+    struct run r;
+    const char *cut = strstr(nmap_xml, "<host><status state=\"down\"");
+    assert_non_null(cut);
+    read_all(INPUT_NMAP, nmap_xml, (size_t)(cut - nmap_xml) + 20, &r);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.ports[1], 443);
+    assert_int_equal(r.stats.bad_lines, 2); /* port 99999, then the cut */
+    assert_non_null(strstr(r.diag, "tcpreq: list:25: not well-formed XML: "));
+    assert_non_null(strstr(r.diag, "; rest of the file skipped\n"));
+    run_free(&r);
+}
+
+static void test_nmap_not_nmap(void **state)
+{
+    (void)state;
+    struct run r;
+    read_str(INPUT_NMAP, "<?xml version=\"1.0\"?>\n<html><body/></html>\n", &r);
+    assert_int_equal(r.n, 0);
+    assert_non_null(strstr(r.diag, "tcpreq: list:2: root element <html>, not <nmaprun>: not an "
+                                   "Nmap XML file (nmap -oX); file skipped\n"));
+    run_free(&r);
+    read_str(INPUT_NMAP, "", &r);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(r.stats.bad_lines, 1);
+    assert_non_null(
+        strstr(r.diag, "tcpreq: list:1: empty file: not an Nmap XML file (nmap -oX)\n"));
+    run_free(&r);
+    /* a ZMap CSV handed to --nmap */
+    read_str(INPUT_NMAP, "saddr,sport,success\n198.18.3.2,80,1\n", &r);
+    assert_int_equal(r.n, 0);
+    assert_non_null(strstr(r.diag, "tcpreq: list:1: not an Nmap XML file (nmap -oX): "));
+    run_free(&r);
+}
+
+/* Bytes that are not UTF-8 in a file that says it is: an encoding error naming the line. */
+static void test_nmap_not_utf8(void **state)
+{
+    (void)state;
+    struct run r;
+    read_str(INPUT_NMAP,
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<nmaprun>\n"
+             "<host><status state=\"up\"/><address addr=\"198.18.3.2\" addrtype=\"ipv4\"/>\n"
+             "<ports><port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/></port>\n"
+             "<port protocol=\"tcp\" portid=\"81\" x=\"\xff\xfe\"><state state=\"open\"/></port>\n"
+             "</ports></host></nmaprun>\n",
+             &r);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.ports[0], 80);
+    assert_non_null(strstr(r.diag, "tcpreq: list:5: not well-formed XML: "));
+    run_free(&r);
+}
+
+/* A whole scan on one line is fine (no line buffer); an attribute value of 11 MB is past
+ * libxml2's 10 MB lookahead limit and ends the file there, keeping the hosts before it. */
+static void test_nmap_one_line_and_huge_value(void **state)
+{
+    (void)state;
+    const char host[] = "<host><status state=\"up\"/><address addr=\"198.18.3.2\" "
+                        "addrtype=\"ipv4\"/><ports><port protocol=\"tcp\" portid=\"80\">"
+                        "<state state=\"open\"/></port></ports></host>";
+    const char head[] = "<nmaprun>", huge_head[] = "<host><status state=\"";
+    size_t hosts = 12, huge = (size_t)11 << 20;
+    size_t len = strlen(head) + hosts * strlen(host) + strlen(huge_head) + huge;
+    char *text = malloc(len), *p = text;
+    assert_non_null(text);
+    p = stpcpy(p, head);
+    for (size_t i = 0; i < hosts; i++)
+        p = stpcpy(p, host);
+    p = stpcpy(p, huge_head);
+    memset(p, 'u', huge);
+    struct run r;
+    read_all(INPUT_NMAP, text, len, &r);
+    assert_int_equal(r.n, hosts);
+    assert_int_equal(r.stats.bad_lines, 1);
+    assert_non_null(strstr(r.diag, "tcpreq: list:1: not well-formed XML: "));
+    run_free(&r);
+    free(text);
+}
+
+/* Entity declarations (nmap never writes one) are refused before any could be expanded: a
+ * "billion laughs" file must neither take memory nor time. */
+static void test_nmap_entities_refused(void **state)
+{
+    (void)state;
+    struct run r;
+    read_str(INPUT_NMAP,
+             "<?xml version=\"1.0\"?>\n"
+             "<!DOCTYPE nmaprun [\n"
+             "<!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">\n"
+             "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
+             "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
+             "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">\n"
+             "<!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">\n"
+             "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\">\n"
+             "<!ENTITY x SYSTEM \"file:///etc/passwd\">\n"
+             "]>\n"
+             "<nmaprun><host><status state=\"up\"/>\n"
+             "<address addr=\"198.18.3.2&f;\" addrtype=\"ipv4\"/>\n"
+             "<hostnames><hostname name=\"&x;\" type=\"user\"/></hostnames>\n"
+             "<ports><port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/></port>\n"
+             "</ports></host></nmaprun>\n",
+             &r);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(r.stats.bad_lines, 1);
+    assert_non_null(strstr(r.diag, "tcpreq: list:3: the document declares entities"));
+    run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +367,12 @@ int main(void)
         cmocka_unit_test(test_zmap_rows),
         cmocka_unit_test(test_zmap_header_required),
         cmocka_unit_test(test_csv_split),
+        cmocka_unit_test(test_nmap_open_ports_of_up_hosts),
+        cmocka_unit_test(test_nmap_truncated),
+        cmocka_unit_test(test_nmap_not_nmap),
+        cmocka_unit_test(test_nmap_not_utf8),
+        cmocka_unit_test(test_nmap_entities_refused),
+        cmocka_unit_test(test_nmap_one_line_and_huge_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
