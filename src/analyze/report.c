@@ -80,6 +80,7 @@ static json_t *direction_json(const struct an_conn *c, enum conn_side s)
     json_object_set_new(o, "fast_retransmissions", json_integer((json_int_t)k->fast_retrans));
     json_object_set_new(o, "spurious_retransmissions", json_integer((json_int_t)k->spurious));
     json_object_set_new(o, "partial_retransmissions", json_integer((json_int_t)k->partial));
+    json_object_set_new(o, "duplicates", json_integer((json_int_t)k->duplicates));
     json_object_set_new(o, "out_of_order", json_integer((json_int_t)k->out_of_order));
     json_object_set_new(o, "gap_fills", json_integer((json_int_t)k->fills_gap));
     json_object_set_new(o, "previous_not_captured",

@@ -37,6 +37,7 @@ static const char *const flag_names[SV_FLAG_COUNT] = {
     "acked-unseen",
     "shrinking-window",
     "untracked",
+    "duplicate",
 };
 
 const char *seg_flag_name(uint32_t bit)
@@ -159,8 +160,7 @@ static void shrink_check(struct seq_dir *fwd, int scale, uint32_t ack, uint32_t 
 
 static void retransmission_checks(struct seq_dir *fwd, const struct seq_dir *rev,
                                   const struct seq_conn *conn, uint8_t flags, uint32_t seq,
-                                  size_t seglen, an_time now, const struct reasm_result *r,
-                                  struct seg_verdict *v)
+                                  size_t seglen, an_time now, struct seg_verdict *v)
 {
     if (v->flags & SV_KEEP_ALIVE)
         return;
@@ -182,8 +182,7 @@ static void retransmission_checks(struct seq_dir *fwd, const struct seq_dir *rev
     }
     an_time threshold = conn->first_rtt > 0 ? conn->first_rtt : OOO_DEFAULT_THRESHOLD;
     an_time since_highest = now - fwd->next_hi_time;
-    bool duplicate = r->kind == REASM_RETRANSMISSION && r->new_bytes == 0;
-    if (!duplicate && since_highest >= 0 && since_highest < threshold &&
+    if (since_highest >= 0 && since_highest < threshold &&
         fwd->next_hi != seq + (uint32_t)seglen + syn_fin) {
         v->flags |= SV_OUT_OF_ORDER;
         return;
@@ -204,6 +203,7 @@ static void count(struct seq_dir *fwd, const struct seg_verdict *v)
     c->fast_retrans += !!(v->flags & SV_FAST_RETRANS);
     c->spurious += !!(v->flags & SV_SPURIOUS);
     c->partial += !!(v->flags & SV_PARTIAL);
+    c->duplicates += !!(v->flags & SV_DUPLICATE);
     c->out_of_order += !!(v->flags & SV_OUT_OF_ORDER);
     c->fills_gap += !!(v->flags & SV_FILLS_GAP);
     c->prev_not_captured += !!(v->flags & SV_PREV_NOT_CAPTURED);
@@ -288,10 +288,12 @@ void seqan_segment(struct seq_dir *fwd, struct seq_dir *rev, const struct seq_co
         fwd->unseen_mark = ack;
     }
     if ((seglen > 0 || (flags & (TCP_FLAG_SYN | TCP_FLAG_FIN))) && !(flags & TCP_FLAG_RST))
-        retransmission_checks(fwd, rev, conn, flags, seq, seglen, now, &r, v);
+        retransmission_checks(fwd, rev, conn, flags, seq, seglen, now, v);
     if ((flags & TCP_FLAG_ACK) && !(flags & (TCP_FLAG_SYN | TCP_FLAG_RST)) && scale >= 0)
         shrink_check(fwd, scale, ack, v->window, v);
 
+    if (r.kind == REASM_RETRANSMISSION)
+        v->flags |= SV_DUPLICATE;
     if (r.kind == REASM_PARTIAL_RETRANSMISSION)
         v->flags |= SV_PARTIAL;
     if (r.kind == REASM_FILLS_GAP)

@@ -3,17 +3,20 @@
  * retransmission (all of it received before), partial retransmission, out-of-order (beyond a
  * gap) or gap filler, with conflicts between overlapping bytes and wrap-around at 2^32.
  *
- * On top of that come the verdicts a capture reader expects, kept close to Wireshark's
- * tcp.analysis (packet-tcp.c, tcp_analyze_sequence_number) so the two can be compared frame
+ * On top of that come the verdicts a capture reader expects, with Wireshark's definitions
+ * (tcp.analysis, packet-tcp.c tcp_analyze_sequence_number) so the two can be compared frame
  * by frame:
- * - A segment starting below the highest sequence number seen in its direction is a
- *   retransmission, unless it arrived within the reordering time (the handshake RTT seen at
- *   the capture point, 3 ms without one) of the highest segment and does not end there: then
- *   it is out-of-order. Spurious (already acknowledged by the peer) and fast (answering two
- *   or more duplicate ACKs within 20 ms) retransmissions are retransmissions too.
- *   Where we part from Wireshark: a segment whose every byte was received before (reasm:
- *   RETRANSMISSION, no new bytes) is a retransmission however soon it came: a duplicate is
- *   not data arriving out of order.
+ * - A segment starting below the highest sequence number seen in its direction (reasm:
+ *   retransmission, partial retransmission or gap filler) is a retransmission, unless it
+ *   arrived within the reordering time (the handshake RTT seen at the capture point, 3 ms
+ *   without one) of the highest segment and does not end there: then it is out-of-order.
+ *   Spurious (already acknowledged by the peer) and fast (answering two or more duplicate
+ *   ACKs within 20 ms) retransmissions are retransmissions too.
+ *   Which of the two a capture shows depends on where it was taken: near the receiver a
+ *   late segment that fills a hole is reordering or the retransmission of a loss; near the
+ *   sender a quick retransmission of lost data looks "out of order" by the timing rule. The
+ *   reassembly tells what timing cannot: "duplicate" marks a segment every byte of which
+ *   was captured before, "fills-gap" one that brought data missing so far.
  * - A segment starting beyond the highest sequence number seen leaves a hole: "previous
  *   segment not captured". Holes still open when the flow ends are lost segments.
  * - Duplicate ACK, zero window, zero-window probe, window update, window full, keep-alive and
@@ -52,8 +55,9 @@ enum seg_flag {
     SV_ACKED_UNSEEN = 1u << 17,   /* acknowledges data the capture never held */
     SV_SHRINK = 1u << 18,         /* right window edge moved left */
     SV_UNTRACKED = 1u << 19,      /* beyond any window: not reassembled */
+    SV_DUPLICATE = 1u << 20,      /* every byte (or the SYN/FIN) was captured before */
 };
-#define SV_FLAG_COUNT 20
+#define SV_FLAG_COUNT 21
 
 /* The name of one flag bit ("retransmission", "dup-ack", ...). */
 const char *seg_flag_name(uint32_t bit);
@@ -73,7 +77,7 @@ struct seg_verdict {
 
 struct seq_counters {
     uint64_t segments, payload_bytes, new_bytes;
-    uint64_t retransmissions, retrans_bytes, fast_retrans, spurious, partial;
+    uint64_t retransmissions, retrans_bytes, fast_retrans, spurious, partial, duplicates;
     uint64_t out_of_order, fills_gap, prev_not_captured, conflicts, untracked;
     uint64_t dup_acks, zero_windows, zero_window_probes, window_updates, window_full;
     uint64_t keep_alives, acked_unseen, shrinks;
