@@ -45,7 +45,8 @@ static size_t put_option(uint8_t *p, uint16_t code, const void *value, size_t le
 {
     put16(p, code);
     put16(p + 2, (uint16_t)len);
-    memcpy(p + OPT_HDR, value, len);
+    if (len > 0)
+        memcpy(p + OPT_HDR, value, len);
     memset(p + OPT_HDR + len, 0, pad4(len) - len);
     return OPT_HDR + pad4(len);
 }

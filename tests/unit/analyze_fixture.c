@@ -307,7 +307,8 @@ static void on_flow(void *ctx, struct an_conn *c)
     conn_endpoint(c, SIDE_CLIENT, f->client, sizeof(f->client));
     conn_endpoint(c, SIDE_SERVER, f->server, sizeof(f->server));
     assert_true(c->findings.n <= FIND_COUNT);
-    memcpy(f->findings, c->findings.items, c->findings.n * sizeof(struct finding));
+    if (c->findings.n > 0)
+        memcpy(f->findings, c->findings.items, c->findings.n * sizeof(struct finding));
     f->n_findings = c->findings.n;
     f->counters[0] = c->dir[0].c;
     f->counters[1] = c->dir[1].c;
