@@ -417,6 +417,19 @@ static void test_checksum_offload(void **state)
     end(&s);
 }
 
+/* Too few segments to call it offload: a lone SYN with a bad checksum is an error. */
+static void test_lone_bad_syn_is_an_error(void **state)
+{
+    (void)state;
+    struct scene s;
+    begin(&s);
+    fx_send(&s.k, 0, &(struct fx_seg){.flags = TCP_FLAG_SYN, .bad_csum = true});
+    const struct fx_flow *f = run(&s);
+    expect_message(expect(f, FIND_BAD_CHECKSUM, 1, 1), "1 of 1 segments");
+    expect_none(f, FIND_CHECKSUM_OFFLOAD);
+    end(&s);
+}
+
 static void test_reserved_bits(void **state)
 {
     (void)state;
@@ -710,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_acked_unseen),
         cmocka_unit_test(test_bad_checksum),
         cmocka_unit_test(test_checksum_offload),
+        cmocka_unit_test(test_lone_bad_syn_is_an_error),
         cmocka_unit_test(test_reserved_bits),
         cmocka_unit_test(test_malformed_options),
         cmocka_unit_test(test_mss_on_non_syn),
