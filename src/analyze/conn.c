@@ -205,30 +205,30 @@ static void check_header(struct an_conn *c, enum conn_side side, const struct an
 {
     char ep[CONN_ENDPOINT_MAX];
     const struct tcp_seg *seg = &p->seg;
-    const char *from = conn_endpoint(c, side, ep, sizeof(ep));
+    /* the sender's name is formatted only when a finding needs it: this runs per segment */
     if (seg->reserved != 0)
         finding_add(&c->findings, FIND_RESERVED_BITS, f->number,
-                    "reserved bits 0x%x set in a segment from %s", seg->reserved, from);
+                    "reserved bits 0x%x set in a segment from %s", seg->reserved, conn_endpoint(c, side, ep, sizeof(ep)));
     if (p->opts_err != 0) {
         finding_add(&c->findings, FIND_MALFORMED_OPTIONS, f->number,
-                    "options of a segment from %s do not parse (%d option bytes)", from,
+                    "options of a segment from %s do not parse (%d option bytes)", conn_endpoint(c, side, ep, sizeof(ep)),
                     (int)(p->tcp_hdr_len - TCP_HDR_MIN));
         return; /* what parsed before the error is not worth judging */
     }
     uint16_t mss;
     if (!(seg->flags & TCP_FLAG_SYN) && tcp_opts_get_mss(&seg->opts, &mss))
         finding_add(&c->findings, FIND_MSS_NOT_SYN, f->number,
-                    "MSS option (%u) in a segment without SYN from %s", mss, from);
+                    "MSS option (%u) in a segment without SYN from %s", mss, conn_endpoint(c, side, ep, sizeof(ep)));
     size_t at = nonzero_after_eol(p);
     if (at != 0)
         finding_add(&c->findings, FIND_NONZERO_AFTER_EOL, f->number,
                     "byte 0x%02x at header offset %zu after EOL in a segment from %s",
-                    p->tcp_hdr[at], at, from);
+                    p->tcp_hdr[at], at, conn_endpoint(c, side, ep, sizeof(ep)));
     const struct seq_dir *peer = &c->dir[!side];
     if (tcp_opts_find(&seg->opts, TCP_OPT_KIND_SACK) != NULL && peer->syn_seen &&
         !peer->sack_perm)
         finding_add(&c->findings, FIND_SACK_NOT_PERMITTED, f->number,
-                    "SACK option from %s, but the peer's SYN had no SACK-permitted", from);
+                    "SACK option from %s, but the peer's SYN had no SACK-permitted", conn_endpoint(c, side, ep, sizeof(ep)));
     if (peer->syn_seen && !(seg->flags & TCP_FLAG_SYN)) {
         unsigned limit = peer->mss_present ? peer->mss
                          : c->addr[side].family == IP_FAMILY_V6 ? DEFAULT_MSS_V6
@@ -236,12 +236,12 @@ static void check_header(struct an_conn *c, enum conn_side side, const struct an
         if (p->payload_wire_len > limit) {
             if (p->ip_wire_len > ETHERNET_MTU)
                 finding_add(&c->findings, FIND_SEGMENTATION_OFFLOAD, f->number,
-                            "%zu-byte IP packet from %s (peer MSS %u)", p->ip_wire_len, from,
+                            "%zu-byte IP packet from %s (peer MSS %u)", p->ip_wire_len, conn_endpoint(c, side, ep, sizeof(ep)),
                             limit);
             else
                 finding_add(&c->findings, FIND_EXCEEDS_MSS, f->number,
                             "%zu payload bytes from %s, peer's MSS %u%s", p->payload_wire_len,
-                            from, limit, peer->mss_present ? "" : " (default: no MSS option)");
+                            conn_endpoint(c, side, ep, sizeof(ep)), limit, peer->mss_present ? "" : " (default: no MSS option)");
         }
     }
 }
@@ -250,7 +250,6 @@ static void note_verdict(struct an_conn *c, enum conn_side side, const struct an
                           const struct seg_verdict *v, const struct an_pkt *p)
 {
     char ep[CONN_ENDPOINT_MAX];
-    const char *from = conn_endpoint(c, side, ep, sizeof(ep));
     struct finding_set *fs = &c->findings;
     uint64_t n = f->number;
     /* the aggregate ones get their summary message in conn_finish */
@@ -272,11 +271,11 @@ static void note_verdict(struct an_conn *c, enum conn_side side, const struct an
         finding_add(fs, FIND_CONFLICTING_OVERLAP, n,
                     "%zu bytes at relative seq %u from %s overlap earlier data (or a FIN) "
                     "with different content",
-                    v->len, v->rel_seq, from);
+                    v->len, v->rel_seq, conn_endpoint(c, side, ep, sizeof(ep)));
     if (v->flags & SV_SHRINK)
         finding_add(fs, FIND_SHRINKING_WINDOW, n,
-                    "%s moved its right window edge left by %u bytes (ack %u, window %u)", from,
-                    v->shrink, v->rel_ack, v->window);
+                    "%s moved its right window edge left by %u bytes (ack %u, window %u)",
+                    conn_endpoint(c, side, ep, sizeof(ep)), v->shrink, v->rel_ack, v->window);
     (void)p;
 }
 

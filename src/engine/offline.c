@@ -15,6 +15,8 @@
 #define COMMENT_MAX 256
 #define BLOCK_INITIAL 4096
 #define USEC_PER_SEC 1000000
+/* libpcap reads records with stdio; a large buffer saves a read(2) per few packets */
+#define READ_BUFFER (1 << 20)
 
 /* Packet comments of a pcapng file, read block by block in step with libpcap: libpcap
  * returns one packet per Enhanced / Simple / obsolete Packet Block, in file order, so the
@@ -129,8 +131,17 @@ static bool linktype_supported(int dlt)
 int offline_read(const char *path, struct analyzer *a, char *err, size_t err_cap)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *p = pcap_open_offline(path, errbuf);
+    FILE *stream = strcmp(path, STDIN_PATH) == 0 ? stdin : fopen(path, "rb");
+    if (stream == NULL) {
+        snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    setvbuf(stream, NULL, _IOFBF, READ_BUFFER);
+    /* pcap_fopen_offline takes the stream over: pcap_close closes it */
+    pcap_t *p = pcap_fopen_offline(stream, errbuf);
     if (p == NULL) {
+        if (stream != stdin)
+            fclose(stream);
         snprintf(err, err_cap, "%s: %s", path, errbuf);
         return -1;
     }
