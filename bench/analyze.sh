@@ -24,12 +24,12 @@ run_measured() {
   local label=$1; shift
   local t0 t1
   t0=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+  /usr/bin/time -f '%M' -o "$work/rss" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; return 1; }
   t1=$(date +%s.%N)
   echo "$label $(echo "$t1 - $t0" | bc) $(cat "$work/rss")"
 }
 
-printf '%-9s %10s %12s %9s %12s %10s\n' "size" "packets" "tool" "seconds" "packets/s" "peak RSS"
+printf '%-9s %10s %8s %9s %12s %10s  %s\n' "size" "packets" "tool" "seconds" "packets/s" "peak RSS" "flows open at once"
 for mb in $((size / 4)) "$size"; do
   cap=$work/bench-$mb.pcap
   gen=$("$build/bench_gen_capture" "$cap" "$mb" "$concurrent")
@@ -39,14 +39,17 @@ for mb in $((size / 4)) "$size"; do
   for tool in "${tools[@]}"; do
     # warm the page cache so both tools read from memory
     cat "$cap" >/dev/null
+    open=""
     if [[ $tool == tcpreq ]]; then
-      line=$(run_measured tcpreq "$build/tcpreq" analyze --json "$cap")
+      line=$(run_measured tcpreq "$build/tcpreq" analyze "$cap")
+      open=$(sed -n 's/.*at most \([0-9]*\) open at once.*/\1/p' "$work/out")
     else
-      line=$(run_measured tshark tshark -n -q -r "$cap")
+      # with its TCP analysis (the -Y filter needs tcp.analysis.* on every frame)
+      line=$(run_measured tshark tshark -n -q -r "$cap" -Y tcp.analysis.flags)
     fi
     read -r _ secs rss_kb <<<"$line"
-    printf '%-9s %10s %12s %9.2f %12.0f %7d MiB\n' "${mb}MB" "$packets" "$tool" "$secs" \
-      "$(echo "$packets / $secs" | bc -l)" "$((rss_kb / 1024))"
+    printf '%-9s %10s %8s %9.2f %12.0f %7d MiB  %s\n' "${mb}MB" "$packets" "$tool" "$secs" \
+      "$(echo "$packets / $secs" | bc -l)" "$((rss_kb / 1024))" "$open"
   done
   rm -f "$cap"
 done

@@ -1,7 +1,7 @@
 /* Synthetic capture for bench/analyze.sh, built with the packet core's segment builders:
- * many concurrent TCP connections (handshake, bulk data one way with an ACK every second
- * segment, about 1 % of segments lost and retransmitted later and 1 % sent out of order,
- * FINs), interleaved round-robin, written as Ethernet pcap until the file reaches the size
+ * many concurrent TCP connections (handshake, 430 KB to 1.3 MB of bulk data one way with an ACK
+ * every second segment, about 1 % of segments lost and retransmitted later and 1 % sent out of
+ * order, FINs), interleaved round-robin, written as Ethernet pcap until the file reaches the size
  * asked for. A connection that finishes is replaced by a new one, so the number open at once
  * stays at CONCURRENT however long the file.
  *
@@ -16,12 +16,17 @@
 
 #define ETH_HDR 14
 #define MSS 1448
-#define SEGMENTS_PER_FLOW 600 /* about 870 KB of data per connection */
+/* 300..900 data segments per connection (about 430 KB to 1.3 MB): connections end at
+ * different times, so the number open stays steady */
+#define SEGMENTS_MIN 300
+#define SEGMENTS_SPREAD 600
 #define LOSS_ONE_IN 97
 #define REORDER_ONE_IN 101
 #define DEFAULT_CONCURRENT 1000
 #define FRAME_MAX 1600
-#define USEC_STEP 1
+/* 10,000 packets per second of capture time: closed connections linger 10 s in tcpreq's
+ * table (100,000 packets), so the file is long enough for them to leave it */
+#define USEC_STEP 100
 #define MB (1024 * 1024)
 
 struct gen_flow {
@@ -29,6 +34,7 @@ struct gen_flow {
     uint16_t cport;
     uint32_t cseq, sseq; /* next to send */
     int sent;            /* data segments sent */
+    int length;          /* data segments to send */
     int state;           /* 0 handshake, 1 data, 2 closing */
     uint32_t held_seq;   /* a segment held back to be sent out of order (0 = none) */
     uint32_t lost_seq;   /* a segment "lost" to be retransmitted later (0 = none) */
@@ -95,6 +101,7 @@ static void flow_start(struct gen_flow *f, uint32_t n)
     f->cport = (uint16_t)(1024 + n % 60000);
     f->cseq = next_random();
     f->sseq = next_random();
+    f->length = SEGMENTS_MIN + (int)(next_random() % SEGMENTS_SPREAD);
 }
 
 static void data_segment(struct gen_flow *f, uint32_t seq)
@@ -136,7 +143,7 @@ static bool flow_step(struct gen_flow *f)
             data_segment(f, f->lost_seq);
             f->lost_seq = 0;
         }
-        if (f->sent >= SEGMENTS_PER_FLOW)
+        if (f->sent >= f->length)
             f->state = 2;
         return true;
     default:

@@ -55,8 +55,7 @@ struct an_conn *conn_new(const struct an_pkt *p, uint64_t index, size_t keep_byt
     } else {
         /* picked up mid-stream: the lower port is more likely the service */
         c->roles_guessed = true;
-        sender_is_client = p->seg.sport > p->seg.dport ||
-                           (p->seg.sport == p->seg.dport);
+        sender_is_client = p->seg.sport > p->seg.dport || (p->seg.sport == p->seg.dport);
     }
     enum conn_side s = sender_is_client ? SIDE_CLIENT : SIDE_SERVER;
     c->addr[s] = p->ip.src;
@@ -82,9 +81,8 @@ void conn_free(struct an_conn *c)
 
 enum conn_side conn_side_of(const struct an_conn *c, const struct ip_addr *src, uint16_t sport)
 {
-    return sport == c->port[SIDE_CLIENT] && ip_addr_equal(src, &c->addr[SIDE_CLIENT])
-               ? SIDE_CLIENT
-               : SIDE_SERVER;
+    return sport == c->port[SIDE_CLIENT] && ip_addr_equal(src, &c->addr[SIDE_CLIENT]) ? SIDE_CLIENT
+                                                                                      : SIDE_SERVER;
 }
 
 bool conn_is_reuse(const struct an_conn *c, enum conn_side side, const struct an_pkt *p)
@@ -141,8 +139,7 @@ static void track_handshake(struct an_conn *c, enum conn_side side, const struct
         c->synacks++;
         if (first || c->handshake == HS_SYN_SENT)
             c->handshake = HS_SYN_RECEIVED;
-    } else if (syn_ack == TCP_FLAG_ACK && side == SIDE_CLIENT &&
-               c->handshake == HS_SYN_RECEIVED) {
+    } else if (syn_ack == TCP_FLAG_ACK && side == SIDE_CLIENT && c->handshake == HS_SYN_RECEIVED) {
         c->handshake = HS_ESTABLISHED;
     }
     /* Wireshark's first RTT: from the latest SYN to the first segment with ACK but not SYN */
@@ -208,46 +205,49 @@ static void check_header(struct an_conn *c, enum conn_side side, const struct an
     /* the sender's name is formatted only when a finding needs it: this runs per segment */
     if (seg->reserved != 0)
         finding_add(&c->findings, FIND_RESERVED_BITS, f->number,
-                    "reserved bits 0x%x set in a segment from %s", seg->reserved, conn_endpoint(c, side, ep, sizeof(ep)));
+                    "reserved bits 0x%x set in a segment from %s", seg->reserved,
+                    conn_endpoint(c, side, ep, sizeof(ep)));
     if (p->opts_err != 0) {
         finding_add(&c->findings, FIND_MALFORMED_OPTIONS, f->number,
-                    "options of a segment from %s do not parse (%d option bytes)", conn_endpoint(c, side, ep, sizeof(ep)),
-                    (int)(p->tcp_hdr_len - TCP_HDR_MIN));
+                    "options of a segment from %s do not parse (%d option bytes)",
+                    conn_endpoint(c, side, ep, sizeof(ep)), (int)(p->tcp_hdr_len - TCP_HDR_MIN));
         return; /* what parsed before the error is not worth judging */
     }
     uint16_t mss;
     if (!(seg->flags & TCP_FLAG_SYN) && tcp_opts_get_mss(&seg->opts, &mss))
         finding_add(&c->findings, FIND_MSS_NOT_SYN, f->number,
-                    "MSS option (%u) in a segment without SYN from %s", mss, conn_endpoint(c, side, ep, sizeof(ep)));
+                    "MSS option (%u) in a segment without SYN from %s", mss,
+                    conn_endpoint(c, side, ep, sizeof(ep)));
     size_t at = nonzero_after_eol(p);
     if (at != 0)
         finding_add(&c->findings, FIND_NONZERO_AFTER_EOL, f->number,
                     "byte 0x%02x at header offset %zu after EOL in a segment from %s",
                     p->tcp_hdr[at], at, conn_endpoint(c, side, ep, sizeof(ep)));
     const struct seq_dir *peer = &c->dir[!side];
-    if (tcp_opts_find(&seg->opts, TCP_OPT_KIND_SACK) != NULL && peer->syn_seen &&
-        !peer->sack_perm)
+    if (tcp_opts_find(&seg->opts, TCP_OPT_KIND_SACK) != NULL && peer->syn_seen && !peer->sack_perm)
         finding_add(&c->findings, FIND_SACK_NOT_PERMITTED, f->number,
-                    "SACK option from %s, but the peer's SYN had no SACK-permitted", conn_endpoint(c, side, ep, sizeof(ep)));
+                    "SACK option from %s, but the peer's SYN had no SACK-permitted",
+                    conn_endpoint(c, side, ep, sizeof(ep)));
     if (peer->syn_seen && !(seg->flags & TCP_FLAG_SYN)) {
-        unsigned limit = peer->mss_present ? peer->mss
+        unsigned limit = peer->mss_present                      ? peer->mss
                          : c->addr[side].family == IP_FAMILY_V6 ? DEFAULT_MSS_V6
                                                                 : DEFAULT_MSS_V4;
         if (p->payload_wire_len > limit) {
             if (p->ip_wire_len > ETHERNET_MTU)
                 finding_add(&c->findings, FIND_SEGMENTATION_OFFLOAD, f->number,
-                            "%zu-byte IP packet from %s (peer MSS %u)", p->ip_wire_len, conn_endpoint(c, side, ep, sizeof(ep)),
-                            limit);
+                            "%zu-byte IP packet from %s (peer MSS %u)", p->ip_wire_len,
+                            conn_endpoint(c, side, ep, sizeof(ep)), limit);
             else
                 finding_add(&c->findings, FIND_EXCEEDS_MSS, f->number,
                             "%zu payload bytes from %s, peer's MSS %u%s", p->payload_wire_len,
-                            conn_endpoint(c, side, ep, sizeof(ep)), limit, peer->mss_present ? "" : " (default: no MSS option)");
+                            conn_endpoint(c, side, ep, sizeof(ep)), limit,
+                            peer->mss_present ? "" : " (default: no MSS option)");
         }
     }
 }
 
 static void note_verdict(struct an_conn *c, enum conn_side side, const struct an_frame *f,
-                          const struct seg_verdict *v, const struct an_pkt *p)
+                         const struct seg_verdict *v, const struct an_pkt *p)
 {
     char ep[CONN_ENDPOINT_MAX];
     struct finding_set *fs = &c->findings;
@@ -302,12 +302,15 @@ void conn_segment(struct an_conn *c, const struct an_frame *f, const struct an_p
 
 static const char *unreachable_name(bool v6, uint8_t code)
 {
-    static const char *const v4[] = {"net unreachable", "host unreachable",
+    static const char *const v4[] = {"net unreachable",      "host unreachable",
                                      "protocol unreachable", "port unreachable",
                                      "fragmentation needed", "source route failed"};
-    static const char *const v6n[] = {"no route", "administratively prohibited",
-                                      "beyond scope of source", "address unreachable",
-                                      "port unreachable", "source address failed policy",
+    static const char *const v6n[] = {"no route",
+                                      "administratively prohibited",
+                                      "beyond scope of source",
+                                      "address unreachable",
+                                      "port unreachable",
+                                      "source address failed policy",
                                       "reject route"};
     if (v6)
         return code < sizeof(v6n) / sizeof(v6n[0]) ? v6n[code] : "unreachable";
@@ -339,8 +342,7 @@ void conn_icmp(struct an_conn *c, const struct an_frame *f, const struct an_pkt 
     case ICMP_ERR_UNREACHABLE:
         finding_add(&c->findings, FIND_ICMP_UNREACHABLE, f->number,
                     "%s: destination unreachable (%s, type %u code %u) for a segment from %s",
-                    router, unreachable_name(v6, p->icmp.code), p->icmp.type, p->icmp.code,
-                    from);
+                    router, unreachable_name(v6, p->icmp.code), p->icmp.type, p->icmp.code, from);
         break;
     }
 }

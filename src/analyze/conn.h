@@ -29,10 +29,10 @@ enum conn_handshake {
 
 /* How it ended (by the end of the capture, or when it went idle). */
 enum conn_close {
-    CLOSE_OPEN = 0,  /* neither FIN nor RST */
-    CLOSE_FIN,       /* FIN from both sides */
-    CLOSE_HALF,      /* FIN from one side only */
-    CLOSE_RESET,     /* RST (after the handshake) */
+    CLOSE_OPEN = 0, /* neither FIN nor RST */
+    CLOSE_FIN,      /* FIN from both sides */
+    CLOSE_HALF,     /* FIN from one side only */
+    CLOSE_RESET,    /* RST (after the handshake) */
 };
 
 /* Checksum evidence of one direction, judged at the end: all bad is offload, some bad is

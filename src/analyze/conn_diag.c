@@ -9,11 +9,8 @@
 #include <string.h>
 
 static const char *const handshake_names[] = {
-    [HS_NOT_SEEN] = "not seen",
-    [HS_SYN_SENT] = "unanswered",
-    [HS_REFUSED] = "refused",
-    [HS_SYN_RECEIVED] = "incomplete",
-    [HS_ESTABLISHED] = "established",
+    [HS_NOT_SEEN] = "not seen",       [HS_SYN_SENT] = "unanswered",     [HS_REFUSED] = "refused",
+    [HS_SYN_RECEIVED] = "incomplete", [HS_ESTABLISHED] = "established",
 };
 
 static const char *const close_names[] = {

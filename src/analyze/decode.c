@@ -39,8 +39,8 @@ static void decode_tcp(const struct ip_view *ip, size_t wire_l4_len, struct an_p
     }
     bool whole = ip->l4_len >= wire_l4_len;
     bool csum_ok = false;
-    out->opts_err = tcp_seg_parse(ip->l4, ip->l4_len, &ip->src, &ip->dst, &out->seg,
-                                  whole ? &csum_ok : NULL);
+    out->opts_err =
+        tcp_seg_parse(ip->l4, ip->l4_len, &ip->src, &ip->dst, &out->seg, whole ? &csum_ok : NULL);
     out->csum = !whole ? AN_CSUM_UNKNOWN : csum_ok ? AN_CSUM_OK : AN_CSUM_BAD;
     out->payload_wire_len = wire_l4_len - hdr_len;
     if (out->seg.payload_len == 0)

@@ -55,11 +55,11 @@ struct an_pkt {
     struct ip_view ip;
     size_t ip_wire_len; /* the IP packet's length on the wire (header + upper layer) */
     /* AN_PKT_TCP */
-    struct tcp_seg seg;          /* payload: the captured bytes (NULL when none captured) */
-    size_t payload_wire_len;     /* payload length the IP header gives */
-    const uint8_t *tcp_hdr;      /* the raw header with options, for the padding check */
+    struct tcp_seg seg;      /* payload: the captured bytes (NULL when none captured) */
+    size_t payload_wire_len; /* payload length the IP header gives */
+    const uint8_t *tcp_hdr;  /* the raw header with options, for the padding check */
     size_t tcp_hdr_len;
-    int opts_err;                /* tcp_opts_parse's error, 0 = options well formed */
+    int opts_err; /* tcp_opts_parse's error, 0 = options well formed */
     enum an_csum csum;
     /* AN_PKT_ICMP_ERROR */
     struct icmp_quote quote;

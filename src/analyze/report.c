@@ -2,6 +2,7 @@
 #include "analyze/report.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -83,8 +84,7 @@ static json_t *direction_json(const struct an_conn *c, enum conn_side s)
     json_object_set_new(o, "duplicates", json_integer((json_int_t)k->duplicates));
     json_object_set_new(o, "out_of_order", json_integer((json_int_t)k->out_of_order));
     json_object_set_new(o, "gap_fills", json_integer((json_int_t)k->fills_gap));
-    json_object_set_new(o, "previous_not_captured",
-                        json_integer((json_int_t)k->prev_not_captured));
+    json_object_set_new(o, "previous_not_captured", json_integer((json_int_t)k->prev_not_captured));
     json_object_set_new(o, "holes", json_integer((json_int_t)holes));
     json_object_set_new(o, "lost_bytes", json_integer((json_int_t)lost));
     json_object_set_new(o, "conflicts", json_integer((json_int_t)k->conflicts));
@@ -98,7 +98,8 @@ static json_t *direction_json(const struct an_conn *c, enum conn_side s)
     json_object_set_new(o, "checksums_checked", json_integer((json_int_t)c->csum[s].checked));
     json_object_set_new(o, "bad_checksums", json_integer((json_int_t)c->csum[s].bad));
     json_object_set_new(o, "syn", json_boolean(d->syn_seen));
-    json_object_set_new(o, "mss", d->syn_seen && d->mss_present ? json_integer(d->mss) : json_null());
+    json_object_set_new(o, "mss",
+                        d->syn_seen && d->mss_present ? json_integer(d->mss) : json_null());
     json_object_set_new(o, "wscale",
                         d->syn_seen && d->wscale >= 0 ? json_integer(d->wscale) : json_null());
     json_object_set_new(o, "sack_permitted", json_boolean(d->sack_perm));
@@ -112,8 +113,8 @@ static json_t *finding_json(const struct finding *f)
     for (unsigned i = 0; i < f->n_frames; i++)
         json_array_append_new(frames, json_integer((json_int_t)f->frames[i]));
     return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o}", "id", def->name, "severity",
-                     finding_severity_name(def->severity), "message", f->message, "rfc",
-                     def->rfc, "count", (json_int_t)f->count, "frames", frames);
+                     finding_severity_name(def->severity), "message", f->message, "rfc", def->rfc,
+                     "count", (json_int_t)f->count, "frames", frames);
 }
 
 json_t *report_flow_json(const struct an_conn *c)
@@ -134,9 +135,10 @@ json_t *report_flow_json(const struct an_conn *c)
                         json_real((double)(c->last_ts - c->first_ts) / USEC_PER_SEC_F));
     json_object_set_new(o, "handshake", json_string(conn_handshake_name(c->handshake)));
     json_object_set_new(o, "close", json_string(conn_close_name(conn_close_state(c))));
-    json_object_set_new(o, "rtt_ms", c->seqc.first_rtt > 0
-                                         ? json_real((double)c->seqc.first_rtt / USEC_PER_MSEC_F)
-                                         : json_null());
+    json_object_set_new(o, "rtt_ms",
+                        c->seqc.first_rtt > 0
+                            ? json_real((double)c->seqc.first_rtt / USEC_PER_MSEC_F)
+                            : json_null());
     json_t *dirs = json_object();
     for (int s = 0; s < CONN_SIDES; s++)
         json_object_set_new(dirs, side_names[s], direction_json(c, (enum conn_side)s));
@@ -160,10 +162,10 @@ json_t *report_segment_json(const struct an_conn *c, const struct an_seg_line *l
         if (l->v->flags & (1u << i))
             json_array_append_new(verdict, json_string(seg_flag_name(1u << i)));
     json_t *o = json_pack(
-        "{s:I, s:f, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "frame", (json_int_t)l->frame,
-        "time", (double)(l->ts - c->first_ts) / USEC_PER_SEC_F, "dir", side_names[l->side],
-        "flags", report_tcp_flags(l->tcp_flags, flags, sizeof(flags)), "seq",
-        (json_int_t)l->v->rel_seq, "next", (json_int_t)l->v->rel_next, "ack",
+        "{s:I, s:f, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "frame", (json_int_t)l->frame, "time",
+        (double)(l->ts - c->first_ts) / USEC_PER_SEC_F, "dir", side_names[l->side], "flags",
+        report_tcp_flags(l->tcp_flags, flags, sizeof(flags)), "seq", (json_int_t)l->v->rel_seq,
+        "next", (json_int_t)l->v->rel_next, "ack",
         (json_int_t)((l->tcp_flags & TCP_FLAG_ACK) ? l->v->rel_ack : 0), "len",
         (json_int_t)l->v->len, "win", (json_int_t)l->v->window, "verdict", verdict);
     if (o != NULL && (l->v->flags & SV_DUP_ACK))
@@ -213,11 +215,11 @@ void report_flow_text(FILE *out, const struct an_conn *c)
             conn_endpoint(c, SIDE_SERVER, b, sizeof(b)), c->addr[SIDE_CLIENT].family);
     if (c->test[0])
         fprintf(out, " [test %s]", c->test);
-    fprintf(out, "\n  frames %" PRIu64 "-%" PRIu64 ", %" PRIu64 " packets, %" PRIu64
-                 " bytes, %.3f s; handshake %s",
+    fprintf(out,
+            "\n  frames %" PRIu64 "-%" PRIu64 ", %" PRIu64 " packets, %" PRIu64
+            " bytes, %.3f s; handshake %s",
             c->first_frame, c->last_frame, c->packets, c->wire_bytes,
-            (double)(c->last_ts - c->first_ts) / USEC_PER_SEC_F,
-            conn_handshake_name(c->handshake));
+            (double)(c->last_ts - c->first_ts) / USEC_PER_SEC_F, conn_handshake_name(c->handshake));
     if (c->seqc.first_rtt > 0)
         fprintf(out, " (RTT %.3f ms)", (double)c->seqc.first_rtt / USEC_PER_MSEC_F);
     fprintf(out, ", %s%s\n", conn_close_name(conn_close_state(c)),
@@ -231,8 +233,8 @@ void report_flow_text(FILE *out, const struct an_conn *c)
     for (unsigned i = 0; i < c->findings.n; i++) {
         const struct finding *f = &c->findings.items[order[i]];
         const struct finding_def *def = &finding_catalogue[f->id];
-        fprintf(out, "  %-7s %s: %s\n          %s", finding_severity_name(def->severity),
-                def->name, f->message, def->rfc);
+        fprintf(out, "  %-7s %s: %s\n          %s", finding_severity_name(def->severity), def->name,
+                f->message, def->rfc);
         frames_text(out, f);
         fputc('\n', out);
     }
@@ -252,8 +254,11 @@ void report_segment_text(FILE *out, const struct an_conn *c, const struct an_seg
 
 static void write_json_line(struct report *r, json_t *o)
 {
-    if (o == NULL || json_dumpf(o, r->out, JSON_COMPACT) != 0 || fputc('\n', r->out) == EOF)
+    /* dumped to memory and written at once: json_dumpf writes token by token */
+    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    if (text == NULL || fputs(text, r->out) == EOF || fputc('\n', r->out) == EOF)
         r->error = TCPREQ_ESYS;
+    free(text);
     json_decref(o);
 }
 
@@ -328,8 +333,9 @@ void report_summary(struct report *r, const char *path, const struct analyzer_st
             " other frames skipped; %.3f s\n",
             path, st->frames, st->tcp_segments, st->icmp_errors, st->icmp_unmatched, skipped,
             st->frames ? (double)(st->last_ts - st->first_ts) / USEC_PER_SEC_F : 0.0);
-    fprintf(out, "flows: %" PRIu64 " (%" PRIu64 " IPv4, %" PRIu64 " IPv6), %" PRIu64
-                 " reported, at most %zu open at once\n",
+    fprintf(out,
+            "flows: %" PRIu64 " (%" PRIu64 " IPv4, %" PRIu64 " IPv6), %" PRIu64
+            " reported, at most %zu open at once\n",
             st->flows, st->flows_v4, st->flows_v6, st->flows_selected, st->peak_flows);
     fprintf(out, "findings by severity:\n");
     bool any = false;

@@ -131,8 +131,7 @@ static void window_checks(struct seq_dir *fwd, const struct seq_dir *rev, uint8_
         v->flags |= SV_ZERO_WINDOW_PROBE_ACK;
         return;
     }
-    if (seglen == 0 && window != 0 && same_window && at_next && fwd->seen && same_ack &&
-        !control) {
+    if (seglen == 0 && window != 0 && same_window && at_next && fwd->seen && same_ack && !control) {
         fwd->dupacks++;
         v->flags |= SV_DUP_ACK;
         v->dupack_num = fwd->dupacks;
@@ -232,8 +231,7 @@ static uint32_t relative_ack(struct seq_dir *fwd, const struct seq_dir *rev, uin
 }
 
 void seqan_segment(struct seq_dir *fwd, struct seq_dir *rev, const struct seq_conn *conn,
-                   const struct an_pkt *p, an_time now, uint64_t frame,
-                   struct seg_verdict *v)
+                   const struct an_pkt *p, an_time now, uint64_t frame, struct seg_verdict *v)
 {
     const struct tcp_seg *seg = &p->seg;
     uint8_t flags = seg->flags;
@@ -265,8 +263,8 @@ void seqan_segment(struct seq_dir *fwd, struct seq_dir *rev, const struct seq_co
     } else if (fwd->rs.started) {
         v->rel_seq = seq - fwd->rs.isn;
     }
-    uint32_t space = (uint32_t)seglen + ((flags & TCP_FLAG_SYN) ? 1 : 0) +
-                     ((flags & TCP_FLAG_FIN) ? 1 : 0);
+    uint32_t space =
+        (uint32_t)seglen + ((flags & TCP_FLAG_SYN) ? 1 : 0) + ((flags & TCP_FLAG_FIN) ? 1 : 0);
     v->rel_next = v->rel_seq + space;
     if (flags & TCP_FLAG_ACK)
         v->rel_ack = relative_ack(fwd, rev, ack);

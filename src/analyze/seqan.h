@@ -35,15 +35,15 @@
 
 /* Verdict flags of one segment (a segment can have several). */
 enum seg_flag {
-    SV_NEW = 1u << 0,             /* carries bytes never seen before, in order */
-    SV_RETRANSMISSION = 1u << 1,  /* data (or SYN/FIN) sent before */
-    SV_FAST_RETRANS = 1u << 2,    /* ... answering duplicate ACKs (RFC 5681 3.2) */
-    SV_SPURIOUS = 1u << 3,        /* ... of data the peer had already acknowledged */
-    SV_PARTIAL = 1u << 4,         /* starts in data seen before, ends beyond it */
-    SV_OUT_OF_ORDER = 1u << 5,    /* arrived after later data, within the reordering time */
-    SV_FILLS_GAP = 1u << 6,       /* new data in a hole left earlier */
+    SV_NEW = 1u << 0,               /* carries bytes never seen before, in order */
+    SV_RETRANSMISSION = 1u << 1,    /* data (or SYN/FIN) sent before */
+    SV_FAST_RETRANS = 1u << 2,      /* ... answering duplicate ACKs (RFC 5681 3.2) */
+    SV_SPURIOUS = 1u << 3,          /* ... of data the peer had already acknowledged */
+    SV_PARTIAL = 1u << 4,           /* starts in data seen before, ends beyond it */
+    SV_OUT_OF_ORDER = 1u << 5,      /* arrived after later data, within the reordering time */
+    SV_FILLS_GAP = 1u << 6,         /* new data in a hole left earlier */
     SV_PREV_NOT_CAPTURED = 1u << 7, /* starts beyond everything seen: a hole before it */
-    SV_CONFLICT = 1u << 8,        /* overlapping bytes differ, or data after FIN */
+    SV_CONFLICT = 1u << 8,          /* overlapping bytes differ, or data after FIN */
     SV_DUP_ACK = 1u << 9,
     SV_ZERO_WINDOW = 1u << 10,
     SV_ZERO_WINDOW_PROBE = 1u << 11,
@@ -52,10 +52,10 @@ enum seg_flag {
     SV_WINDOW_FULL = 1u << 14,
     SV_KEEP_ALIVE = 1u << 15,
     SV_KEEP_ALIVE_ACK = 1u << 16,
-    SV_ACKED_UNSEEN = 1u << 17,   /* acknowledges data the capture never held */
-    SV_SHRINK = 1u << 18,         /* right window edge moved left */
-    SV_UNTRACKED = 1u << 19,      /* beyond any window: not reassembled */
-    SV_DUPLICATE = 1u << 20,      /* every byte (or the SYN/FIN) was captured before */
+    SV_ACKED_UNSEEN = 1u << 17, /* acknowledges data the capture never held */
+    SV_SHRINK = 1u << 18,       /* right window edge moved left */
+    SV_UNTRACKED = 1u << 19,    /* beyond any window: not reassembled */
+    SV_DUPLICATE = 1u << 20,    /* every byte (or the SYN/FIN) was captured before */
 };
 #define SV_FLAG_COUNT 21
 
@@ -97,7 +97,7 @@ struct seq_dir {
     bool have_next;
     uint32_t next_hi; /* highest seq + length seen (zero-window probes excluded) */
     an_time next_hi_time;
-    bool seen;        /* any segment in this direction */
+    bool seen;         /* any segment in this direction */
     uint32_t last_ack; /* ack field of the last segment (0 = none, as Wireshark) */
     an_time last_ack_time;
     bool have_window;
@@ -105,9 +105,9 @@ struct seq_dir {
     unsigned dupacks;
     uint32_t last_flags;
     bool have_ack_base;
-    uint32_t ack_base;     /* ISN guess for the peer when its stream has not started */
+    uint32_t ack_base; /* ISN guess for the peer when its stream has not started */
     bool have_unseen_mark;
-    uint32_t unseen_mark;  /* ACK of unseen data reported up to here */
+    uint32_t unseen_mark; /* ACK of unseen data reported up to here */
     bool have_edge;
     uint32_t right_edge, edge_ack;
     /* this side's SYN */
@@ -134,8 +134,7 @@ void seqan_free(struct seq_dir *d);
 int seqan_scale(const struct seq_dir *d, const struct seq_dir *peer);
 /* Analyse one TCP segment of direction fwd (rev is the other direction). */
 void seqan_segment(struct seq_dir *fwd, struct seq_dir *rev, const struct seq_conn *conn,
-                   const struct an_pkt *p, an_time now, uint64_t frame,
-                   struct seg_verdict *v);
+                   const struct an_pkt *p, an_time now, uint64_t frame, struct seg_verdict *v);
 
 /* A hole still open in d: [rel_start, rel_end) and the frame that came after it (0 if not
  * remembered). Returns false past the last hole. */

@@ -106,8 +106,7 @@ size_t pcapng_epb_size(uint32_t caplen, const char *comment)
 }
 
 size_t pcapng_write_epb(uint8_t *buf, size_t cap, uint32_t if_id, uint64_t ts_usec,
-                        const uint8_t *pkt, uint32_t caplen, uint32_t origlen,
-                        const char *comment)
+                        const uint8_t *pkt, uint32_t caplen, uint32_t origlen, const char *comment)
 {
     if (cap < pcapng_epb_size(caplen, comment))
         return 0;

@@ -30,8 +30,7 @@ size_t pcapng_write_shb(uint8_t *buf, size_t cap, const char *userappl);
 /* if_tsresol is left at its default: microseconds. */
 size_t pcapng_write_idb(uint8_t *buf, size_t cap, uint16_t linktype, uint32_t snaplen);
 size_t pcapng_write_epb(uint8_t *buf, size_t cap, uint32_t if_id, uint64_t ts_usec,
-                        const uint8_t *pkt, uint32_t caplen, uint32_t origlen,
-                        const char *comment);
+                        const uint8_t *pkt, uint32_t caplen, uint32_t origlen, const char *comment);
 /* Bytes pcapng_write_epb needs. */
 size_t pcapng_epb_size(uint32_t caplen, const char *comment);
 

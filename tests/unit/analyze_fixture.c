@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,8 +271,8 @@ void fx_handshake(struct fx_conn *k, const struct tcp_opts *c_opts, const struct
     tcp_opts_init(&mss);
     tcp_opts_add_mss(&mss, 1460);
     fx_send(k, 0, &(struct fx_seg){.flags = TCP_FLAG_SYN, .opts = c_opts ? c_opts : &mss});
-    fx_send(k, 1, &(struct fx_seg){.flags = TCP_FLAG_SYN | TCP_FLAG_ACK,
-                                   .opts = s_opts ? s_opts : &mss});
+    fx_send(k, 1,
+            &(struct fx_seg){.flags = TCP_FLAG_SYN | TCP_FLAG_ACK, .opts = s_opts ? s_opts : &mss});
     fx_send(k, 0, &(struct fx_seg){.flags = TCP_FLAG_ACK});
 }
 

@@ -18,15 +18,15 @@
 
 struct capfile {
     char path[64];
-    int linktype;  /* LINKTYPE_* written in the file */
+    int linktype; /* LINKTYPE_* written in the file */
     bool pcapng;
     bool swap_null; /* LINKTYPE_NULL: family in the other byte order */
     FILE *ng;
     pcap_t *dead;
     pcap_dumper_t *dumper;
-    an_time ts;    /* timestamp of the next frame */
-    an_time step;  /* added after each frame (default 1 ms) */
-    size_t snaplen; /* 0 = whole frames */
+    an_time ts;          /* timestamp of the next frame */
+    an_time step;        /* added after each frame (default 1 ms) */
+    size_t snaplen;      /* 0 = whole frames */
     const char *comment; /* pcapng: comment of the next frames */
     bool corrupt_icmp;   /* cap_icmp_error: flip a quoted byte after the checksum */
     uint64_t frames;
@@ -56,14 +56,14 @@ void fx_conn_init(struct fx_conn *k, struct capfile *cap, const char *c_ip, uint
                   const char *s_ip, uint16_t sport, uint32_t c_isn, uint32_t s_isn);
 
 struct fx_seg {
-    uint8_t flags;       /* TCP_FLAG_*; 0 = ACK */
+    uint8_t flags; /* TCP_FLAG_*; 0 = ACK */
     bool explicit_seq;
-    uint32_t seq;        /* with explicit_seq; else the side's next */
+    uint32_t seq; /* with explicit_seq; else the side's next */
     bool explicit_ack;
-    uint32_t ack;        /* with explicit_ack; else the peer's next */
+    uint32_t ack; /* with explicit_ack; else the peer's next */
     const uint8_t *payload;
-    size_t len;          /* payload length (bytes 'a'.. when payload is NULL) */
-    bool no_advance;     /* keep next[side] */
+    size_t len;      /* payload length (bytes 'a'.. when payload is NULL) */
+    bool no_advance; /* keep next[side] */
     const struct tcp_opts *opts;
     uint8_t reserved;
     bool bad_csum;

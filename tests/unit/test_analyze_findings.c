@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,10 +191,10 @@ static void test_retransmission(void **state)
     uint32_t seq = s.k.next[1];
     fx_data(&s.k, 1, 100);
     s.cap.ts += 200 * 1000; /* an RTO later: far beyond the handshake RTT */
-    uint64_t again = fx_send(&s.k, 1, &(struct fx_seg){.flags = TCP_FLAG_ACK | TCP_FLAG_PSH,
-                                                       .explicit_seq = true,
-                                                       .seq = seq,
-                                                       .len = 100});
+    uint64_t again = fx_send(
+        &s.k, 1,
+        &(struct fx_seg){
+            .flags = TCP_FLAG_ACK | TCP_FLAG_PSH, .explicit_seq = true, .seq = seq, .len = 100});
     const struct fx_flow *f = run(&s);
     const struct finding *x = expect(f, FIND_RETRANSMISSION, 1, again);
     expect_message(x, "from server 1");
@@ -211,11 +212,12 @@ static void test_out_of_order(void **state)
     begin(&s);
     fx_handshake(&s.k, NULL, NULL); /* handshake RTT: SYN to ACK, 2 ms */
     uint32_t first = s.k.next[1];
-    uint64_t later = fx_send(&s.k, 1, &(struct fx_seg){.flags = TCP_FLAG_ACK,
-                                                       .explicit_seq = true,
-                                                       .seq = first + 100,
-                                                       .len = 100,
-                                                       .no_advance = true});
+    uint64_t later = fx_send(&s.k, 1,
+                             &(struct fx_seg){.flags = TCP_FLAG_ACK,
+                                              .explicit_seq = true,
+                                              .seq = first + 100,
+                                              .len = 100,
+                                              .no_advance = true});
     /* 1 ms after the later segment: within the RTT, and it does not end at the highest seq */
     uint64_t early = fx_send(&s.k, 1, &(struct fx_seg){.flags = TCP_FLAG_ACK, .len = 100});
     const struct fx_flow *f = run(&s);
@@ -258,10 +260,10 @@ static void test_conflicting_overlap(void **state)
     uint32_t seq = s.k.next[0];
     fx_send(&s.k, 0, &(struct fx_seg){.payload = (const uint8_t *)"hello", .len = 5});
     s.cap.ts += 100 * 1000;
-    uint64_t evil = fx_send(&s.k, 0, &(struct fx_seg){.explicit_seq = true,
-                                                      .seq = seq,
-                                                      .payload = (const uint8_t *)"jello",
-                                                      .len = 5});
+    uint64_t evil = fx_send(
+        &s.k, 0,
+        &(struct fx_seg){
+            .explicit_seq = true, .seq = seq, .payload = (const uint8_t *)"jello", .len = 5});
     const struct fx_flow *f = run(&s);
     expect_message(expect(f, FIND_CONFLICTING_OVERLAP, 1, evil), "relative seq 1");
     assert_true(fx_flags(s.r, evil) & SV_CONFLICT);
@@ -325,9 +327,9 @@ static void test_keep_alive(void **state)
     fx_data(&s.k, 0, 10);
     fx_ack(&s.k, 1);
     s.cap.ts += 7200 * 1000; /* an idle while (shorter than the idle timeout) */
-    uint64_t ka = fx_send(&s.k, 0, &(struct fx_seg){.explicit_seq = true,
-                                                    .seq = s.k.next[0] - 1,
-                                                    .no_advance = true});
+    uint64_t ka =
+        fx_send(&s.k, 0,
+                &(struct fx_seg){.explicit_seq = true, .seq = s.k.next[0] - 1, .no_advance = true});
     fx_ack(&s.k, 1);
     const struct fx_flow *f = run(&s);
     expect(f, FIND_KEEP_ALIVE, 1, ka);
@@ -376,8 +378,8 @@ static void test_acked_unseen(void **state)
     begin(&s);
     fx_handshake(&s.k, NULL, NULL);
     fx_data(&s.k, 1, 100);
-    uint64_t ack = fx_send(&s.k, 0, &(struct fx_seg){.explicit_ack = true,
-                                                     .ack = s.k.next[1] + 200});
+    uint64_t ack =
+        fx_send(&s.k, 0, &(struct fx_seg){.explicit_ack = true, .ack = s.k.next[1] + 200});
     const struct fx_flow *f = run(&s);
     expect(f, FIND_ACKED_UNSEEN, 1, ack);
     end(&s);
@@ -484,8 +486,8 @@ static void test_exceeds_mss(void **state)
     fx_data(&s.k, 1, 515); /* exactly the MSS: fine */
     uint64_t big = fx_data(&s.k, 1, 600);
     const struct fx_flow *f = run(&s);
-    expect_message(expect(f, FIND_EXCEEDS_MSS, 1, big), "600 payload bytes from " SERVER
-                                                         ":80, peer's MSS 515");
+    expect_message(expect(f, FIND_EXCEEDS_MSS, 1, big),
+                   "600 payload bytes from " SERVER ":80, peer's MSS 515");
     end(&s);
 }
 

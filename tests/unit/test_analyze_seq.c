@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,8 +218,15 @@ static void test_selection(void **state)
     assert_int_equal(sel.bport, 80);
     assert_int_equal(flow_select_parse("7", &sel), 0);
     assert_int_equal(sel.index, 7);
-    const char *bad[] = {"", "x", "-1", "1.2.3.4:5", "1.2.3.4:5-", "1.2.3.4:5-[fd00::1]:6",
-                         "1.2.3.4-5.6.7.8", "3x", "1.2.3.4:99999-5.6.7.8:1"};
+    const char *bad[] = {"",
+                         "x",
+                         "-1",
+                         "1.2.3.4:5",
+                         "1.2.3.4:5-",
+                         "1.2.3.4:5-[fd00::1]:6",
+                         "1.2.3.4-5.6.7.8",
+                         "3x",
+                         "1.2.3.4:99999-5.6.7.8:1"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(flow_select_parse(bad[i], &sel), TCPREQ_EINVAL);
 }
@@ -280,9 +288,11 @@ static void test_listing_and_json(void **state)
             assert_int_equal(json_array_size(segs), 8);
             json_t *seg5 = json_array_get(segs, 4);
             assert_int_equal(json_integer_value(json_object_get(seg5, "frame")), 5);
-            assert_string_equal(json_string_value(json_object_get(seg5, "dir")), "server_to_client");
-            assert_string_equal(json_string_value(json_array_get(json_object_get(seg5, "verdict"), 0)),
-                                "retransmission");
+            assert_string_equal(json_string_value(json_object_get(seg5, "dir")),
+                                "server_to_client");
+            assert_string_equal(
+                json_string_value(json_array_get(json_object_get(seg5, "verdict"), 0)),
+                "retransmission");
             json_decref(o);
         }
         free(text);
@@ -310,7 +320,7 @@ static void test_findings_ordered_by_severity(void **state)
     const struct finding *ka = finding_get(&set, FIND_KEEP_ALIVE);
     assert_int_equal(ka->count, 21);
     assert_int_equal(ka->n_frames, FINDING_MAX_FRAMES); /* bounded evidence */
-    assert_string_equal(ka->message, "ka");               /* values of the first */
+    assert_string_equal(ka->message, "ka");             /* values of the first */
     assert_string_equal(finding_get(&set, FIND_RESERVED_BITS)->message, "rsv 2");
     finding_set_free(&set);
 }
