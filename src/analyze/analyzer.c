@@ -80,8 +80,14 @@ static void tcp_frame(struct analyzer *a, const struct an_frame *f, const struct
     an_table_touch(&a->table, c, f->ts); /* may complete (and free) c */
 }
 
-void analyzer_frame(struct analyzer *a, const struct an_frame *f)
+void analyzer_frame(struct analyzer *a, const struct an_frame *frame)
 {
+    struct an_frame clamped = *frame;
+    if (clamped.ts < 0)
+        clamped.ts = 0;
+    else if (clamped.ts > AN_TIME_MAX)
+        clamped.ts = AN_TIME_MAX;
+    const struct an_frame *f = &clamped;
     struct analyzer_stats *st = &a->st;
     if (st->frames++ == 0 || f->ts < st->first_ts)
         st->first_ts = f->ts;

@@ -247,7 +247,7 @@ static void check_header(struct an_conn *c, enum conn_side side, const struct an
 }
 
 static void note_verdict(struct an_conn *c, enum conn_side side, const struct an_frame *f,
-                         const struct seg_verdict *v, const struct an_pkt *p)
+                         const struct seg_verdict *v)
 {
     char ep[CONN_ENDPOINT_MAX];
     struct finding_set *fs = &c->findings;
@@ -276,7 +276,6 @@ static void note_verdict(struct an_conn *c, enum conn_side side, const struct an
         finding_add(fs, FIND_SHRINKING_WINDOW, n,
                     "%s moved its right window edge left by %u bytes (ack %u, window %u)",
                     conn_endpoint(c, side, ep, sizeof(ep)), v->shrink, v->rel_ack, v->window);
-    (void)p;
 }
 
 void conn_segment(struct an_conn *c, const struct an_frame *f, const struct an_pkt *p,
@@ -297,7 +296,7 @@ void conn_segment(struct an_conn *c, const struct an_frame *f, const struct an_p
     seqan_segment(&c->dir[side], &c->dir[!side], &c->seqc, p, f->ts, f->number, v);
     check_checksum(c, side, f, p);
     check_header(c, side, f, p);
-    note_verdict(c, side, f, v, p);
+    note_verdict(c, side, f, v);
 }
 
 static const char *unreachable_name(bool v6, uint8_t code)

@@ -17,6 +17,9 @@
 typedef int64_t an_time;
 #define AN_USEC_PER_SEC ((an_time)1000000)
 #define AN_USEC_PER_MSEC ((an_time)1000)
+/* Frame times are clamped to [0, AN_TIME_MAX] (hostile files carry any timestamp), so the
+ * difference of two never overflows. */
+#define AN_TIME_MAX ((an_time)1 << 62)
 
 struct an_frame {
     uint64_t number; /* 1-based, as tcpdump -# and Wireshark count */

@@ -128,6 +128,16 @@ static bool linktype_supported(int dlt)
     }
 }
 
+/* Microseconds since the epoch, saturated: a corrupt file may hold any timestamp. */
+static an_time frame_time(const struct timeval *tv)
+{
+    if (tv->tv_sec < 0)
+        return 0;
+    if ((uint64_t)tv->tv_sec >= (uint64_t)AN_TIME_MAX / USEC_PER_SEC)
+        return AN_TIME_MAX;
+    return (an_time)tv->tv_sec * USEC_PER_SEC + tv->tv_usec;
+}
+
 int offline_read(const char *path, struct analyzer *a, char *err, size_t err_cap)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -164,7 +174,7 @@ int offline_read(const char *path, struct analyzer *a, char *err, size_t err_cap
     while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
         struct an_frame f = {
             .number = ++number,
-            .ts = (an_time)h->ts.tv_sec * USEC_PER_SEC + h->ts.tv_usec,
+            .ts = frame_time(&h->ts),
             .linktype = dlt,
             .data = data,
             .caplen = h->caplen,

@@ -418,6 +418,34 @@ static void test_wrap_around(void **state)
     cap_remove(&cap);
 }
 
+/* Timestamps a corrupt file may hold: far in the future (a 64-bit pcapng time beyond what
+ * microseconds since the epoch can count), then back at zero. Nothing overflows (UBSan
+ * checks in the test build), every frame is analysed, flows are reported. */
+static void test_hostile_timestamps(void **state)
+{
+    (void)state;
+    struct capfile cap;
+    cap_open(&cap, LINKTYPE_RAW, true);
+    cap.step = 0;
+    struct fx_conn k;
+    fx_conn_init(&k, &cap, CLIENT, 40000, SERVER, 80, 1, 2);
+    cap.ts = INT64_MAX - 5;
+    fx_handshake(&k, NULL, NULL);
+    cap.ts = 0;
+    fx_data(&k, 0, 10);
+    cap.ts = -1; /* written as the 64-bit time 2^64 - 1 us */
+    fx_data(&k, 1, 10);
+    cap.ts = 5;
+    fx_close(&k, 0);
+    cap_close(&cap);
+    struct fx_result *r = fx_run(cap.path, NULL);
+    assert_int_equal(r->read_rc, 0);
+    assert_int_equal(r->st.tcp_segments, 8);
+    assert_true(r->n_flows >= 1);
+    free(r);
+    cap_remove(&cap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_linger_and_idle_expiry),
         cmocka_unit_test(test_memory_bounded_by_open_flows),
         cmocka_unit_test(test_wrap_around),
+        cmocka_unit_test(test_hostile_timestamps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
