@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/analyze_args.h"
 #include "cli/args.h"
+#include "engine/analyze_cmd.h"
 #include "engine/engine.h"
 #include "input/source.h"
 #include "output/output.h"
@@ -52,6 +54,9 @@ static int load_filter_inputs(const struct cli_options *opts, struct prefix_tree
 
 int main(int argc, char **argv)
 {
+    /* A subcommand with its own options; the prober's command line is the original's. */
+    if (argc > 1 && strcmp(argv[1], ANALYZE_COMMAND) == 0)
+        return analyze_main(argc - 1, argv + 1);
     struct cli_options opts;
     int rc = cli_parse(argc, argv, &opts);
     if (rc != 0) {

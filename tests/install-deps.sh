@@ -7,7 +7,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# zmap, nmap: the input test produces real ZMap CSV and Nmap XML in the lab.
+# zmap, nmap: the input test produces real ZMap CSV and Nmap XML in the lab. curl: the analyze test's HTTP client.
 # clang: the lab's checksum-fixing middlebox is a tc BPF program (tests/lab/bpf/) built with
 # clang -target bpf at test time. It needs only clang and the kernel UAPI headers
 # (linux-libc-dev, via libc6-dev); tc from iproute2 loads it (iproute2 links libbpf1), so
@@ -15,4 +15,4 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config \
   libnet1-dev libpcap-dev libuv1-dev libjansson-dev libcmocka-dev libssl-dev libxml2-dev \
-  iproute2 nftables iptables ethtool procps python3 jq tcpdump tshark openssl clang zmap nmap >/dev/null
+  iproute2 nftables iptables ethtool procps python3 jq tcpdump tshark openssl clang zmap nmap curl >/dev/null

@@ -81,7 +81,10 @@ void cli_usage(FILE *out)
           "Use @FILE to include a file's lines as arguments. Targets in documentation,\n"
           "reserved and multicast ranges, or of a family without a -B address, are DISC.\n"
           "The kernel must not answer our SYN-ACKs with RSTs: use --firewall or load\n"
-          "firewall/tcpreq.nft first.\n",
+          "firewall/tcpreq.nft first.\n"
+          "\n"
+          "Captures (pcap, pcapng, e.g. from --pcap) are diagnosed offline with\n"
+          "  tcpreq analyze [--json] [-Y SEL] FILE   (see tcpreq analyze --help)\n",
           out);
 }
 

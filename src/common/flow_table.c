@@ -18,6 +18,14 @@ void flow_key_make(struct flow_key *k, uint16_t lport, const struct ip_addr *rip
     memcpy(k->rip.bytes, rip->bytes, ip_addr_len(rip));
 }
 
+void flow_key_make_pair(struct flow_key *k, const struct ip_addr *lip, uint16_t lport,
+                        const struct ip_addr *rip, uint16_t rport)
+{
+    flow_key_make(k, lport, rip, rport);
+    k->lip.family = lip->family;
+    memcpy(k->lip.bytes, lip->bytes, ip_addr_len(lip));
+}
+
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 {
     const uint8_t *p = data;
@@ -31,12 +39,14 @@ static size_t bucket_of(const struct flow_table *t, const struct flow_key *k)
     uint64_t h = fnv1a(FNV_OFFSET, &k->lport, sizeof(k->lport));
     h = fnv1a(h, &k->rport, sizeof(k->rport));
     h = fnv1a(h, k->rip.bytes, ip_addr_len(&k->rip));
+    h = fnv1a(h, k->lip.bytes, ip_addr_len(&k->lip));
     return (size_t)(h & (t->n_buckets - 1));
 }
 
 static int key_equal(const struct flow_key *a, const struct flow_key *b)
 {
-    return a->lport == b->lport && a->rport == b->rport && ip_addr_equal(&a->rip, &b->rip);
+    return a->lport == b->lport && a->rport == b->rport && ip_addr_equal(&a->rip, &b->rip) &&
+           ip_addr_equal(&a->lip, &b->lip);
 }
 
 int flow_table_init(struct flow_table *t)

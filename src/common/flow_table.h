@@ -1,4 +1,5 @@
-/* Hash tables keyed by a flow's (local port, remote ip, remote port). */
+/* Hash tables keyed by a flow's (local port, remote ip, remote port), or, for flows seen in a
+ * capture where neither end is ours, by both addresses and ports (flow_key_make_pair). */
 #ifndef TCPREQ_FLOW_TABLE_H
 #define TCPREQ_FLOW_TABLE_H
 
@@ -10,6 +11,7 @@
 struct flow_key {
     uint16_t lport, rport;
     struct ip_addr rip;
+    struct ip_addr lip; /* family 0 (unset) for the engine's own flows */
 };
 
 struct flow_entry {
@@ -30,5 +32,9 @@ struct flow_entry *flow_table_find(const struct flow_table *t, const struct flow
 int flow_table_insert(struct flow_table *t, struct flow_entry *e);
 void flow_table_remove(struct flow_table *t, struct flow_entry *e);
 void flow_key_make(struct flow_key *k, uint16_t lport, const struct ip_addr *rip, uint16_t rport);
+/* A key naming both ends: (lip, lport) and (rip, rport) as given (callers that want both
+ * directions of a connection on one key order the ends themselves). */
+void flow_key_make_pair(struct flow_key *k, const struct ip_addr *lip, uint16_t lport,
+                        const struct ip_addr *rip, uint16_t rport);
 
 #endif

@@ -72,6 +72,7 @@ struct rst_count {
 
 struct send_item {
     struct send_item *next;
+    const char *test; /* the test case that sent it (recorded with --pcap); NULL = none */
     size_t len;
     uint8_t data[];
 };
@@ -134,12 +135,13 @@ static void target_next_test(struct active_target *at);
 
 /* --- sending ------------------------------------------------------------------------ */
 
-static void enqueue_packet(struct engine *eng, const uint8_t *data, size_t len)
+static void enqueue_packet(struct engine *eng, const uint8_t *data, size_t len, const char *test)
 {
     struct send_item *item = malloc(sizeof(*item) + len);
     if (item == NULL)
         return; /* dropping a packet is what the network might do too */
     item->next = NULL;
+    item->test = test;
     item->len = len;
     memcpy(item->data, data, len);
     if (eng->sq_tail != NULL)
@@ -173,7 +175,7 @@ static void flush_sends(struct engine *eng)
         eng->sq_len--;
         if (injector_send(eng->inj, item->data, item->len) == 0) {
             eng->stats.packets_sent++;
-            pcap_record_packet(eng->rec, item->data, item->len, NULL);
+            pcap_record_packet(eng->rec, item->data, item->len, NULL, item->test);
         } else if (!eng->cfg->quiet) {
             engine_warn(eng, "send failed: %s", strerror(errno));
         }
@@ -218,7 +220,7 @@ static void flow_after_event(struct engine *eng, struct flow *f)
 {
     struct tc *t = &f->tc;
     for (size_t i = 0; i < t->n_out; i++)
-        enqueue_packet(eng, t->out[i].data, t->out[i].len);
+        enqueue_packet(eng, t->out[i].data, t->out[i].len, t->kind->name);
     tc_clear_out(t);
     if (t->done) {
         flow_finish(eng, f);
@@ -426,7 +428,7 @@ static void reset_unknown(struct engine *eng, const struct ip_view *ip)
     uint8_t buf[IP_PACKET_MAX];
     size_t len;
     if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0) {
-        enqueue_packet(eng, buf, len);
+        enqueue_packet(eng, buf, len, NULL);
         eng->stats.rsts_unknown++;
     }
 }
@@ -439,11 +441,11 @@ static void dispatch_packet(struct engine *eng, const uint8_t *pkt, size_t len,
     if (ip_parse(pkt, len, &ip) != 0)
         return;
     eng->stats.packets_received++;
-    pcap_record_packet(eng->rec, pkt, len, ts);
     if (ip.proto == IPPROTO_TCP_NUM && ip.l4_len >= 4) {
         uint16_t sport = (uint16_t)(ip.l4[0] << 8 | ip.l4[1]);
         uint16_t dport = (uint16_t)(ip.l4[2] << 8 | ip.l4[3]);
         struct flow *f = find_flow(eng, dport, &ip.src, sport);
+        pcap_record_packet(eng->rec, pkt, len, ts, f != NULL ? f->tc.kind->name : NULL);
         if (f != NULL) {
             struct tcp_seg seg;
             if (tcp_seg_parse(ip.l4, ip.l4_len, &ip.src, &ip.dst, &seg, NULL) == 0) {
@@ -460,12 +462,14 @@ static void dispatch_packet(struct engine *eng, const uint8_t *pkt, size_t len,
         return;
     }
     struct icmp_quote q;
-    if (icmp_parse_time_exceeded(pkt, len, &q) != 0)
+    if (icmp_parse_time_exceeded(pkt, len, &q) != 0) {
+        pcap_record_packet(eng->rec, pkt, len, ts, NULL);
         return;
+    }
     const struct ip_addr *ours = q.q_src.family == IP_FAMILY_V4 ? &eng->cfg->src4 : &eng->cfg->src6;
-    if (!ip_addr_equal(&q.q_src, ours))
-        return;
-    struct flow *f = find_flow(eng, q.q_sport, &q.q_dst, q.q_dport);
+    struct flow *f = ip_addr_equal(&q.q_src, ours) ? find_flow(eng, q.q_sport, &q.q_dst, q.q_dport)
+                                                   : NULL;
+    pcap_record_packet(eng->rec, pkt, len, ts, f != NULL ? f->tc.kind->name : NULL);
     if (f != NULL) {
         tc_deliver_quote(&f->tc, &q, now);
         flow_after_event(eng, f);
@@ -509,7 +513,7 @@ static void reset_open_flow(struct engine *eng, const struct flow *f)
     uint8_t buf[IP_PACKET_MAX];
     size_t len;
     if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0)
-        enqueue_packet(eng, buf, len);
+        enqueue_packet(eng, buf, len, f->tc.kind->name);
 }
 
 static void abort_all_flows(struct engine *eng)

@@ -1,14 +1,28 @@
+/* --pcap recording as pcapng (see pcap_record.h). libpcap writes only classic pcap, which
+ * has nowhere to put a per-packet comment, so the blocks are written here (src/common/pcapng.c
+ * encodes them). Written through stdio: a block goes out whole or not at all at a flush, and
+ * pcap_record_flush after an interrupted run leaves a complete file. */
 #include "pcap_record.h"
 
-#include <pcap/pcap.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "common/pcapng.h"
+#include "tcp/linklayer.h"
 
 #define RECORD_SNAPLEN 65535
+#define RECORD_APPLICATION "tcpreq"
+#define TEST_COMMENT_FMT "tcpreq test=%s"
+#define COMMENT_MAX 96
+#define HEADER_BLOCKS_MAX 256
+#define USEC_PER_SEC 1000000ull
 
 struct pcap_record {
-    pcap_t *dead; /* no device: only carries the link type and snaplen for the file header */
-    pcap_dumper_t *dumper;
+    FILE *f;
+    uint8_t *block;
+    size_t cap;
 };
 
 struct pcap_record *pcap_record_open(const char *path, char *err, size_t err_cap)
@@ -18,17 +32,18 @@ struct pcap_record *pcap_record_open(const char *path, char *err, size_t err_cap
         snprintf(err, err_cap, "out of memory");
         return NULL;
     }
-    /* DLT_RAW: the file says LINKTYPE_RAW, packets start at the IP header (v4 or v6). */
-    rec->dead = pcap_open_dead(DLT_RAW, RECORD_SNAPLEN);
-    if (rec->dead == NULL) {
-        snprintf(err, err_cap, "pcap_open_dead failed");
+    rec->f = fopen(path, "wb");
+    if (rec->f == NULL) {
+        snprintf(err, err_cap, "--pcap %s: %s", path, strerror(errno));
         free(rec);
         return NULL;
     }
-    rec->dumper = pcap_dump_open(rec->dead, path);
-    if (rec->dumper == NULL) {
-        snprintf(err, err_cap, "--pcap %s: %s", path, pcap_geterr(rec->dead));
-        pcap_close(rec->dead);
+    uint8_t hdr[HEADER_BLOCKS_MAX];
+    size_t n = pcapng_write_shb(hdr, sizeof(hdr), RECORD_APPLICATION);
+    size_t m = n ? pcapng_write_idb(hdr + n, sizeof(hdr) - n, LINKTYPE_RAW, RECORD_SNAPLEN) : 0;
+    if (m == 0 || fwrite(hdr, 1, n + m, rec->f) != n + m) {
+        snprintf(err, err_cap, "--pcap %s: cannot write the header", path);
+        fclose(rec->f);
         free(rec);
         return NULL;
     }
@@ -36,31 +51,45 @@ struct pcap_record *pcap_record_open(const char *path, char *err, size_t err_cap
 }
 
 void pcap_record_packet(struct pcap_record *rec, const uint8_t *pkt, size_t len,
-                        const struct timeval *ts)
+                        const struct timeval *ts, const char *test)
 {
-    struct pcap_pkthdr h;
     if (rec == NULL)
         return;
-    if (ts != NULL)
-        h.ts = *ts;
-    else
-        gettimeofday(&h.ts, NULL);
-    h.len = (bpf_u_int32)len;
-    h.caplen = (bpf_u_int32)(len < RECORD_SNAPLEN ? len : RECORD_SNAPLEN);
-    pcap_dump((u_char *)rec->dumper, &h, pkt);
+    struct timeval now;
+    if (ts == NULL) {
+        gettimeofday(&now, NULL);
+        ts = &now;
+    }
+    char comment[COMMENT_MAX];
+    if (test != NULL)
+        snprintf(comment, sizeof(comment), TEST_COMMENT_FMT, test);
+    uint32_t caplen = (uint32_t)(len < RECORD_SNAPLEN ? len : RECORD_SNAPLEN);
+    size_t need = pcapng_epb_size(caplen, test != NULL ? comment : NULL);
+    if (need > rec->cap) {
+        uint8_t *b = realloc(rec->block, need);
+        if (b == NULL)
+            return; /* a packet missing from the recording, not a failed scan */
+        rec->block = b;
+        rec->cap = need;
+    }
+    uint64_t usec = (uint64_t)ts->tv_sec * USEC_PER_SEC + (uint64_t)ts->tv_usec;
+    size_t n = pcapng_write_epb(rec->block, rec->cap, 0, usec, pkt, caplen, (uint32_t)len,
+                                test != NULL ? comment : NULL);
+    if (n != 0)
+        fwrite(rec->block, 1, n, rec->f);
 }
 
 void pcap_record_flush(struct pcap_record *rec)
 {
     if (rec != NULL)
-        pcap_dump_flush(rec->dumper);
+        fflush(rec->f);
 }
 
 void pcap_record_close(struct pcap_record *rec)
 {
     if (rec == NULL)
         return;
-    pcap_dump_close(rec->dumper);
-    pcap_close(rec->dead);
+    fclose(rec->f);
+    free(rec->block);
     free(rec);
 }

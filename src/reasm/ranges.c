@@ -1,5 +1,5 @@
-/* Bounded range list for out-of-order data (see ranges.h). Linear scans: the list holds at
- * most REASM_MAX_RANGES entries, and a sender rarely leaves more than one or two holes. */
+/* Bounded range list for out-of-order data (see ranges.h). Lookups are binary searches over
+ * the sorted ranges (their ends increase as their starts do); insertions shift the tail. */
 #include "reasm/ranges.h"
 
 #include <string.h>
@@ -9,21 +9,34 @@ void reasm_ranges_clear(struct reasm_ranges *rs)
     rs->n = 0;
 }
 
+/* Index of the first range whose end is at or after pos (n if none): ranges are sorted and
+ * disjoint, so their ends increase. */
+static size_t first_end_at_or_after(const struct reasm_ranges *rs, int64_t pos)
+{
+    size_t lo = 0, hi = rs->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rs->r[mid].end < pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 const struct reasm_range *reasm_ranges_find(const struct reasm_ranges *rs, int64_t pos)
 {
-    for (size_t i = 0; i < rs->n && rs->r[i].start <= pos; i++)
-        if (pos < rs->r[i].end)
-            return &rs->r[i];
+    /* the first range ending after pos is the only one that can hold it */
+    size_t i = first_end_at_or_after(rs, pos + 1);
+    if (i < rs->n && rs->r[i].start <= pos)
+        return &rs->r[i];
     return NULL;
 }
 
 /* Index of the first range that ends at or after start (may touch [start, ...)). */
 static size_t first_touching(const struct reasm_ranges *rs, int64_t start)
 {
-    size_t i = 0;
-    while (i < rs->n && rs->r[i].end < start)
-        i++;
-    return i;
+    return first_end_at_or_after(rs, start);
 }
 
 /* Index one past the last range that starts at or before end (may touch [..., end)). */

@@ -107,8 +107,9 @@ static bool addr_pair_ok(const struct ip_addr *src, const struct ip_addr *dst)
 
 void tcp_seg_init(struct tcp_seg *seg)
 {
+    /* an all-zero option list is an initialised one (tcp_opts_init): one memset, not two,
+     * since the capture analyzer parses every segment of a file through here */
     memset(seg, 0, sizeof(*seg));
-    tcp_opts_init(&seg->opts);
 }
 
 int tcp_seg_build(const struct tcp_seg *seg, const struct ip_addr *src, const struct ip_addr *dst,
@@ -208,7 +209,10 @@ int ip_tcp_build(const struct ip_params *ip, const struct tcp_seg *seg, uint8_t 
     return TCPREQ_OK;
 }
 
-static int ipv4_parse(const uint8_t *buf, size_t len, struct ip_view *out)
+/* wire_l4_len NULL: the whole packet must be in buf. Otherwise a capture cut short by its
+ * snap length is accepted as long as the headers are complete: l4_len is what was captured
+ * and *wire_l4_len what the IP header says was sent. */
+static int ipv4_parse(const uint8_t *buf, size_t len, struct ip_view *out, size_t *wire_l4_len)
 {
     if (len < IPV4_HDR_MIN)
         return TCPREQ_ETRUNC;
@@ -216,9 +220,16 @@ static int ipv4_parse(const uint8_t *buf, size_t len, struct ip_view *out)
     size_t total_len = get_be16(buf + IPV4_OFF_TOTAL_LEN);
     if (hdr_len < IPV4_HDR_MIN || total_len < hdr_len)
         return TCPREQ_EINVAL;
-    /* A buffer longer than total length is fine (link-layer padding); shorter is not. */
-    if (total_len > len)
+    if (hdr_len > len)
         return TCPREQ_ETRUNC;
+    /* A buffer longer than total length is fine (link-layer padding); shorter is not, unless
+     * the caller accepts a snapped capture. */
+    size_t present = total_len;
+    if (total_len > len) {
+        if (wire_l4_len == NULL)
+            return TCPREQ_ETRUNC;
+        present = len;
+    }
     /* Only the first fragment carries the TCP header (RFC 791 3.2). */
     if ((get_be16(buf + IPV4_OFF_FLAGS_FRAG) & IPV4_FRAG_OFFSET_MASK) != 0)
         return TCPREQ_EPROTO;
@@ -230,7 +241,9 @@ static int ipv4_parse(const uint8_t *buf, size_t len, struct ip_view *out)
     out->ip_id = get_be16(buf + IPV4_OFF_ID);
     out->proto = buf[IPV4_OFF_PROTO];
     out->l4 = buf + hdr_len;
-    out->l4_len = total_len - hdr_len;
+    out->l4_len = present - hdr_len;
+    if (wire_l4_len != NULL)
+        *wire_l4_len = total_len - hdr_len;
     return TCPREQ_OK;
 }
 
@@ -272,7 +285,7 @@ static int ipv6_walk_ext_headers(const uint8_t *buf, size_t end, size_t *pos, ui
     }
 }
 
-static int ipv6_parse(const uint8_t *buf, size_t len, struct ip_view *out)
+static int ipv6_parse(const uint8_t *buf, size_t len, struct ip_view *out, size_t *wire_l4_len)
 {
     if (len < IPV6_HDR_LEN)
         return TCPREQ_ETRUNC;
@@ -281,8 +294,12 @@ static int ipv6_parse(const uint8_t *buf, size_t len, struct ip_view *out)
      * we sent, and not worth the complexity. */
     if (payload_len == 0)
         return TCPREQ_EPROTO;
-    if (payload_len > len - IPV6_HDR_LEN)
-        return TCPREQ_ETRUNC;
+    size_t wire_end = IPV6_HDR_LEN + payload_len;
+    if (payload_len > len - IPV6_HDR_LEN) {
+        if (wire_l4_len == NULL)
+            return TCPREQ_ETRUNC;
+        payload_len = len - IPV6_HDR_LEN; /* snapped: walk what was captured */
+    }
     size_t end = IPV6_HDR_LEN + payload_len;
     size_t pos = IPV6_HDR_LEN;
     uint8_t next_hdr = buf[IPV6_OFF_NEXT_HDR];
@@ -297,6 +314,8 @@ static int ipv6_parse(const uint8_t *buf, size_t len, struct ip_view *out)
     out->proto = next_hdr;
     out->l4 = buf + pos;
     out->l4_len = end - pos;
+    if (wire_l4_len != NULL)
+        *wire_l4_len = wire_end - pos;
     return TCPREQ_OK;
 }
 
@@ -308,9 +327,25 @@ int ip_parse(const uint8_t *buf, size_t len, struct ip_view *out)
         return TCPREQ_ETRUNC;
     switch (buf[0] >> NIBBLE_BITS) {
     case IPV4_VERSION:
-        return ipv4_parse(buf, len, out);
+        return ipv4_parse(buf, len, out, NULL);
     case IPV6_VERSION:
-        return ipv6_parse(buf, len, out);
+        return ipv6_parse(buf, len, out, NULL);
+    default:
+        return TCPREQ_EPROTO;
+    }
+}
+
+int ip_parse_snapped(const uint8_t *buf, size_t len, struct ip_view *out, size_t *wire_l4_len)
+{
+    memset(out, 0, sizeof(*out));
+    *wire_l4_len = 0;
+    if (len < 1)
+        return TCPREQ_ETRUNC;
+    switch (buf[0] >> NIBBLE_BITS) {
+    case IPV4_VERSION:
+        return ipv4_parse(buf, len, out, wire_l4_len);
+    case IPV6_VERSION:
+        return ipv6_parse(buf, len, out, wire_l4_len);
     default:
         return TCPREQ_EPROTO;
     }

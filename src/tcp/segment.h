@@ -83,6 +83,10 @@ int tcp_seg_parse(const uint8_t *buf, size_t len, const struct ip_addr *src,
 /* Parse an IPv4 or IPv6 packet header (IPv6: walks hop-by-hop, routing, fragment,
  * destination-options, AH extension headers, RFC 8200 4). */
 int ip_parse(const uint8_t *buf, size_t len, struct ip_view *out);
+/* ip_parse for captured packets, which a snap length may have cut short: the IP headers
+ * must be complete, the rest need not be. l4/l4_len cover the bytes present;
+ * *wire_l4_len is the upper-layer length the IP header gives (>= l4_len). */
+int ip_parse_snapped(const uint8_t *buf, size_t len, struct ip_view *out, size_t *wire_l4_len);
 /* Sequence-number comparisons modulo 2^32 (RFC 9293 3.4). */
 static inline bool seq_lt(uint32_t a, uint32_t b)
 {

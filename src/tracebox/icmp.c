@@ -125,28 +125,70 @@ static int quote_parse(const uint8_t *q, size_t len, uint8_t family, uint8_t *co
     return ip_parse(copy, len, view);
 }
 
-int icmp_parse_time_exceeded(const uint8_t *pkt, size_t len, struct icmp_quote *out)
+/* The ICMP error kinds a TCP flow can be told about, by type and code (RFC 792, RFC 1191,
+ * RFC 4443 3.1-3.3); 0 for anything else (echo, redirect, parameter problem, ...). Fragment
+ * reassembly timeouts (time exceeded code 1) come from the destination and quote a fragment,
+ * not a hop's view of the packet, so they are not taken. */
+static int error_kind(bool v6, uint8_t type, uint8_t code)
+{
+    if (v6) {
+        switch (type) {
+        case ICMPV6_TYPE_TIME_EXCEEDED:
+            return code == ICMP_CODE_TTL_EXCEEDED ? ICMP_ERR_TIME_EXCEEDED : 0;
+        case ICMPV6_TYPE_PACKET_TOO_BIG:
+            return ICMP_ERR_FRAG_NEEDED;
+        case ICMPV6_TYPE_DEST_UNREACH:
+            return ICMP_ERR_UNREACHABLE;
+        default:
+            return 0;
+        }
+    }
+    switch (type) {
+    case ICMP_TYPE_TIME_EXCEEDED:
+        return code == ICMP_CODE_TTL_EXCEEDED ? ICMP_ERR_TIME_EXCEEDED : 0;
+    case ICMP_TYPE_DEST_UNREACH:
+        return code == ICMP_CODE_FRAG_NEEDED ? ICMP_ERR_FRAG_NEEDED : ICMP_ERR_UNREACHABLE;
+    default:
+        return 0;
+    }
+}
+
+/* Next-hop MTU: RFC 1191 4 puts it in bytes 6-7 of "fragmentation needed"; RFC 4443 3.2 in
+ * bytes 4-7 of "packet too big". */
+#define ICMP_OFF_MTU16 6
+#define ICMPV6_OFF_MTU32 4
+
+static uint32_t error_mtu(bool v6, const uint8_t *icmp)
+{
+    if (v6)
+        return (uint32_t)icmp[ICMPV6_OFF_MTU32] << 24 | (uint32_t)icmp[ICMPV6_OFF_MTU32 + 1] << 16 |
+               (uint32_t)icmp[ICMPV6_OFF_MTU32 + 2] << 8 | icmp[ICMPV6_OFF_MTU32 + 3];
+    return be16(icmp + ICMP_OFF_MTU16);
+}
+
+int icmp_parse_error(const uint8_t *pkt, size_t len, struct icmp_quote *out,
+                     struct icmp_error *err)
 {
     struct ip_view outer;
     int rc;
 
-    if (pkt == NULL || out == NULL)
+    if (pkt == NULL || out == NULL || err == NULL)
         return TCPREQ_EINVAL;
     memset(out, 0, sizeof(*out));
+    memset(err, 0, sizeof(*err));
     rc = ip_parse(pkt, len, &outer);
     if (rc != TCPREQ_OK)
         return rc;
 
     bool v6 = outer.src.family == IP_FAMILY_V6;
     uint8_t want_proto = v6 ? IPPROTO_ICMPV6_NUM : IPPROTO_ICMP_NUM;
-    uint8_t want_type = v6 ? ICMPV6_TYPE_TIME_EXCEEDED : ICMP_TYPE_TIME_EXCEEDED;
     if (outer.proto != want_proto)
         return TCPREQ_EPROTO;
     if (outer.l4_len < ICMP_HDR_LEN)
         return TCPREQ_ETRUNC;
-    /* Only "TTL/hop limit exceeded in transit": a fragment reassembly timeout (code 1) comes
-     * from the destination and quotes a fragment, not a hop's view of the probe. */
-    if (outer.l4[ICMP_OFF_TYPE] != want_type || outer.l4[ICMP_OFF_CODE] != ICMP_CODE_TTL_EXCEEDED)
+    uint8_t type = outer.l4[ICMP_OFF_TYPE], code = outer.l4[ICMP_OFF_CODE];
+    int kind = error_kind(v6, type, code);
+    if (kind == 0)
         return TCPREQ_EPROTO;
     if (!icmp_csum_ok(&outer))
         return TCPREQ_EINVAL;
@@ -154,9 +196,12 @@ int icmp_parse_time_exceeded(const uint8_t *pkt, size_t len, struct icmp_quote *
     const uint8_t *quote = outer.l4 + ICMP_HDR_LEN;
     size_t quote_len = outer.l4_len - ICMP_HDR_LEN;
     /* RFC 4884: extension objects may follow the quote; the length field says where the
-     * quote ends. A length beyond the message is clamped, never trusted. */
-    size_t ext_len = v6 ? (size_t)outer.l4[ICMPV6_OFF_RFC4884_LEN] * ICMPV6_RFC4884_UNIT
-                        : (size_t)outer.l4[ICMP_OFF_RFC4884_LEN] * ICMP_RFC4884_UNIT;
+     * quote ends. A length beyond the message is clamped, never trusted. ICMPv6 "packet too
+     * big" has no length field (its MTU takes those bytes). */
+    bool has_rfc4884 = !(v6 && type == ICMPV6_TYPE_PACKET_TOO_BIG);
+    size_t ext_len = !has_rfc4884 ? 0
+                     : v6 ? (size_t)outer.l4[ICMPV6_OFF_RFC4884_LEN] * ICMPV6_RFC4884_UNIT
+                          : (size_t)outer.l4[ICMP_OFF_RFC4884_LEN] * ICMP_RFC4884_UNIT;
     if (ext_len != 0 && ext_len < quote_len)
         quote_len = ext_len;
 
@@ -170,6 +215,10 @@ int icmp_parse_time_exceeded(const uint8_t *pkt, size_t len, struct icmp_quote *
     if (inner.l4_len < TCP_PORTS_LEN)
         return TCPREQ_ETRUNC;
 
+    err->kind = (enum icmp_error_kind)kind;
+    err->type = type;
+    err->code = code;
+    err->mtu = kind == ICMP_ERR_FRAG_NEEDED ? error_mtu(v6, outer.l4) : 0;
     out->router = outer.src;
     out->q_src = inner.src;
     out->q_dst = inner.dst;
@@ -182,4 +231,15 @@ int icmp_parse_time_exceeded(const uint8_t *pkt, size_t len, struct icmp_quote *
     out->quote_len = inner.l4_len < QUOTE_MAX ? inner.l4_len : QUOTE_MAX;
     memcpy(out->quote, inner.l4, out->quote_len);
     return TCPREQ_OK;
+}
+
+int icmp_parse_time_exceeded(const uint8_t *pkt, size_t len, struct icmp_quote *out)
+{
+    struct icmp_error err;
+    int rc = icmp_parse_error(pkt, len, out, &err);
+    if (rc == TCPREQ_OK && err.kind != ICMP_ERR_TIME_EXCEEDED) {
+        memset(out, 0, sizeof(*out));
+        return TCPREQ_EPROTO;
+    }
+    return rc;
 }

@@ -152,13 +152,52 @@ static void test_tcp_odd_payload(void **state)
     check_tcp("192.0.2.1", "198.51.100.7", odd_seg_v4, sizeof(odd_seg_v4), ODD_SEG_V4_CSUM);
 }
 
+/* The word-at-a-time sum equals the plain RFC 1071 one, big-endian 16-bit words added byte
+ * by byte, for every length, alignment and incoming partial sum. */
+static uint32_t reference_partial(const uint8_t *p, size_t len, uint32_t sum)
+{
+    uint64_t acc = sum;
+    size_t i = 0;
+    for (; i + 1 < len; i += 2)
+        acc += ((uint32_t)p[i] << 8) | p[i + 1];
+    if (i < len)
+        acc += (uint32_t)p[i] << 8;
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    return (uint32_t)acc;
+}
+
+static void test_partial_matches_reference(void **state)
+{
+    (void)state;
+    uint8_t buf[300];
+    uint64_t rng = 12345;
+    for (size_t i = 0; i < sizeof(buf); i++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        buf[i] = (uint8_t)(rng >> 56);
+    }
+    static const uint32_t sums[] = {0, 1, 0xffff, 0x1234, 0xfffff, 0xffffffffu};
+    for (size_t off = 0; off < 8; off++)
+        for (size_t len = 0; len + off <= 260; len++)
+            for (size_t k = 0; k < sizeof(sums) / sizeof(sums[0]); k++)
+                assert_int_equal(csum_partial(buf + off, len, sums[k]),
+                                 reference_partial(buf + off, len, sums[k]));
+    /* all ones and all zeros (the two zeros of one's complement) */
+    memset(buf, 0xff, sizeof(buf));
+    for (size_t len = 0; len < 40; len++)
+        assert_int_equal(csum_partial(buf, len, 0), reference_partial(buf, len, 0));
+    memset(buf, 0, sizeof(buf));
+    for (size_t len = 0; len < 40; len++)
+        assert_int_equal(csum_partial(buf, len, 7), reference_partial(buf, len, 7));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc1071_example), cmocka_unit_test(test_partial_chaining),
         cmocka_unit_test(test_odd_length),      cmocka_unit_test(test_ipv4_header),
         cmocka_unit_test(test_tcp_syn_v4),      cmocka_unit_test(test_tcp_syn_v6),
-        cmocka_unit_test(test_tcp_odd_payload),
+        cmocka_unit_test(test_tcp_odd_payload), cmocka_unit_test(test_partial_matches_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,8 +16,9 @@
 #include "reasm/stream.h"
 
 #define RUNS 150
-#define MAX_STREAM 4000
-#define MAX_CHUNK 40 /* partition chunks: short, so that holes outnumber the range list */
+/* long enough, in short chunks, for the holes of a shuffle to outnumber the range list */
+#define MAX_STREAM (12 * REASM_MAX_RANGES)
+#define MAX_CHUNK 3 /* partition chunks: short, so that holes outnumber the range list */
 #define SLICES 40    /* extra segments cut at arbitrary offsets (resegmented resends) */
 #define DUPLICATE_ONE_IN 4
 #define MAX_SEGMENTS (MAX_STREAM * 2 + SLICES)
