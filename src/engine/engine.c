@@ -27,10 +27,13 @@
 
 #define NSEC_PER_USEC 1000
 #define USEC_PER_MSEC 1000
-/* Admit new targets only while the send queue holds less than this much time's worth of
- * packets: queued packets would otherwise eat into the tests' RTT-derived waits. */
+/* Start a test (a new target's first one, or an admitted target's next one) only while
+ * the send queue holds less than this much time's worth of packets: a packet waiting in the
+ * queue eats into its test's RTT-derived waits (200 ms by default), so the queue must stay
+ * short in time at every rate. Starting every admitted target's next test at once instead
+ * queued seconds of traced SYN bursts at 2000 pps and most handshakes timed out. */
 #define SEND_QUEUE_SECONDS 0.05
-#define SEND_QUEUE_MIN 64
+#define SEND_QUEUE_MIN 1
 /* The original tcpreq answers unknown segments to its port range with at most 3 RSTs per
  * (local port, remote ip, remote port). */
 #define RST_THRESHOLD 3
@@ -48,6 +51,7 @@ struct engine;
 
 struct active_target {
     struct engine *eng;
+    struct active_target *next_ready; /* in the engine's ready list */
     struct engine_target in;
     json_t *results;
     struct target_plan plan;
@@ -94,7 +98,10 @@ struct engine {
     struct flow_table flows, rsts;
     struct send_item *sq_head, *sq_tail;
     size_t sq_len, sq_limit;
-    size_t inflight;
+    size_t inflight; /* admitted targets, running a test or in the ready list */
+    /* Admitted targets whose next test waits for room in the send queue, oldest first:
+     * they go before new targets, so a target, once started, is finished quickly. */
+    struct active_target *ready_head, *ready_tail;
     uint16_t next_port;
     struct engine_stats stats;
     struct status_line status;
@@ -131,6 +138,7 @@ static void flush_sends(struct engine *eng);
 static void schedule_admit(struct engine *eng);
 static void maybe_finish(struct engine *eng);
 static void target_next_test(struct active_target *at);
+static void target_start_next(struct active_target *at);
 
 /* --- sending ------------------------------------------------------------------------ */
 
@@ -178,8 +186,9 @@ static void flush_sends(struct engine *eng)
             engine_warn(eng, "send failed: %s", strerror(errno));
         }
         free(item);
+        if (eng->sq_len < eng->sq_limit)
+            schedule_admit(eng);
     }
-    schedule_admit(eng);
     maybe_finish(eng);
 }
 
@@ -334,7 +343,29 @@ static void target_finish(struct active_target *at)
     maybe_finish(eng);
 }
 
+static bool send_queue_full(const struct engine *eng)
+{
+    return eng->sq_len >= eng->sq_limit;
+}
+
+/* Start the target's next test, or, while the send queue is full, put the target in the
+ * ready list (admit starts it as soon as there is room). */
 static void target_next_test(struct active_target *at)
+{
+    struct engine *eng = at->eng;
+    if (!eng->stopping && send_queue_full(eng)) {
+        at->next_ready = NULL;
+        if (eng->ready_tail != NULL)
+            eng->ready_tail->next_ready = at;
+        else
+            eng->ready_head = at;
+        eng->ready_tail = at;
+        return;
+    }
+    target_start_next(at);
+}
+
+static void target_start_next(struct active_target *at)
 {
     const struct test_case *kind = at->eng->stopping ? NULL : plan_next(&at->plan);
     if (kind == NULL) {
@@ -349,8 +380,16 @@ static void target_next_test(struct active_target *at)
 
 static void admit(struct engine *eng)
 {
+    /* Targets already in flight first; when stopping they are finished, queue or not. */
+    while (eng->ready_head != NULL && (eng->stopping || !send_queue_full(eng))) {
+        struct active_target *at = eng->ready_head;
+        eng->ready_head = at->next_ready;
+        if (eng->ready_head == NULL)
+            eng->ready_tail = NULL;
+        target_start_next(at);
+    }
     while (!eng->source_done && !eng->stopping && eng->inflight < eng->cfg->max_inflight &&
-           eng->sq_len < eng->sq_limit) {
+           !send_queue_full(eng)) {
         struct active_target *at = calloc(1, sizeof(*at));
         if (at == NULL)
             break;
@@ -381,7 +420,8 @@ static void on_admit_timer(uv_timer_t *timer)
  * starting or finishing flows. */
 static void schedule_admit(struct engine *eng)
 {
-    if (!eng->closing && !eng->source_done && !uv_is_active((uv_handle_t *)&eng->admit_timer))
+    if (!eng->closing && (!eng->source_done || eng->ready_head != NULL) &&
+        !uv_is_active((uv_handle_t *)&eng->admit_timer))
         uv_timer_start(&eng->admit_timer, on_admit_timer, 0, 0);
 }
 
@@ -492,6 +532,7 @@ static void on_capture_readable(uv_poll_t *poll, int status, int events)
         eng->error = TCPREQ_ESYS;
         eng->stopping = true;
         eng->source_done = true;
+        schedule_admit(eng); /* finishes the targets in the ready list */
     }
 }
 
@@ -558,6 +599,7 @@ static void on_signal(uv_signal_t *sig, int signum)
     eng->stats.signal = signum;
     eng->stopping = true;
     eng->source_done = true;
+    schedule_admit(eng); /* finishes the targets in the ready list */
     uv_timer_start(&eng->grace_timer, on_grace_over, SIGNAL_GRACE_MS, 0);
     maybe_finish(eng);
 }
@@ -662,7 +704,8 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
     eng->cfg = cfg;
     eng->source = source;
     eng->source_ctx = source_ctx;
-    eng->next_port = (uint16_t)(PROBE_PORT_MIN + random64() % (PROBE_PORT_MAX - PROBE_PORT_MIN + 1));
+    eng->next_port =
+        (uint16_t)(PROBE_PORT_MIN + random64() % (PROBE_PORT_MAX - PROBE_PORT_MIN + 1));
     eng->sq_limit = (size_t)fmax(SEND_QUEUE_MIN, cfg->rate * SEND_QUEUE_SECONDS);
     int rc = engine_open(eng);
     if (rc == TCPREQ_OK)
