@@ -145,6 +145,13 @@ void tc_abort(struct tc *t, const char *reason, tc_time now)
 void tc_clear_out(struct tc *t)
 {
     t->n_out = 0;
+    /* A traced burst grows the buffer to 32 packets (51 KB); with thousands of flows in
+     * flight, each keeping that while it only waits, it was most of tcpreq's memory. */
+    if (t->cap_out > OUT_INITIAL) {
+        free(t->out);
+        t->out = NULL;
+        t->cap_out = 0;
+    }
 }
 
 static struct tc_packet *out_slot(struct tc *t)
