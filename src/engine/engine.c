@@ -67,6 +67,12 @@ struct flow {
     /* The peer's latest segment: on shutdown a flow it has not closed gets a RST. */
     struct tcp_seg last_rcvd;
     bool have_rcvd;
+    /* A test's waits run from when its packets leave, not from when it queued them: the
+     * timer does not fire while packets of the flow are queued, and once the last one is
+     * out it is moved back by the time that packet waited in the queue (timer_shift). */
+    unsigned queued;     /* packets of this flow in the send queue */
+    tc_time timer_shift; /* added to the case's timer */
+    tc_time timer_seen;  /* the case's timer timer_shift applies to */
 };
 
 struct rst_count {
@@ -76,6 +82,8 @@ struct rst_count {
 
 struct send_item {
     struct send_item *next;
+    struct flow *owner; /* NULL: the engine's own (RSTs); cleared when the flow finishes */
+    tc_time queued_at;
     size_t len;
     uint8_t data[];
 };
@@ -135,6 +143,7 @@ static void engine_warn(struct engine *eng, const char *fmt, ...)
 }
 
 static void flush_sends(struct engine *eng);
+static void flow_sent(struct engine *eng, struct flow *f, tc_time queued_at, tc_time now);
 static void schedule_admit(struct engine *eng);
 static void maybe_finish(struct engine *eng);
 static void target_next_test(struct active_target *at);
@@ -142,12 +151,16 @@ static void target_start_next(struct active_target *at);
 
 /* --- sending ------------------------------------------------------------------------ */
 
-static void enqueue_packet(struct engine *eng, const uint8_t *data, size_t len)
+static void enqueue_packet(struct engine *eng, struct flow *owner, const uint8_t *data, size_t len)
 {
     struct send_item *item = malloc(sizeof(*item) + len);
     if (item == NULL)
         return; /* dropping a packet is what the network might do too */
     item->next = NULL;
+    item->owner = owner;
+    item->queued_at = now_us();
+    if (owner != NULL)
+        owner->queued++;
     item->len = len;
     memcpy(item->data, data, len);
     if (eng->sq_tail != NULL)
@@ -185,6 +198,8 @@ static void flush_sends(struct engine *eng)
         } else if (!eng->cfg->quiet) {
             engine_warn(eng, "send failed: %s", strerror(errno));
         }
+        if (item->owner != NULL)
+            flow_sent(eng, item->owner, item->queued_at, now);
         free(item);
         if (eng->sq_len < eng->sq_limit)
             schedule_admit(eng);
@@ -203,6 +218,17 @@ static void free_flow(uv_handle_t *handle)
     free(f);
 }
 
+/* Packets of a finished flow may still be queued: they go out, owned by no flow. */
+static void disown_queued(struct engine *eng, struct flow *f)
+{
+    for (struct send_item *it = eng->sq_head; it != NULL && f->queued > 0; it = it->next) {
+        if (it->owner == f) {
+            it->owner = NULL;
+            f->queued--;
+        }
+    }
+}
+
 static void flow_finish(struct engine *eng, struct flow *f)
 {
     struct active_target *at = f->target;
@@ -215,27 +241,64 @@ static void flow_finish(struct engine *eng, struct flow *f)
     status_count_verdict(&eng->status, t->result.status);
     if (t->rtt > 0)
         at->rtt_hint = t->rtt;
+    disown_queued(eng, f);
     flow_table_remove(&eng->flows, &f->entry);
     uv_timer_stop(&f->timer);
     uv_close((uv_handle_t *)&f->timer, free_flow);
     target_next_test(at);
 }
 
+/* When the flow's timer is due: the case's timer, moved back by its packets' queueing,
+ * or the engine's per-test deadline, whichever is first. */
+static tc_time flow_due(const struct flow *f)
+{
+    const struct tc *t = &f->tc;
+    if (t->timer_at != 0 && t->timer_at + f->timer_shift < f->deadline)
+        return t->timer_at + f->timer_shift;
+    return f->deadline;
+}
+
+static void flow_arm_timer(struct flow *f)
+{
+    tc_time at = flow_due(f), now = now_us();
+    uint64_t ms = at > now ? (at - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC : 0;
+    uv_timer_start(&f->timer, on_flow_timer, ms, 0);
+}
+
+/* A packet of flow f left after waiting since queued_at. Once the flow has none queued,
+ * the case's timer is moved back by that wait: the case set it when it queued the packet,
+ * as if the packet had gone at once. */
+static void flow_sent(struct engine *eng, struct flow *f, tc_time queued_at, tc_time now)
+{
+    (void)eng;
+    if (--f->queued > 0 || f->tc.done)
+        return;
+    if (f->tc.timer_at != f->timer_seen) {
+        f->timer_seen = f->tc.timer_at;
+        f->timer_shift = 0;
+    }
+    tc_time waited = now > queued_at ? now - queued_at : 0;
+    if (waited > f->timer_shift)
+        f->timer_shift = waited;
+    flow_arm_timer(f);
+}
+
 /* After every call into a test case: take its packets, then either finish it or arm its
- * timer (the earlier of its own deadline and the engine's per-test deadline). */
+ * timer. */
 static void flow_after_event(struct engine *eng, struct flow *f)
 {
     struct tc *t = &f->tc;
     for (size_t i = 0; i < t->n_out; i++)
-        enqueue_packet(eng, t->out[i].data, t->out[i].len);
+        enqueue_packet(eng, f, t->out[i].data, t->out[i].len);
     tc_clear_out(t);
     if (t->done) {
         flow_finish(eng, f);
     } else {
-        tc_time at = t->timer_at != 0 && t->timer_at < f->deadline ? t->timer_at : f->deadline;
-        tc_time now = now_us();
-        uint64_t ms = at > now ? (at - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC : 0;
-        uv_timer_start(&f->timer, on_flow_timer, ms, 0);
+        if (t->timer_at != f->timer_seen) { /* a new wait: no queueing behind it yet */
+            f->timer_seen = t->timer_at;
+            f->timer_shift = 0;
+        }
+        flow_arm_timer(f);
     }
     flush_sends(eng);
 }
@@ -253,8 +316,10 @@ static void on_flow_timer(uv_timer_t *timer)
     capture_read(eng);
     if (f->tc.done)
         return; /* finished by what was just read; its timer is closing */
+    if (f->queued > 0)
+        return; /* its packets are still queued: flow_sent re-arms once they are out */
     tc_time now = now_us();
-    if (f->tc.timer_at != 0 && now >= f->tc.timer_at)
+    if (f->tc.timer_at != 0 && now >= f->tc.timer_at + f->timer_shift)
         tc_fire_timer(&f->tc, now);
     else if (now >= f->deadline)
         tc_abort(&f->tc, REASON_DEADLINE, now);
@@ -475,7 +540,7 @@ static void reset_unknown(struct engine *eng, const struct ip_view *ip)
     uint8_t buf[IP_PACKET_MAX];
     size_t len;
     if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0) {
-        enqueue_packet(eng, buf, len);
+        enqueue_packet(eng, NULL, buf, len);
         eng->stats.rsts_unknown++;
     }
 }
@@ -567,7 +632,7 @@ static void reset_open_flow(struct engine *eng, const struct flow *f)
     uint8_t buf[IP_PACKET_MAX];
     size_t len;
     if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0)
-        enqueue_packet(eng, buf, len);
+        enqueue_packet(eng, NULL, buf, len);
 }
 
 static void abort_all_flows(struct engine *eng)
