@@ -53,7 +53,7 @@ struct active_target {
     struct engine *eng;
     struct active_target *next_ready; /* in the engine's ready list */
     struct engine_target in;
-    json_t *results;
+    json_t *results; /* packed: see result_pack */
     struct target_plan plan;
     tc_time rtt_hint;
 };
@@ -229,6 +229,39 @@ static void disown_queued(struct engine *eng, struct flow *f)
     }
 }
 
+/* A finished test's result waits in its target until the target is done, so it is kept as
+ * its compact JSON text: as a tree it took about 2.4 KB, most of a target's memory while
+ * thousands are in flight (text and tree convert exactly, reals included). Kept as a tree
+ * for --explain, which reads the evidence. */
+static json_t *result_pack(const struct engine *eng, json_t *res)
+{
+    if (eng->cfg->report != NULL || res == NULL)
+        return res;
+    char *text = json_dumps(res, JSON_COMPACT);
+    if (text == NULL)
+        return res;
+    json_t *packed = json_string_nocheck(text);
+    free(text);
+    if (packed == NULL)
+        return res;
+    json_decref(res);
+    return packed;
+}
+
+/* The target's results as JSON objects again (consumes packed). */
+static json_t *results_unpack(json_t *packed)
+{
+    json_t *out = json_array(), *r;
+    size_t i;
+    json_array_foreach(packed, i, r)
+    {
+        json_t *o = json_is_string(r) ? json_loads(json_string_value(r), 0, NULL) : json_incref(r);
+        json_array_append_new(out, o);
+    }
+    json_decref(packed);
+    return out;
+}
+
 static void flow_finish(struct engine *eng, struct flow *f)
 {
     struct active_target *at = f->target;
@@ -236,7 +269,7 @@ static void flow_finish(struct engine *eng, struct flow *f)
     json_t *res = result_to_json(t, time(NULL));
     if (eng->cfg->report != NULL && res != NULL)
         json_object_set_new(res, "evidence", evidence_to_json(t));
-    json_array_append_new(at->results, res);
+    json_array_append_new(at->results, result_pack(eng, res));
     plan_record(&at->plan, t->kind, t->result.status);
     status_count_verdict(&eng->status, t->result.status);
     if (t->rtt > 0)
@@ -393,6 +426,7 @@ static void write_failed(struct engine *eng)
 static void target_finish(struct active_target *at)
 {
     struct engine *eng = at->eng;
+    at->results = results_unpack(at->results);
     json_object_set_new(at->in.record, "results", at->results);
     status_clear(&eng->status); /* stdout may be the same terminal */
     if (eng->cfg->report != NULL) {
