@@ -62,9 +62,16 @@ seconds() { awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s
 
 echo "tcpreq at scale: -r $rate, ${tests:-default suite}, ${inflight:-default} targets in flight"
 echo "($(nproc) cores, $(uname -r); $TCPREQ)"
-printf '%8s %9s %10s %11s %10s %7s %9s %10s  %s\n' targets wall_s targets/s packets pps \
-  pps/-r cpu_s rss_MiB verdicts
-declare -A rss
+# Targets in flight: --inflight, or tcpreq's default for the rate (src/cli/args.h:
+# rate / 25, 1024..65536), never more than the list holds.
+inflight_for() {
+  awk -v n="$1" -v given="$inflight" -v r="$rate_pps" 'BEGIN {
+    k = given != "" ? given : r / 25; if (given == "" && k < 1024) k = 1024
+    if (given == "" && k > 65536) k = 65536; k = int(k); print (n < k ? n : k) }'
+}
+printf '%8s %8s %9s %10s %11s %10s %7s %9s %10s  %s\n' targets inflight wall_s targets/s \
+  packets pps pps/-r cpu_s rss_MiB verdicts
+declare -A rss flight
 for n in $sizes; do
   list=$work/targets-$n.jsonl
   awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
@@ -82,10 +89,11 @@ for n in $sizes; do
   verdicts=$(jq -r '.results[].status' "$work/out-$n.jsonl" | sort | uniq -c |
     awk '{ printf "%s%s %d", sep, $2, $1; sep = ", " }')
   done_n=$(wc -l <"$work/out-$n.jsonl")
-  awk -v n="$done_n" -v w="$wall" -v p="$sent" -v r="$rate_pps" -v c="$cpu" -v k="${rss[$n]}" \
-    -v v="$verdicts" 'BEGIN {
-      printf "%8d %9.1f %10.1f %11d %10.0f %6.1f%% %9.2f %10.1f  %s\n",
-        n, w, n / w, p, p / w, 100 * p / w / r, c, k / 1024, v }'
+  flight[$n]=$(inflight_for "$n")
+  awk -v n="$done_n" -v f="${flight[$n]}" -v w="$wall" -v p="$sent" -v r="$rate_pps" -v c="$cpu" \
+    -v k="${rss[$n]}" -v v="$verdicts" 'BEGIN {
+      printf "%8d %8d %9.1f %10.1f %11d %10.0f %6.1f%% %9.2f %10.1f  %s\n",
+        n, f, w, n / w, p, p / w, 100 * p / w / r, c, k / 1024, v }'
   # Where the lab itself dropped connections (SYN or accept queue full on the target):
   # verdicts other than PASS are then the lab's limits, not tcpreq's.
   drops=$(ip netns exec "$LAB_TARGET_NS" nstat -a 2>/dev/null | awk '
@@ -98,6 +106,9 @@ first=$1
 last=${*: -1}
 if [ "$first" != "$last" ]; then
   awk -v a="${rss[$first]}" -v b="${rss[$last]}" -v f="$first" -v l="$last" \
-    'BEGIN { printf "peak RSS %d targets / %d targets: %.2f (goal: near 1)\n", l, f, b / a }'
+    -v fa="${flight[$first]}" -v fb="${flight[$last]}" 'BEGIN {
+      printf "peak RSS %d targets / %d targets: %.2f (goal: near 1)", l, f, b / a
+      if (fa != fb) printf " -- with %d vs %d targets in flight: memory follows the targets in flight (set by -r), not the list", fb, fa
+      printf "\n" }'
 fi
 echo "goal: pps/-r >= 90 %; RSS independent of the list's length"
