@@ -12,7 +12,8 @@ apt-get update -qq
 # clang -target bpf at test time. It needs only clang and the kernel UAPI headers
 # (linux-libc-dev, via libc6-dev); tc from iproute2 loads it (iproute2 links libbpf1), so
 # neither libbpf-dev nor llvm is needed. openssl also runs the lab's TLS server.
+# time: GNU time (/usr/bin/time -v) measures CPU and peak RSS in bench/scale.sh.
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config \
   libnet1-dev libpcap-dev libuv1-dev libjansson-dev libcmocka-dev libssl-dev libxml2-dev \
-  iproute2 nftables iptables ethtool procps python3 jq tcpdump tshark openssl clang zmap nmap curl >/dev/null
+  iproute2 nftables iptables ethtool procps python3 jq tcpdump tshark openssl clang zmap nmap curl time >/dev/null

@@ -49,7 +49,7 @@ void cli_usage(FILE *out)
           "      --wait-floor MS   shortest RTT-derived wait (default 200)\n"
           "      --wait-ceil MS    longest RTT-derived wait (default 10000)\n"
           "      --rtt-mult N      RTTs to wait for packets in flight (default 4)\n"
-          "      --inflight N      targets tested at once (default 1024)\n"
+          "      --inflight N      targets tested at once (default: rate / 25, at least 1024)\n"
           "  -b, --blocklist FILE  never send to the CIDR blocks or addresses listed in FILE\n"
           "                        (repeatable; '#' comments); such targets are written as\n"
           "                        FLTR, as are duplicates (also --blacklist)\n"
@@ -417,7 +417,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o)
     memset(o, 0, sizeof(*o));
     o->rate = DEFAULT_RATE;
     o->timing = tc_timing_default;
-    o->max_inflight = DEFAULT_INFLIGHT;
+    o->max_inflight = 0; /* not given: from the rate, once all options are read */
 
     struct argv_builder b = {0};
     int rc = push_arg(&b, argc > 0 ? argv[0] : "tcpreq") == TCPREQ_OK ? 0 : EXIT_USAGE;
@@ -440,6 +440,8 @@ int cli_parse(int argc, char **argv, struct cli_options *o)
     }
     if (rc != 0 || o->help || o->list_tests)
         return rc;
+    if (o->max_inflight == 0)
+        o->max_inflight = cli_default_inflight(o->rate);
 
     char err[ERR_MAX];
     if (o->n_test_specs == 0)
@@ -447,6 +449,16 @@ int cli_parse(int argc, char **argv, struct cli_options *o)
     else if (selection_parse(o->test_specs, o->n_test_specs, &o->selection, err, sizeof(err)) != 0)
         return usage_error("argument -T/--test: %s", err);
     return check_targets(o);
+}
+
+size_t cli_default_inflight(double rate)
+{
+    double n = rate / INFLIGHT_PPS_PER_TARGET;
+    if (n < INFLIGHT_MIN)
+        return INFLIGHT_MIN;
+    if (n > INFLIGHT_MAX)
+        return INFLIGHT_MAX;
+    return (size_t)n;
 }
 
 void cli_free(struct cli_options *o)

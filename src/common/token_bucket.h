@@ -6,14 +6,15 @@
 #include <stdint.h>
 
 struct token_bucket {
-    double rate;    /* tokens per second */
-    double burst;   /* bucket size */
+    double rate;  /* tokens per second */
+    double burst; /* bucket size */
     double tokens;
     uint64_t last_us;
 };
 
-/* Burst: a few milliseconds' worth of packets (at least 1), so the rate holds over short
- * windows too. */
+/* The bucket starts full. Depth: one token plus 10 ms of the rate (one token below 25 pps),
+ * so no 1 s window, sliding or aligned, sees more than 5 % over the rate, and a sender that
+ * wakes up to 10 ms late still reaches it. */
 void token_bucket_init(struct token_bucket *tb, double rate, uint64_t now_us);
 /* Take one token if available. */
 bool token_bucket_take(struct token_bucket *tb, uint64_t now_us);

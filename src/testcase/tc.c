@@ -40,6 +40,7 @@ const struct tc_timing tc_timing_original = {
 #define RNG_MULTIPLIER 0x2545f4914f6cdd1dull
 #define ISNS_INITIAL 4
 #define OUT_INITIAL 4
+#define QUOTES_INITIAL 4
 
 const char *tc_status_name(enum tc_status s)
 {
@@ -72,6 +73,7 @@ void tc_destroy(struct tc *t)
     free(t->state);
     free(t->out);
     free(t->isns);
+    free(t->quotes);
     json_decref(t->result.custom);
     memset(t, 0, sizeof(*t));
 }
@@ -122,7 +124,15 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, tc_time now
 void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now)
 {
     t->event_at = now;
-    if (t->n_quotes < TC_MAX_QUOTES)
+    if (t->n_quotes < TC_MAX_QUOTES && t->n_quotes == t->cap_quotes) {
+        size_t cap = t->cap_quotes ? t->cap_quotes * 2 : QUOTES_INITIAL;
+        struct icmp_quote *v = realloc(t->quotes, cap * sizeof(*v));
+        if (v != NULL) {
+            t->quotes = v;
+            t->cap_quotes = cap;
+        }
+    }
+    if (t->n_quotes < t->cap_quotes)
         t->quotes[t->n_quotes++] = *q;
     if (!t->done && t->kind->on_quote != NULL)
         t->kind->on_quote(t, q, now);
@@ -145,6 +155,13 @@ void tc_abort(struct tc *t, const char *reason, tc_time now)
 void tc_clear_out(struct tc *t)
 {
     t->n_out = 0;
+    /* A traced burst grows the buffer to 32 packets (51 KB); with thousands of flows in
+     * flight, each keeping that while it only waits, it was most of tcpreq's memory. */
+    if (t->cap_out > OUT_INITIAL) {
+        free(t->out);
+        t->out = NULL;
+        t->cap_out = 0;
+    }
 }
 
 static struct tc_packet *out_slot(struct tc *t)

@@ -52,6 +52,30 @@ static void test_full_command_line(void **state)
     cli_free(&o);
 }
 
+/* Without --inflight the targets in flight follow the rate (enough to keep it busy); an
+ * explicit --inflight wins, wherever -r stands. */
+static void test_inflight_follows_rate(void **state)
+{
+    (void)state;
+    assert_int_equal(cli_default_inflight(10000), INFLIGHT_MIN);
+    assert_int_equal(cli_default_inflight(50000), 2000);
+    assert_int_equal(cli_default_inflight(1e9), INFLIGHT_MAX);
+    struct cli_options o;
+    char *dflt[] = {"tcpreq", "-B", "198.18.1.2", "198.18.3.2:80"};
+    assert_int_equal(cli_parse(ARGC(dflt), dflt, &o), 0);
+    assert_int_equal(o.max_inflight, INFLIGHT_MIN);
+    cli_free(&o);
+    char *fast[] = {"tcpreq", "-B", "198.18.1.2", "198.18.3.2:80", "-r", "100k"};
+    assert_int_equal(cli_parse(ARGC(fast), fast, &o), 0);
+    assert_int_equal(o.max_inflight, 4000);
+    cli_free(&o);
+    char *given[] = {"tcpreq", "--inflight", "16", "-B", "198.18.1.2", "-r", "100k",
+                     "198.18.3.2:80"};
+    assert_int_equal(cli_parse(ARGC(given), given, &o), 0);
+    assert_int_equal(o.max_inflight, 16);
+    cli_free(&o);
+}
+
 static void test_operation_options(void **state)
 {
     (void)state;
@@ -192,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_rate_suffixes),
         cmocka_unit_test(test_full_command_line),
         cmocka_unit_test(test_operation_options),
+        cmocka_unit_test(test_inflight_follows_rate),
         cmocka_unit_test(test_usage_errors_return_2),
         cmocka_unit_test(test_argument_file),
         cmocka_unit_test(test_target_without_matching_bind_parses),
