@@ -314,8 +314,8 @@ lab_prober_firewall() {
 }
 
 # lab_target_listen PORT: dual-stack HTTP-ish listener on the target (v4, v6, AnyIP), one
-# thread per connection, answers "HTTP/1.1 200" to anything, then closes. Returns once the
-# port is listening. lab_down kills it.
+# event loop for all connections, answers "HTTP/1.1 200" to anything, then closes. Returns
+# once the port is listening. lab_down kills it.
 lab_target_listen() {
   local -
   set -euo pipefail

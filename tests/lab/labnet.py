@@ -23,16 +23,17 @@ Run inside a namespace with `ip netns exec NS python3 labnet.py ...`.
       A kernel TCP connection sending a GET; prints the response's status line, exits 0 on 200.
   serve PORT
       The target's listener: one dual-stack socket on [::]:PORT (IPV6_V6ONLY=0, so IPv4,
-      IPv6 and the AnyIP prefixes), one thread per connection, a minimal HTTP/1.1 200 answer
-      to whatever is read, then a graceful close. Runs until killed.
+      IPv6 and the AnyIP prefixes), one event loop for all connections, a minimal HTTP/1.1
+      200 answer to whatever is read, then a graceful close (connections idle for 10 s are
+      closed). Runs until killed.
 """
 import argparse
 import ipaddress
 import os
 import random
 import select
+import selectors
 import socket
-import socketserver
 import struct
 import sys
 import time
@@ -222,41 +223,95 @@ RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\
             b"Connection: close\r\n\r\n%s" % (len(BODY), BODY))
 
 
-class Handler(socketserver.BaseRequestHandler):
-    def handle(self):
-        s = self.request
-        s.settimeout(10)
-        try:
-            if not s.recv(65536):
-                return
-            s.sendall(RESPONSE)
-            # Half-close and drain until the peer closes: close() with unread data in the
-            # receive queue would make the kernel send a RST instead of a FIN.
-            s.shutdown(socket.SHUT_WR)
-            while s.recv(65536):
-                pass
-        except OSError:
-            pass
+IDLE_TIMEOUT_S = 10.0  # a connection with nothing received for this long is closed
 
 
-class Server(socketserver.ThreadingTCPServer):
-    address_family = socket.AF_INET6
-    allow_reuse_address = True
-    daemon_threads = True
-    request_queue_size = 4096
+class Listener:
+    """The target's listener as one event loop (selectors), not a thread per connection: a
+    bench scan opens thousands of connections a second, and spawning a Python thread for
+    each made the listener the lab's bottleneck (its accept queue overflowed, so the target
+    kernel dropped handshakes that tcpreq then rightly reported)."""
 
-    def server_bind(self):
+    def __init__(self, port: int):
+        self.sel = selectors.DefaultSelector()
+        self.srv = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Dual stack: IPv4 clients appear as ::ffff:a.b.c.d.
-        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        super().server_bind()
+        self.srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        self.srv.bind(("::", port))
+        self.srv.listen(4096)
+        self.srv.setblocking(False)
+        self.sel.register(self.srv, selectors.EVENT_READ, None)
+        # socket -> [last activity, bytes still to send or None once answered]; insertion
+        # order is activity order (moved to the end on activity), so expiry looks at the front.
+        self.conns = {}
 
-    def handle_error(self, request, client_address):
-        pass  # resets and timeouts are normal when a prober pokes at the connection
+    def close(self, s: socket.socket) -> None:
+        self.sel.unregister(s)
+        del self.conns[s]
+        s.close()
+
+    def accept_all(self, now: float) -> None:
+        for _ in range(256):  # bounded, so established connections are served too
+            try:
+                s, _addr = self.srv.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return  # e.g. the connection was reset while queued
+            s.setblocking(False)
+            self.conns[s] = [now, b""]
+            self.sel.register(s, selectors.EVENT_READ, None)
+
+    def serve_one(self, s: socket.socket, events: int, now: float) -> None:
+        state = self.conns[s]
+        state[0] = now
+        self.conns[s] = self.conns.pop(s)  # to the end: most recently active
+        try:
+            if events & selectors.EVENT_READ:
+                data = s.recv(65536)
+                if not data:
+                    # The peer closed. Close our side too (after the answer, or at once when
+                    # it sent nothing: its FIN, our FIN).
+                    self.close(s)
+                    return
+                if state[1] == b"":
+                    state[1] = RESPONSE  # answer whatever was read first
+                # Data after the answer is drained: closing with unread data in the receive
+                # queue would make the kernel send a RST instead of a FIN.
+            if state[1]:
+                n = s.send(state[1])
+                state[1] = state[1][n:]
+                if state[1]:
+                    self.sel.modify(s, selectors.EVENT_READ | selectors.EVENT_WRITE, None)
+                    return
+                state[1] = None
+                s.shutdown(socket.SHUT_WR)  # a graceful close once the answer is out
+                self.sel.modify(s, selectors.EVENT_READ, None)
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:
+            self.close(s)  # resets are normal when a prober pokes at the connection
+
+    def expire(self, now: float) -> None:
+        for s, state in list(self.conns.items()):
+            if now - state[0] < IDLE_TIMEOUT_S:
+                break
+            self.close(s)
+
+    def run(self) -> None:
+        while True:
+            now = time.monotonic()
+            for key, events in self.sel.select(timeout=1.0):
+                if key.fileobj is self.srv:
+                    self.accept_all(now)
+                elif key.fileobj in self.conns:
+                    self.serve_one(key.fileobj, events, now)
+            self.expire(time.monotonic())
 
 
 def cmd_serve(a) -> int:
-    with Server(("::", a.port), Handler) as srv:
-        srv.serve_forever()
+    Listener(a.port).run()
     return 0
 
 
