@@ -4,8 +4,10 @@
 # at -r 50k, fed from a --json file (streamed: input memory stays flat), each run under
 # /usr/bin/time -v. Prints per run: targets, wall s, targets/s, packets sent (tcpreq's exit
 # summary), achieved pps against -r (goal >= 90 %), CPU s (user + sys), peak RSS, the
-# verdicts; then the RSS ratio of the largest run to the smallest (goal: near 1, memory
-# independent of the list's length).
+# verdicts and any handshakes the target kernel dropped; then the peak RSS ratio of the
+# largest run to the smallest and, when their targets in flight differ (the default follows
+# -r but never exceeds the list), the largest list once more with the smallest run's number
+# in flight: that ratio isolates the list's length (goal: near 1).
 #
 # Usage: bench/scale.sh [--rate R] [--sizes "N ..."] [--tests "Name ..."] [--inflight N]
 #                       [PATH/TO/tcpreq]   (root, Debian 12)
@@ -71,44 +73,61 @@ inflight_for() {
 }
 printf '%8s %8s %9s %10s %11s %10s %7s %9s %10s  %s\n' targets inflight wall_s targets/s \
   packets pps pps/-r cpu_s rss_MiB verdicts
-declare -A rss flight
-for n in $sizes; do
-  list=$work/targets-$n.jsonl
-  awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
+# run N [INFLIGHT]: one scan of the first N AnyIP targets (INFLIGHT overrides --inflight);
+# prints its row and leaves the peak RSS in $run_rss, the targets in flight in $run_flight.
+run() {
+  local n=$1 tag=$1${2:+-$2} flight_args=("${inflight_args[@]}")
+  [ -z "${2:-}" ] || flight_args=(--inflight "$2")
+  local list=$work/targets-$n.jsonl
+  [ -f "$list" ] || awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
     printf "{\"ip\": \"198.18.%d.%d\", \"port\": 80}\n", 128 + int(i / 256), i % 256 }' >"$list"
   ip netns exec "$LAB_TARGET_NS" nstat -n # reset the target kernel's counters
-  /usr/bin/time -v -o "$work/time-$n" ip netns exec "$LAB_PROBER_NS" "$TCPREQ" \
-    -B "$LAB_PROBER4" -r "$rate" "${test_args[@]}" "${inflight_args[@]}" \
-    -o "$work/out-$n.jsonl" --json "$list" 2>"$work/err-$n" || {
-    echo "bench: tcpreq failed on $n targets:" >&2; cat "$work/err-$n" "$work/time-$n" >&2; exit 1; }
-  wall=$(seconds "$(tv "$work/time-$n" 'Elapsed (wall clock) time (h:mm:ss or m:ss)')")
-  cpu=$(awk -v u="$(tv "$work/time-$n" 'User time (seconds)')" \
-    -v s="$(tv "$work/time-$n" 'System time (seconds)')" 'BEGIN { printf "%.2f", u + s }')
-  rss[$n]=$(tv "$work/time-$n" 'Maximum resident set size (kbytes)')
-  sent=$(sed -n 's/^tcpreq: done: .* \([0-9]*\) packets sent, .*/\1/p' "$work/err-$n")
-  verdicts=$(jq -r '.results[].status' "$work/out-$n.jsonl" | sort | uniq -c |
+  /usr/bin/time -v -o "$work/time-$tag" ip netns exec "$LAB_PROBER_NS" "$TCPREQ" \
+    -B "$LAB_PROBER4" -r "$rate" "${test_args[@]}" "${flight_args[@]}" \
+    -o "$work/out-$tag.jsonl" --json "$list" 2>"$work/err-$tag" || {
+    echo "bench: tcpreq failed on $n targets:" >&2; cat "$work/err-$tag" "$work/time-$tag" >&2; exit 1; }
+  local wall cpu sent verdicts done_n
+  wall=$(seconds "$(tv "$work/time-$tag" 'Elapsed (wall clock) time (h:mm:ss or m:ss)')")
+  cpu=$(awk -v u="$(tv "$work/time-$tag" 'User time (seconds)')" \
+    -v s="$(tv "$work/time-$tag" 'System time (seconds)')" 'BEGIN { printf "%.2f", u + s }')
+  run_rss=$(tv "$work/time-$tag" 'Maximum resident set size (kbytes)')
+  sent=$(sed -n 's/^tcpreq: done: .* \([0-9]*\) packets sent, .*/\1/p' "$work/err-$tag")
+  verdicts=$(jq -r '.results[].status' "$work/out-$tag.jsonl" | sort | uniq -c |
     awk '{ printf "%s%s %d", sep, $2, $1; sep = ", " }')
-  done_n=$(wc -l <"$work/out-$n.jsonl")
-  flight[$n]=$(inflight_for "$n")
-  awk -v n="$done_n" -v f="${flight[$n]}" -v w="$wall" -v p="$sent" -v r="$rate_pps" -v c="$cpu" \
-    -v k="${rss[$n]}" -v v="$verdicts" 'BEGIN {
+  done_n=$(wc -l <"$work/out-$tag.jsonl")
+  if [ -n "${2:-}" ]; then run_flight=$(( $2 < n ? $2 : n )); else run_flight=$(inflight_for "$n"); fi
+  awk -v n="$done_n" -v f="$run_flight" -v w="$wall" -v p="$sent" -v r="$rate_pps" -v c="$cpu" \
+    -v k="$run_rss" -v v="$verdicts" 'BEGIN {
       printf "%8d %8d %9.1f %10.1f %11d %10.0f %6.1f%% %9.2f %10.1f  %s\n",
         n, f, w, n / w, p, p / w, 100 * p / w / r, c, k / 1024, v }'
   # Where the lab itself dropped connections (SYN or accept queue full on the target):
   # verdicts other than PASS are then the lab's limits, not tcpreq's.
+  local drops
   drops=$(ip netns exec "$LAB_TARGET_NS" nstat -a 2>/dev/null | awk '
     $1 ~ /ListenOverflows|ListenDrops|TCPReqQFullDrop|SyncookiesSent|TCPBacklogDrop/ && $2 > 0 {
       printf "%s%s %s", sep, $1, $2; sep = ", " }')
   [ -z "$drops" ] || echo "         target kernel: $drops"
+}
+declare -A rss flight
+for n in $sizes; do
+  run "$n"
+  rss[$n]=$run_rss
+  flight[$n]=$run_flight
 done
 set -- $sizes
 first=$1
 last=${*: -1}
 if [ "$first" != "$last" ]; then
-  awk -v a="${rss[$first]}" -v b="${rss[$last]}" -v f="$first" -v l="$last" \
-    -v fa="${flight[$first]}" -v fb="${flight[$last]}" 'BEGIN {
-      printf "peak RSS %d targets / %d targets: %.2f (goal: near 1)", l, f, b / a
-      if (fa != fb) printf " -- with %d vs %d targets in flight: memory follows the targets in flight (set by -r), not the list", fb, fa
-      printf "\n" }'
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; }
+  echo "peak RSS $last targets / $first targets: $(ratio "${rss[$first]}" "${rss[$last]}")" \
+    "(${flight[$last]} vs ${flight[$first]} targets in flight)"
+  if [ "${flight[$first]}" != "${flight[$last]}" ]; then
+    # Memory is meant to follow the targets in flight (set by -r), not the list: the same
+    # list again with as many in flight as the smallest run isolates the list's length.
+    echo "the $last-target list again with ${flight[$first]} targets in flight, for the memory comparison:"
+    run "$last" "${flight[$first]}"
+    echo "peak RSS $last targets / $first targets, both ${flight[$first]} in flight:" \
+      "$(ratio "${rss[$first]}" "$run_rss") (goal: near 1)"
+  fi
 fi
 echo "goal: pps/-r >= 90 %; RSS independent of the list's length"
