@@ -252,21 +252,24 @@ static void note_verdict(struct an_conn *c, enum conn_side side, const struct an
     char ep[CONN_ENDPOINT_MAX];
     struct finding_set *fs = &c->findings;
     uint64_t n = f->number;
-    /* the aggregate ones get their summary message in conn_finish */
-    if (v->flags & SV_RETRANSMISSION)
-        finding_add(fs, FIND_RETRANSMISSION, n, "retransmissions");
-    if (v->flags & SV_OUT_OF_ORDER)
-        finding_add(fs, FIND_OUT_OF_ORDER, n, "out of order");
-    if (v->flags & SV_DUP_ACK)
-        finding_add(fs, FIND_DUPLICATE_ACK, n, "duplicate ACKs");
-    if (v->flags & SV_ZERO_WINDOW)
-        finding_add(fs, FIND_ZERO_WINDOW, n, "zero windows");
-    if (v->flags & SV_WINDOW_FULL)
-        finding_add(fs, FIND_WINDOW_FULL, n, "window full");
-    if (v->flags & SV_KEEP_ALIVE)
-        finding_add(fs, FIND_KEEP_ALIVE, n, "keep-alives");
-    if (v->flags & SV_ACKED_UNSEEN)
-        finding_add(fs, FIND_ACKED_UNSEEN, n, "acked unseen");
+    /* Verdicts that map one to one onto a finding; these aggregate ones get their summary
+     * message in conn_finish. */
+    static const struct {
+        uint32_t verdict;
+        enum finding_id id;
+        const char *placeholder;
+    } per_verdict[] = {
+        {SV_RETRANSMISSION, FIND_RETRANSMISSION, "retransmissions"},
+        {SV_OUT_OF_ORDER, FIND_OUT_OF_ORDER, "out of order"},
+        {SV_DUP_ACK, FIND_DUPLICATE_ACK, "duplicate ACKs"},
+        {SV_ZERO_WINDOW, FIND_ZERO_WINDOW, "zero windows"},
+        {SV_WINDOW_FULL, FIND_WINDOW_FULL, "window full"},
+        {SV_KEEP_ALIVE, FIND_KEEP_ALIVE, "keep-alives"},
+        {SV_ACKED_UNSEEN, FIND_ACKED_UNSEEN, "acked unseen"},
+    };
+    for (size_t i = 0; i < sizeof(per_verdict) / sizeof(per_verdict[0]); i++)
+        if (v->flags & per_verdict[i].verdict)
+            finding_add(fs, per_verdict[i].id, n, "%s", per_verdict[i].placeholder);
     if (v->flags & SV_CONFLICT)
         finding_add(fs, FIND_CONFLICTING_OVERLAP, n,
                     "%zu bytes at relative seq %u from %s overlap earlier data (or a FIN) "
