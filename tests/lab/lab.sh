@@ -592,7 +592,9 @@ lab_mbox_clear() {
   if _lab_in "$LAB_R2_NS" nft list table inet "$LAB_MBOX_TABLE" >/dev/null 2>&1; then
     _lab_in "$LAB_R2_NS" nft delete table inet "$LAB_MBOX_TABLE"
   fi
-  if _lab_in "$LAB_R2_NS" tc qdisc show dev "$LAB_R2_FROM_R1_DEV" clsact | grep -q clsact; then
+  local qdiscs
+  qdiscs=$(_lab_in "$LAB_R2_NS" tc qdisc show dev "$LAB_R2_FROM_R1_DEV" clsact)
+  if grep -q clsact <<<"$qdiscs"; then
     _lab_in "$LAB_R2_NS" tc qdisc del dev "$LAB_R2_FROM_R1_DEV" clsact
   fi
 }

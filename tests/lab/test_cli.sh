@@ -13,7 +13,7 @@ expect_usage_error() {
   err=$("$TCPREQ" "$@" 2>&1 >/dev/null); rc=$?
   assert_eq "$what: exit code" 2 "$rc"
   assert_eq "$what: one line on stderr" 1 "$(printf '%s\n' "$err" | wc -l)"
-  if printf '%s' "$err" | grep -q -- "$pattern"; then pass "$what: names the problem"; else fail "$what: stderr '$err' lacks '$pattern'"; fi
+  if grep -q -- "$pattern" <<<"$err"; then pass "$what: names the problem"; else fail "$what: stderr '$err' lacks '$pattern'"; fi
 }
 
 expect_usage_error "unknown test" "unknown test 'NoSuchTest'" -B 198.18.1.2 -T NoSuchTest 198.18.3.2:80
@@ -35,12 +35,12 @@ expect_usage_error "missing @file" "nosuchfile" -B 198.18.1.2 @/nonexistent/nosu
 
 out=$("$TCPREQ" --help); rc=$?
 assert_eq "--help exit code" 0 "$rc"
-if printf '%s' "$out" | grep -q -- "-T, --test"; then pass "--help lists -T"; else fail "--help lacks -T"; fi
+if grep -q -- "-T, --test" <<<"$out"; then pass "--help lists -T"; else fail "--help lacks -T"; fi
 
 out=$("$TCPREQ" --list-tests); rc=$?
 assert_eq "--list-tests exit code" 0 "$rc"
 for name in LivenessTest RSTACKTest OptionSupportTest; do
-  if printf '%s' "$out" | grep -q "^$name "; then pass "--list-tests shows $name"; else fail "--list-tests lacks $name"; fi
+  if grep -q "^$name " <<<"$out"; then pass "--list-tests shows $name"; else fail "--list-tests lacks $name"; fi
 done
 
 assert_done

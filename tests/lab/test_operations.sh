@@ -36,8 +36,16 @@ wait_for() {
   echo "# timed out waiting for $what" >&2
   return 1
 }
-nft_has() { in_prober nft list tables 2>/dev/null | grep -qx "table inet tcpreq_$1"; }
-ipt_has() { in_prober iptables-save -t filter 2>/dev/null | grep -q "^:TCPREQ_$1 "; }
+# The listing is read in full before grep looks at it: `tool | grep -q` under pipefail
+# fails when grep exits on a match before the tool has written its last line (EPIPE).
+nft_has() {
+  local tables
+  tables=$(in_prober nft list tables 2>/dev/null) && grep -qx "table inet tcpreq_$1" <<<"$tables"
+}
+ipt_has() {
+  local rules
+  rules=$(in_prober iptables-save -t filter 2>/dev/null) && grep -q "^:TCPREQ_$1 " <<<"$rules"
+}
 lines_at_least() { [[ -f $1 ]] && (($(wc -l <"$1") >= $2)); }
 tcpreq_pids_in_lab() {
   local p
