@@ -19,6 +19,8 @@ Run inside a namespace with `ip netns exec NS python3 labnet.py ...`.
       whole TCP header is printed instead of the options, followed by "csum-ok" or
       "csum-bad" (the quoted or received segment's checksum verified; for a quote only
       when the whole segment is quoted, else "csum-?").
+  --timeout defaults to 3 s: generous for an answer on a loaded machine. A check that
+  expects silence passes a short one itself.
   http DST PORT
       A kernel TCP connection sending a GET; prints the response's status line, exits 0 on 200.
   serve PORT
@@ -148,7 +150,10 @@ def cmd_syn(a) -> int:
     opts = bytes.fromhex(a.opts)
     if len(opts) % 4:
         sys.exit("labnet syn: --opts must be a multiple of 4 bytes")
-    sport = a.sport or random.randrange(49152, 65536)
+    # Below tcpreq's probe range (49152-65535): there the prober firewall lets the kernel's
+    # RST through, which closes the target's half-open connection. Left open, a later SYN
+    # from the same port would get a challenge ACK instead of a SYN-ACK.
+    sport = a.sport or random.randrange(32768, 49152)
     seq = random.randrange(0, 1 << 32)
     doff = (20 + len(opts)) // 4
     hdr = struct.pack("!HHIIBBHHH", sport, a.dport, seq, 0, (doff << 4) | (a.rsrvd & 0x0F),
@@ -322,7 +327,7 @@ def main() -> int:
     q.add_argument("dst")
     q.add_argument("--ttl", type=int, default=64)
     q.add_argument("--count", type=int, default=1)
-    q.add_argument("--timeout", type=float, default=1.0)
+    q.add_argument("--timeout", type=float, default=3.0)
     q.set_defaults(fn=cmd_ping)
     q = sub.add_parser("syn")
     q.add_argument("dst")
@@ -330,7 +335,7 @@ def main() -> int:
     q.add_argument("--ttl", type=int, default=64)
     q.add_argument("--sport", type=int, default=0)
     q.add_argument("--opts", default="01010000")
-    q.add_argument("--timeout", type=float, default=1.0)
+    q.add_argument("--timeout", type=float, default=3.0)
     q.add_argument("--flags", type=lambda v: int(v, 0), default=0x02)
     q.add_argument("--rsrvd", type=lambda v: int(v, 0), default=0)
     q.add_argument("--urgptr", type=lambda v: int(v, 0), default=0)

@@ -32,14 +32,17 @@ probe() {
 
 # --- ZMap: a real scan of 16 AnyIP addresses on :80 (open) and 4 on :81 (closed: RST) ---
 # zmap's default blocklist excludes 198.18.0.0/15 (RFC 2544): an empty one instead; it sends
-# from its own raw socket, so it is told r1's MAC as the gateway.
+# from its own raw socket, so it is told r1's MAC as the gateway. Its source ports stay below
+# the probe range, where the prober firewall drops the kernel's RSTs: there the kernel's RST
+# closes each answered connection, and no SYN-ACK comes again to make a second row. The
+# cooldown is 3 s: zmap reads replies in capture blocks the kernel hands over up to 1 s late.
 gw_mac=$(ip netns exec "$LAB_R1_NS" cat /sys/class/net/to-prober/address)
 : >"$work/zmap-blocklist.conf"
 zmap_scan() {
   local port=$1 net=$2 out=$3
   ip netns exec "$LAB_PROBER_NS" zmap -q -p "$port" -i to-r1 -S "$LAB_PROBER4" -G "$gw_mac" \
     -b "$work/zmap-blocklist.conf" -O csv -f saddr,sport,success,classification \
-    -o "$out" --cooldown-time=1 -r 1000 "$net" >"$out.log" 2>&1
+    -o "$out" -s 40000-40999 --cooldown-time=3 -r 1000 "$net" >"$out.log" 2>&1
 }
 zmap_scan 80 198.18.128.0/28 "$work/open.csv"
 assert_eq "zmap :80: 16 synack rows" 16 "$(grep -c ',80,1,synack$' "$work/open.csv")"
