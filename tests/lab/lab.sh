@@ -148,6 +148,8 @@ lab_up() {
   set -euo pipefail
   _lab_names
   if [[ $(id -u) -ne 0 ]]; then _lab_err "must run as root"; return 1; fi
+  # a run that ctest killed outright never ran its cleanup: its listeners would load the CPUs
+  lab_gc_stale
   local tool
   for tool in ip ethtool nft python3 ss sysctl; do
     command -v "$tool" >/dev/null || { _lab_err "missing tool: $tool"; return 1; }
@@ -390,6 +392,69 @@ lab_target_tls() {
 # lab_target_closed_port: nothing listens on the target's port $LAB_CLOSED_PORT (81), so a
 # SYN there gets RST+ACK from the kernel. Prints the port.
 lab_target_closed_port() { echo "$LAB_CLOSED_PORT"; }
+
+# --- Captures ------------------------------------------------------------------------------
+# tcpdump stopped by a signal drops whatever it has not yet read from its capture ring, and on
+# a loaded machine that is the last packets of a run. So a capture is stopped only once its
+# file holds what the run is known to have sent: lab_capture_wait, then lab_capture_stop.
+
+# lab_capture_start VAR NS DEV FILE [FILTER...]: tcpdump on DEV in NS into FILE (written
+# packet by packet, stderr in FILE.err), its pid in VAR. Returns once tcpdump is listening,
+# so nothing sent afterwards is missed.
+lab_capture_start() {
+  local -
+  set -euo pipefail
+  local var=$1 ns=$2 dev=$3 file=$4 i
+  shift 4
+  ip netns exec "$ns" tcpdump --immediate-mode -U -ni "$dev" -w "$file" "$@" 2>"$file.err" &
+  printf -v "$var" %s "$!"
+  for ((i = 0; i < 200; i++)); do
+    grep -q "listening on" "$file.err" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  _lab_err "tcpdump did not start: $(cat "$file.err")"
+  return 1
+}
+
+# lab_capture_count FILE [FILTER]: how many packets (matching FILTER) FILE holds so far.
+lab_capture_count() {
+  local -
+  set -eu +o pipefail # a packet half written as we read makes tcpdump fail after the rest
+  local filter=()
+  if [[ -n ${2:-} ]]; then filter=("$2"); fi
+  tcpdump -nr "$1" "${filter[@]}" 2>/dev/null | wc -l
+}
+
+# lab_capture_wait FILE COUNT [FILTER]: wait (up to 10 s) until FILE holds at least COUNT
+# packets matching FILTER. Fails on the deadline; the caller's own count check says more.
+lab_capture_wait() {
+  local -
+  set -euo pipefail
+  local want=${2:-} i
+  if ! [[ $want =~ ^[0-9]+$ ]]; then _lab_err "$1: no packet count to wait for"; return 1; fi
+  for ((i = 0; i < 200; i++)); do
+    (($(lab_capture_count "$1" "${3:-}") >= want)) && return 0
+    sleep 0.05
+  done
+  _lab_err "$1: fewer than $2 packets${3:+ matching '$3'} after 10 s"
+  return 1
+}
+
+# lab_capture_stop PID...: stop the captures and wait for them to write their files out.
+lab_capture_stop() {
+  local -
+  set +e
+  local pid
+  for pid in "$@"; do kill -INT "$pid" 2>/dev/null; done
+  for pid in "$@"; do wait "$pid" 2>/dev/null; done
+  return 0
+}
+
+# lab_packets_sent ERRFILE: the packet count from tcpreq's closing summary on stderr
+# ("tcpreq: done: N targets done, S packets sent, R received"; not written with -q).
+lab_packets_sent() {
+  sed -n 's/^tcpreq: [a-z]*: .* \([0-9]*\) packets sent, .*/\1/p' "$1"
+}
 
 # --- Middleboxes on r2 -----------------------------------------------------------------
 #

@@ -72,9 +72,11 @@ _lab_wait_listen "$HTTP_PORT" "$!" "$work/http.log" || { fail "HTTP server did n
 
 # --- the impaired path on r1 ---------------------------------------------------------------
 # Queue 0: server -> client (arrives on to-r2); queue 1: client -> server (on to-prober).
+# --queue-bypass: while impair.py restarts between scenarios, packets pass instead of being
+# dropped, so the previous transfer's last segments cannot linger into the next capture.
 for ipt in iptables ip6tables; do
-  in_ns "$LAB_R1_NS" "$ipt" -A FORWARD -i to-r2 -p tcp --sport "$HTTP_PORT" -j NFQUEUE --queue-num 0
-  in_ns "$LAB_R1_NS" "$ipt" -A FORWARD -i to-prober -p tcp --dport "$HTTP_PORT" -j NFQUEUE --queue-num 1
+  in_ns "$LAB_R1_NS" "$ipt" -A FORWARD -i to-r2 -p tcp --sport "$HTTP_PORT" -j NFQUEUE --queue-num 0 --queue-bypass
+  in_ns "$LAB_R1_NS" "$ipt" -A FORWARD -i to-prober -p tcp --dport "$HTTP_PORT" -j NFQUEUE --queue-num 1 --queue-bypass
 done
 
 # impair QUEUE ARGS...: (re)start impair.py for one queue.
@@ -113,11 +115,18 @@ EOF
 
 # capture NS DEV OUT: tcpdump on the HTTP port in the background (pid in capture_pids).
 capture() {
-  ip netns exec "$1" tcpdump --immediate-mode -U -s 0 -ni "$2" -w "$3" tcp port "$HTTP_PORT" 2>"$3.err" &
-  capture_pids+=("$!")
-  local i
-  for ((i = 0; i < 100; i++)); do grep -q "listening on" "$3.err" 2>/dev/null && return 0; sleep 0.05; done
-  fail "tcpdump did not start: $(cat "$3.err")"
+  local pid
+  lab_capture_start pid "$1" "$2" "$3" -s 0 tcp port "$HTTP_PORT" || fail "tcpdump on $2 did not start"
+  capture_pids+=("$pid")
+}
+# closed_both_ways CAPTURE: wait until it holds a FIN from each end (the transfer's end
+# crosses the impaired path after curl has its bytes; a lost FIN comes again after an RTO).
+# (libpcap's tcp[] reaches into IPv4 only: for IPv6 the flags byte is read at its offset
+# behind a bare 40-byte header, which is what the lab's TCP packets have.)
+FIN="((ip and tcp[tcpflags] & tcp-fin != 0) or (ip6 and ip6[6] == 6 and ip6[53] & 1 != 0))"
+closed_both_ways() {
+  lab_capture_wait "$1" 1 "$FIN and src port $HTTP_PORT" &&
+    lab_capture_wait "$1" 1 "$FIN and dst port $HTTP_PORT"
 }
 
 # compare CAPTURE: per-frame agreement with tshark; prints it and asserts the minimum.
@@ -187,8 +196,9 @@ scenario() {
   local got
   got=$(in_ns "$LAB_PROBER_NS" curl -sS -g --max-time 60 -o /dev/null -w '%{http_code} %{size_download}' "$url" 2>&1)
   assert_eq "$name: fetched the file" "200 $FILE_BYTES" "$got"
-  sleep 0.3 # the last ACKs and FINs through the delay
-  stop_pids "${capture_pids[@]}"
+  closed_both_ways "$work/$name-client.pcap"
+  closed_both_ways "$work/$name-server.pcap"
+  lab_capture_stop "${capture_pids[@]}"
   capture_pids=()
   compare "$work/$name-client.pcap" "$name (client side)"
   compare "$work/$name-server.pcap" "$name (server side)"

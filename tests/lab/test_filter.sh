@@ -51,15 +51,18 @@ cat >"$work/block.txt" <<'EOF'
 fd00:7463:8000::99/128
 EOF
 
-# start_capture NAME / stop_capture: everything the prober sends over TCP into $work/NAME.pcap.
+# start_capture NAME / stop_capture NAME: everything the prober's link carries over TCP into
+# $work/NAME.pcap; stopped once it holds every packet the run ($work/NAME.err) sent.
 start_capture() {
-  ip netns exec "$LAB_PROBER_NS" tcpdump --immediate-mode -U -ni "$LAB_PROBER_DEV" \
-    -w "$work/$1.pcap" tcp 2>"$work/$1.tcpdump.err" &
-  tcpdump_pid=$!
-  for _ in $(seq 100); do grep -q "listening on" "$work/$1.tcpdump.err" && return 0; sleep 0.05; done
-  fail "tcpdump did not start: $(cat "$work/$1.tcpdump.err")"
+  lab_capture_start tcpdump_pid "$LAB_PROBER_NS" "$LAB_PROBER_DEV" "$work/$1.pcap" tcp ||
+    fail "$1: tcpdump did not start"
 }
-stop_capture() { kill -INT "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null; tcpdump_pid=; }
+stop_capture() {
+  lab_capture_wait "$work/$1.pcap" "$(lab_packets_sent "$work/$1.err")" \
+    "src host $LAB_PROBER4 or src host $LAB_PROBER6"
+  lab_capture_stop "$tcpdump_pid"
+  tcpdump_pid=
+}
 
 # syn_flows NAME: "DST_IP SRC_PORT" for every distinct flow our SYNs opened (v4 and v6).
 syn_flows() {
@@ -82,9 +85,9 @@ probe() { ip netns exec "$LAB_PROBER_NS" "$TCPREQ" -B "$LAB_PROBER4" -B "$LAB_PR
 
 # --- 1. one full run with a blocklist
 start_capture full
-probe -q "${TESTS[@]}" -b "$work/block.txt" -o "$work/full.jsonl" "@$work/targets.txt"
+probe "${TESTS[@]}" -b "$work/block.txt" -o "$work/full.jsonl" "@$work/targets.txt" 2>"$work/full.err"
 assert_eq "full run: exit code" 0 "$?"
-stop_capture
+stop_capture full
 f=$work/full.jsonl
 
 flows=$(syn_flows full)
@@ -174,9 +177,9 @@ fi # else the kill itself cut the last line
 done_before=$(grep -vxF "$cut_ip" <<<"$done_before")
 
 start_capture resume
-probe -q "${TESTS[@]}" -b "$work/block.txt" --resume "$out" -o "$out" "@$work/targets.txt"
+probe "${TESTS[@]}" -b "$work/block.txt" --resume "$out" -o "$out" "@$work/targets.txt" 2>"$work/resume.err"
 assert_eq "resume: exit code" 0 "$?"
-stop_capture
+stop_capture resume
 assert_eq "resume: every line of the file is whole JSON" "$(wc -l <"$out")" "$(jq -c . "$out" | wc -l)"
 assert_eq "resume: the same dataset as the uninterrupted run" "$(cat "$work/full.summary")" \
   "$(summary "$out")"

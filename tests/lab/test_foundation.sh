@@ -56,15 +56,15 @@ done
 # --- many targets in flight at once (AnyIP: one listener answers the whole /17), and a
 #     capture proving that nothing went anywhere but the targets, always from our port range
 capture="$work/many.pcap"
-ip netns exec "$LAB_PROBER_NS" tcpdump --immediate-mode -U -ni "$LAB_PROBER_DEV" -w "$capture" \
-  "ip and src host $LAB_PROBER4" 2>"$work/tcpdump.err" &
-tcpdump_pid=$!
-for _ in $(seq 100); do grep -q "listening on" "$work/tcpdump.err" && break; sleep 0.05; done
+lab_capture_start tcpdump_pid "$LAB_PROBER_NS" "$LAB_PROBER_DEV" "$capture" "ip and src host $LAB_PROBER4" ||
+  fail "many targets: tcpdump did not start"
 many=()
 for i in $(seq 1 24); do many+=("198.18.$((128 + i)).$i:80"); done
-probe many.jsonl -T RSTACKTest OptionSupportTest "${many[@]}"
-sleep 0.5 # let tcpdump write the last packets before stopping it
-kill "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null
+ip netns exec "$LAB_PROBER_NS" "$TCPREQ" -B "$LAB_PROBER4" -o "$work/many.jsonl" \
+  -T RSTACKTest OptionSupportTest "${many[@]}" 2>"$work/many.err"
+lab_capture_wait "$capture" "$(lab_packets_sent "$work/many.err")"
+lab_capture_stop "$tcpdump_pid"
+tcpdump_pid=
 assert_eq "many targets: one record per target" \
   "$(printf '%s\n' "${many[@]%:80}" | sort)" "$(jq -r .ip "$work/many.jsonl" | sort)"
 assert_eq "many targets: all 5 tests PASS on each" "24" \

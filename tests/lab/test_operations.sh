@@ -46,6 +46,9 @@ ipt_has() {
   local rules
   rules=$(in_prober iptables-save -t filter 2>/dev/null) && grep -q "^:TCPREQ_$1 " <<<"$rules"
 }
+# guard_helper_of PID: the firewall guard, the child of tcpreq PID that is tcpreq itself (not
+# an nft or iptables it runs). Fails while there is none.
+guard_helper_of() { pgrep -P "$1" -x tcpreq; }
 lines_at_least() { [[ -f $1 ]] && (($(wc -l <"$1") >= $2)); }
 tcpreq_pids_in_lab() {
   local p
@@ -83,6 +86,9 @@ targets_file few.txt 100
 start_scan normal -r 1000 --inflight 16 -T OptionSupportTest --firewall nft --pcap "$work/normal.pcap" @"$work/few.txt"
 if wait_for "firewall table" 10 nft_has "$scan_pid"; then pass "nft: table tcpreq_PID present while running"
 else fail "nft: no table tcpreq_$scan_pid while running"; fi
+# the table goes in before the drop; results are written only after it (a zombie's status
+# still has its Uid line)
+wait_for "first result" 30 lines_at_least "$work/normal.jsonl" 1
 uid=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$scan_pid/status" 2>/dev/null)
 nobody=$(id -u nobody)
 assert_eq "privileges: the running tcpreq is nobody (real, effective, saved, fs)" \
@@ -151,10 +157,8 @@ assert_eq "SIGINT: no tcpreq process left" "" "$(tcpreq_pids_in_lab)"
 #     open, so the RST check fails when aborted flows are not reset), flushed, removed
 # an independent capture on the prober's link: the RSTs must be on the wire, not only in
 # tcpreq's own recording
-ip netns exec "$LAB_PROBER_NS" tcpdump --immediate-mode -U -ni "$LAB_PROBER_DEV" -w "$work/wire.pcap" tcp \
-  2>"$work/tcpdump.err" &
-tcpdump_pid=$!
-wait_for "tcpdump" 10 grep -q "listening on" "$work/tcpdump.err"
+lab_capture_start tcpdump_pid "$LAB_PROBER_NS" "$LAB_PROBER_DEV" "$work/wire.pcap" tcp ||
+  fail "SIGTERM: tcpdump did not start"
 start_scan sigterm -r 1000 --inflight 64 -T MSSSupportTest --firewall iptables --pcap "$work/sigterm.pcap" @"$work/many.txt"
 if wait_for "iptables chain" 10 ipt_has "$scan_pid"; then pass "iptables: chain TCPREQ_PID present while running"
 else fail "iptables: no chain TCPREQ_$scan_pid while running"; fi
@@ -167,8 +171,10 @@ wait "$scan_pid"; rc=$?
 assert_eq "SIGTERM: exit code 143" 143 "$rc"
 if all_lines_json "$work/sigterm.jsonl"; then pass "SIGTERM: every line a complete JSON object"; else fail "SIGTERM: a partial line"; fi
 if ipt_has "$scan_pid"; then fail "SIGTERM: iptables chain left"; else pass "SIGTERM: iptables chain removed"; fi
-# tcpdump writes what it has seen when stopped; our last RSTs left before tcpreq exited
-kill -INT "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null
+# our last RSTs left before tcpreq exited: stop the capture once it holds every packet sent
+lab_capture_wait "$work/wire.pcap" "$(lab_packets_sent "$work/sigterm.err")" "src host $LAB_PROBER4"
+lab_capture_stop "$tcpdump_pid"
+tcpdump_pid=
 # (the SYN-ACKs tcpreq received: one arriving after it exited is the kernel's business)
 assert_eq "SIGTERM: every answered flow got a RST (on the wire)" "" \
   "$(flows_without_rst "$work/sigterm.pcap" "$work/wire.pcap")"
@@ -181,10 +187,13 @@ assert_eq "SIGTERM: no tcpreq process left" "" "$(tcpreq_pids_in_lab)"
 start_scan killed -r 500 --inflight 4 -T RSTACKTest --firewall nft @"$work/many.txt"
 killed=$scan_pid
 wait_for "firewall table" 10 nft_has "$killed"
+# the guard helper is forked just after the table goes in: killed before it exists, a helper
+# forked a moment later would see the pipe close and remove the table after all
+wait_for "guard helper" 10 guard_helper_of "$killed" >/dev/null
 start_scan live -r 500 --inflight 4 -T RSTACKTest --firewall nft @"$work/many.txt"
 live=$scan_pid
 wait_for "firewall table" 10 nft_has "$live"
-helper=$(pgrep -P "$killed")
+helper=$(guard_helper_of "$killed")
 kill -KILL $helper "$killed"; wait "$killed" 2>/dev/null
 if nft_has "$killed"; then pass "SIGKILL: the table outlives a killed run"; else fail "SIGKILL: table already gone"; fi
 start_scan next -T RSTACKTest --firewall nft "$LAB_TARGET4:80"

@@ -50,20 +50,9 @@ targets_json() {
   done
 }
 
-# start_capture NAME / stop_capture: every IP packet from the prober's addresses into
-# $work/NAME.pcap, except the kernel's IPv6 neighbour discovery (ICMPv6 133-137, the
-# counterpart of ARP). --immediate-mode: without it packets still in the capture ring when
-# tcpdump is stopped are lost.
-start_capture() {
-  ip netns exec "$LAB_PROBER_NS" tcpdump --immediate-mode -U -B "$CAPTURE_BUFFER_KIB" \
-    -ni "$LAB_PROBER_DEV" -w "$work/$1.pcap" \
-    "(ip src $LAB_PROBER4 or ip6 src $LAB_PROBER6) and not (icmp6 and ip6[40] >= 133 and ip6[40] <= 137)" \
-    2>"$work/$1.tcpdump.err" &
-  tcpdump_pid=$!
-  for _ in $(seq 100); do grep -q "listening on" "$work/$1.tcpdump.err" && return 0; sleep 0.05; done
-  fail "tcpdump did not start: $(cat "$work/$1.tcpdump.err")"
-}
-stop_capture() { kill -INT "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null; tcpdump_pid=; }
+# The capture: every IP packet from the prober's addresses, except the kernel's IPv6
+# neighbour discovery (ICMPv6 133-137, the counterpart of ARP).
+FROM_PROBER="(ip src $LAB_PROBER4 or ip6 src $LAB_PROBER6) and not (icmp6 and ip6[40] >= 133 and ip6[40] <= 137)"
 
 # max_window PCAP: "MOST START" -- the most packets in any half-open 1 s window [t, t + 1 s)
 # and where it starts. The maximum is reached by a window starting at a packet, so a window
@@ -99,16 +88,18 @@ scan_at() {
   local rate=$1 n4=$2 n6=$3 name=r$1
   local list=$work/$name.jsonl n=$(($2 + $3))
   targets_json "$n4" "$n6" >"$list"
-  start_capture "$name"
+  lab_capture_start tcpdump_pid "$LAB_PROBER_NS" "$LAB_PROBER_DEV" "$work/$name.pcap" \
+    -B "$CAPTURE_BUFFER_KIB" "$FROM_PROBER" || fail "-r $rate: tcpdump did not start"
   ip netns exec "$LAB_PROBER_NS" "$TCPREQ" -B "$LAB_PROBER4" -B "$LAB_PROBER6" -r "$rate" \
     "${TESTS[@]}" -o "$work/$name.out" --json "$list" 2>"$work/$name.err"
   assert_eq "-r $rate: exit code" 0 "$?"
-  stop_capture
-
   local sent in_capture dropped most at
-  sent=$(sed -n 's/^tcpreq: done: .* \([0-9]*\) packets sent, .*/\1/p' "$work/$name.err")
-  in_capture=$(tcpdump -nr "$work/$name.pcap" 2>/dev/null | wc -l)
-  dropped=$(sed -n 's/^\([0-9]*\) packets dropped by kernel$/\1/p' "$work/$name.tcpdump.err")
+  sent=$(lab_packets_sent "$work/$name.err")
+  lab_capture_wait "$work/$name.pcap" "$sent"
+  lab_capture_stop "$tcpdump_pid"
+  tcpdump_pid=
+  in_capture=$(lab_capture_count "$work/$name.pcap")
+  dropped=$(sed -n 's/^\([0-9]*\) packets dropped by kernel$/\1/p' "$work/$name.pcap.err")
   assert_eq "-r $rate: tcpdump dropped nothing" 0 "$dropped"
   assert_eq "-r $rate: the capture holds every packet tcpreq sent" "$sent" "$in_capture"
   read -r most at < <(max_window "$work/$name.pcap")
