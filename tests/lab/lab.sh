@@ -404,15 +404,17 @@ lab_target_closed_port() { echo "$LAB_CLOSED_PORT"; }
 lab_capture_start() {
   local -
   set -euo pipefail
-  local var=$1 ns=$2 dev=$3 file=$4 i
+  # (underscored locals: printf -v must not land in one of them when VAR has the same name)
+  local _cap_var=$1 _cap_ns=$2 _cap_dev=$3 _cap_file=$4 _cap_i
   shift 4
-  ip netns exec "$ns" tcpdump --immediate-mode -U -ni "$dev" -w "$file" "$@" 2>"$file.err" &
-  printf -v "$var" %s "$!"
-  for ((i = 0; i < 200; i++)); do
-    grep -q "listening on" "$file.err" 2>/dev/null && return 0
+  ip netns exec "$_cap_ns" tcpdump --immediate-mode -U -ni "$_cap_dev" -w "$_cap_file" "$@" \
+    2>"$_cap_file.err" &
+  printf -v "$_cap_var" %s "$!"
+  for ((_cap_i = 0; _cap_i < 200; _cap_i++)); do
+    grep -q "listening on" "$_cap_file.err" 2>/dev/null && return 0
     sleep 0.05
   done
-  _lab_err "tcpdump did not start: $(cat "$file.err")"
+  _lab_err "tcpdump did not start: $(cat "$_cap_file.err")"
   return 1
 }
 
