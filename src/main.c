@@ -126,6 +126,7 @@ int main(int argc, char **argv)
         .rate = opts.rate,
         .iface = opts.iface,
         .timing = &opts.timing,
+        .trace_full = opts.trace_full,
         .selection = &opts.selection,
         .max_inflight = opts.max_inflight,
         .out = out,

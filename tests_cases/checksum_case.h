@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "testcase/connection.h"
 #include "testcase/tc.h"
 
 struct checksum_params {
@@ -18,10 +19,11 @@ struct checksum_params {
 };
 
 enum checksum_phase {
-    CS_REPLY,     /* stage 1: the burst is out, waiting for a reply (or silence) */
+    CS_REPLY,     /* stage 1: the traced SYN is out, waiting for a reply (or silence) */
     CS_QUOTES,    /* stage 1: reply judged, waiting for quotes still in flight */
     CS_HANDSHAKE, /* stage 2: plain SYN sent */
-    CS_AFTER_ACK, /* stage 2: ACK with a wrong checksum sent */
+    CS_AFTER_ACK, /* stage 2: ACK with a wrong checksum and the state probe sent */
+    CS_ASKED_AGAIN, /* stage 2: no answer yet; the state probe repeated */
 };
 
 struct checksum_state {
@@ -32,8 +34,9 @@ struct checksum_state {
     const char *stage1_fail; /* FAIL reason found in the reply, pending the path check */
     uint32_t syn2_seq;       /* stage 2 SYN */
     tc_time syn2_at;
-    struct tcp_seg synack; /* stage 2 SYN-ACK (payload dropped) */
-    struct tcp_seg ack;    /* the ACK with the wrong checksum, as sent */
+    struct tc_conn conn;     /* stage 2's connection (conn.synack: its SYN-ACK) */
+    struct tcp_seg ack;      /* the ACK with the wrong checksum, as sent */
+    tc_time ack_at;
 };
 
 /* Callbacks for a test_case whose params is a struct checksum_params and whose state_size
@@ -43,6 +46,7 @@ void checksum_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now);
 void checksum_on_bad_checksum(struct tc *t, const struct tcp_seg *seg, tc_time now);
 void checksum_on_quote(struct tc *t, const struct icmp_quote *q, tc_time now);
 void checksum_on_timer(struct tc *t, tc_time now);
+void checksum_cleanup(struct tc *t);
 
 /* Helpers, exposed for unit tests. */
 /* A random checksum in 1..0xffff from the instance's generator (IncorrectChecksumTest). */

@@ -1,14 +1,20 @@
 /* IncorrectChecksumTest: RFC 9293 MUST-3, the receiver must check the checksum of every
  * segment and drop those failing it (3.1 "Checksum"). As the original tcpreq:
  *
- * Stage 1: a traced SYN burst (TTL 1..30, the TTL in every field that can carry it) whose
- * checksums are all the same wrong value. The target must not answer with a connection: a
+ * Stage 1: a traced SYN (tc_send_probe; the TTL in every field that can carry it) whose
+ * copies all carry the same wrong checksum. The target must not answer with a connection: a
  * RST acknowledging the SYN or silence are acceptable. The quotes then show whether the path
  * corrected (or at least changed) the checksum; if it did, what the target saw was not our
  * wrong checksum, so the verdict is UNK and the path is to blame.
  *
  * Stage 2: a new connection; the handshake's ACK carries a wrong checksum. The target must
- * not consider the connection established: it retransmits its SYN-ACK or resets.
+ * not consider the connection established. The original waited for a retransmitted SYN-ACK
+ * and took silence for acceptance, which fails every host that never retransmits (SYN
+ * cookies, tcp_synack_retries=0) or retransmits late (BSD's 6 s, lwIP's 3 s). Here the state
+ * probe (testcase/connection.h) asks: an ACK for data the host has not sent draws a RST
+ * <SEQ=SEG.ACK> in SYN-RECEIVED (the bad ACK was dropped: PASS) and an ACK in ESTABLISHED
+ * (it was taken: FAIL); a retransmitted SYN-ACK says the same as the RST, whichever comes
+ * first. A host that answers neither way is UNK, never FAIL.
  *
  * ZeroChecksumTest (tests_cases/zero_checksum.c) is this machine with a zero checksum. */
 #include <stdio.h>
@@ -26,7 +32,7 @@
 #define ORIGINAL_QUOTE_WAIT (10 * TC_SEC)
 #define ORIGINAL_HANDSHAKE_WAIT (30 * TC_SEC)
 #define ORIGINAL_ACK_WAIT (30 * TC_SEC)
-/* Stage 2's SYN starts this far beyond the burst's SYN (the original's numbers). */
+/* Stage 2's SYN starts this far beyond the traced SYN (the original's numbers). */
 #define STAGE2_SEQ_GAP 2047
 #define STAGE2_WINDOW 512
 /* Collision fixes, as the original. SYN: bit 10 of window and urgent pointer, which the TTL
@@ -53,6 +59,9 @@
 #define REASON_ACK_NON_RST "Non-RST in reply to ACK with incorrect checksum"
 #define REASON_ACK_BAD_RST "Invalid RST in reply to ACK with incorrect checksum"
 #define REASON_ACK_ACCEPTED "ACK with incorrect checksum accepted"
+#define REASON_ACK_NO_ANSWER                                                                       \
+    "No answer to the state probe after the ACK with incorrect checksum: cannot tell whether " \
+    "it was accepted"
 #define INFO_CORRECTED "checksum corrected"
 #define INFO_MODIFIED "checksum modified"
 
@@ -180,6 +189,13 @@ static void send_reset(struct tc *t, const struct tcp_seg *rcvd)
     tc_send(t, &rst, 0, 0);
 }
 
+/* Every copy of the traced SYN carries the same wrong checksum. */
+static void make_copy_wrong(struct tc *t, struct tcp_seg *copy, void *ctx)
+{
+    const struct checksum_state *s = ctx;
+    checksum_make_wrong(t, copy, s->cs_syn, perturb_syn);
+}
+
 void checksum_start(struct tc *t, tc_time now)
 {
     struct checksum_state *s = t->state;
@@ -189,14 +205,7 @@ void checksum_start(struct tc *t, tc_time now)
     tc_seg_new(t, &syn);
     syn.seq = s->isn;
     syn.flags = TCP_FLAG_SYN;
-    for (unsigned ttl = 1; ttl <= HOP_LIMIT; ttl++) {
-        struct tcp_seg probe;
-        uint16_t ip_id;
-        if (!tc_encode_traced(t, &syn, ttl, CS_TTL_FIELDS, &probe, &ip_id))
-            return;
-        checksum_make_wrong(t, &probe, s->cs_syn, perturb_syn);
-        tc_send(t, &probe, ttl, ip_id);
-    }
+    tc_send_probe(t, &syn, CS_TTL_FIELDS, make_copy_wrong, s);
     s->burst_at = now;
     s->phase = CS_REPLY;
     /* A reply to a SYN never needs longer than the SYN wait. */
@@ -208,6 +217,7 @@ static void start_stage2(struct tc *t, tc_time now)
     struct checksum_state *s = t->state;
     struct tcp_seg syn;
     s->syn2_seq = s->isn + 1 + STAGE2_SEQ_GAP;
+    tc_conn_init(&s->conn, s->syn2_seq, STAGE2_WINDOW);
     tc_seg_new(t, &syn);
     syn.seq = s->syn2_seq;
     syn.window = STAGE2_WINDOW;
@@ -231,23 +241,24 @@ static void stage1_verdict(struct tc *t, tc_time now)
         start_stage2(t, now);
 }
 
-/* The reply is judged (fail: pending FAIL reason, or NULL): wait for the burst's quotes. They
- * were sent with the burst, so the wait runs from it; the original slept 10 s from here. */
+/* The reply is judged (fail: pending FAIL reason, or NULL): wait for the probe's quotes
+ * (every hop known to quote, or the in-flight wait since the probe; the original slept 10 s
+ * from here). */
 static void await_quotes(struct tc *t, const char *fail, tc_time now)
 {
     struct checksum_state *s = t->state;
     s->stage1_fail = fail;
     s->phase = CS_QUOTES;
-    tc_time wait = tc_wait_inflight(t, ORIGINAL_QUOTE_WAIT);
-    tc_time at = t->env.timing->original ? now + wait : s->burst_at + wait;
-    if (at <= now)
+    if (t->env.timing->original)
+        tc_set_timer(t, now + tc_wait_inflight(t, ORIGINAL_QUOTE_WAIT));
+    else if (tc_probe_quotes_in(t, now))
         stage1_verdict(t, now);
     else
-        tc_set_timer(t, at);
+        tc_set_timer(t, tc_probe_quotes_at(t));
 }
 
-/* The first reply to the burst decides, as in the original; later ones answer other SYNs of
- * the same burst. */
+/* The first reply to the probe decides, as in the original; later ones answer other copies
+ * of it (the original's burst). */
 static void stage1_reply(struct tc *t, const struct tcp_seg *seg, tc_time now)
 {
     struct checksum_state *s = t->state;
@@ -263,9 +274,9 @@ static void stage1_reply(struct tc *t, const struct tcp_seg *seg, tc_time now)
     await_quotes(t, fail, now);
 }
 
-/* Stage 1 leftovers (a late RST to another SYN of the burst, a challenge ACK, a SYN-ACK of a
- * connection the burst opened) acknowledge the burst's SYN, never the stage 2 SYN: they are
- * noise to stage 2, not an answer to it. */
+/* Stage 1 leftovers (a late RST to another copy of the probe, a challenge ACK, a SYN-ACK of
+ * a connection it opened) acknowledge the probe's SYN, never the stage 2 SYN: they are noise
+ * to stage 2, not an answer to it. */
 static bool stage1_leftover(const struct checksum_state *s, const struct tcp_seg *seg)
 {
     return (seg->flags & TCP_FLAG_ACK) && seg->ack == s->isn + 1;
@@ -285,40 +296,60 @@ static void stage2_handshake(struct tc *t, const struct tcp_seg *seg, tc_time no
         return;
     }
     t->rtt = now - s->syn2_at;
-    s->synack = *seg;
-    s->synack.payload = NULL;
-    s->synack.payload_len = 0;
-    /* The handshake's ACK with a wrong checksum (MUST-3: the target must drop it). */
-    tc_seg_reply(t, seg, TCP_FLAG_ACK, STAGE2_WINDOW, &s->ack);
+    if (tc_conn_established(&s->conn, seg, 0) != 0) {
+        tc_conn_send_close(t, &s->conn);
+        tc_finish(t, TC_ERR, -1, "Out of memory", NULL, now);
+        return;
+    }
+    /* The handshake's ACK with a wrong checksum (MUST-3: the target must drop it), then the
+     * state probe asking whether it did. */
+    tc_conn_seg(t, &s->conn, TCP_FLAG_ACK, &s->ack);
+    s->ack.window = STAGE2_WINDOW;
     checksum_make_wrong(t, &s->ack, params_of(t)->generate(t), perturb_ack);
     tc_send(t, &s->ack, 0, 0);
+    s->ack_at = now;
     s->phase = CS_AFTER_ACK;
-    /* Having dropped the ACK, the target shows it by retransmitting its SYN-ACK after its
-     * initial RTO (RFC 9293 3.8.1, RFC 6298). */
-    tc_set_timer(t, now + tc_wait_retrans(t, ORIGINAL_ACK_WAIT));
+    if (t->env.timing->original) {
+        /* The original: only a retransmitted SYN-ACK after 30 s of waiting. */
+        tc_set_timer(t, now + tc_wait_retrans(t, ORIGINAL_ACK_WAIT));
+        return;
+    }
+    tc_conn_send_state_probe(t, &s->conn, TC_ORDER_GAP);
+    tc_set_timer(t, now + TC_ORDER_GAP + tc_wait_inflight(t, ORIGINAL_ACK_WAIT));
 }
 
-static bool is_synack_retransmission(const struct checksum_state *s, const struct tcp_seg *seg)
+/* Not established: the bad ACK was dropped. Reset the embryonic connection at ISS + 1. */
+static void ack_dropped(struct tc *t, tc_time now)
 {
-    return seg->flags == s->synack.flags && seg->seq == s->synack.seq && seg->ack == s->synack.ack;
+    struct checksum_state *s = t->state;
+    tc_conn_send_close(t, &s->conn);
+    tc_finish(t, TC_PASS, -1, NULL, NULL, now);
 }
 
 static void stage2_after_ack(struct tc *t, const struct tcp_seg *seg, tc_time now)
 {
     struct checksum_state *s = t->state;
-    if (is_synack_retransmission(s, seg)) {
-        /* The ACK was ignored: still in SYN-RECEIVED. Reset it, as the original. */
-        send_reset(t, seg);
+    switch (tc_conn_state_answer(&s->conn, seg)) {
+    case CONN_STATE_NOT_SYNCED:
+        /* A RST for the state probe, or the SYN-ACK again: still in SYN-RECEIVED. */
+        ack_dropped(t, now);
+        return;
+    case CONN_STATE_ESTABLISHED:
+        /* Only an established connection answers so: the bad ACK completed the handshake. */
+        tc_conn_send_close(t, &s->conn);
+        tc_finish(t, TC_FAIL, STAGE_ACK, REASON_ACK_ACCEPTED, NULL, now);
+        return;
+    case CONN_STATE_NONE:
+        break;
+    }
+    if (!(seg->flags & TCP_FLAG_RST))
+        return; /* not an answer to either of our segments */
+    if ((uint32_t)(seg->seq - s->ack.ack) < s->ack.window) {
+        /* RFC 9293 3.10.7.4: a RST in the receive window we advertised, [our ACK, our ACK +
+         * our window): the host reset the connection instead of completing it. */
         tc_finish(t, TC_PASS, -1, NULL, NULL, now);
-    } else if (!(seg->flags & TCP_FLAG_RST)) {
-        send_reset(t, seg);
-        tc_finish(t, TC_FAIL, STAGE_ACK, REASON_ACK_NON_RST, NULL, now);
-    } else if ((uint32_t)(seg->seq - s->ack.ack) >= s->ack.window) {
-        /* RFC 9293 3.10.7.4: a RST is valid in the receive window we advertised,
-         * [our ACK, our ACK + our window). */
-        tc_finish(t, TC_FAIL, STAGE_ACK, REASON_ACK_BAD_RST, NULL, now);
     } else {
-        tc_finish(t, TC_PASS, -1, NULL, NULL, now);
+        tc_finish(t, TC_FAIL, STAGE_ACK, REASON_ACK_BAD_RST, NULL, now);
     }
 }
 
@@ -336,6 +367,7 @@ void checksum_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
             stage2_handshake(t, seg, now);
         break;
     case CS_AFTER_ACK:
+    case CS_ASKED_AGAIN:
         if (!stage1_leftover(s, seg))
             stage2_after_ack(t, seg, now);
         break;
@@ -352,8 +384,8 @@ void checksum_on_bad_checksum(struct tc *t, const struct tcp_seg *seg, tc_time n
         /* About the reply's checksum, not ours: the path cannot excuse it (the original
          * returned at once). */
         tc_finish(t, TC_FAIL, STAGE_SYN, REASON_SYN_BAD_CSUM, NULL, now);
-    } else if (s->phase == CS_AFTER_ACK) {
-        send_reset(t, &s->synack);
+    } else if (s->phase == CS_AFTER_ACK || s->phase == CS_ASKED_AGAIN) {
+        tc_conn_send_close(t, &s->conn);
         tc_finish(t, TC_FAIL, STAGE_ACK, REASON_ACK_BAD_CSUM, NULL, now);
     }
 }
@@ -363,10 +395,13 @@ void checksum_on_quote(struct tc *t, const struct icmp_quote *q, tc_time now)
     struct checksum_state *s = t->state;
     (void)q;
     /* Once a known hop corrected the checksum no quote can change the verdict: finish now
-     * instead of waiting for more. Before the reply is judged the wait goes on, since a reply
-     * with a bad checksum would still be a FAIL. */
-    if (s->phase == CS_QUOTES)
-        check_path(t, true, now);
+     * instead of waiting for more; once every hop that quotes has quoted, nothing more is
+     * coming. Before the reply is judged the wait goes on, since a reply with a bad
+     * checksum would still be a FAIL. */
+    if (s->phase != CS_QUOTES || check_path(t, true, now))
+        return;
+    if (!t->env.timing->original && tc_probe_quotes_in(t, now))
+        stage1_verdict(t, now);
 }
 
 void checksum_on_timer(struct tc *t, tc_time now)
@@ -383,10 +418,34 @@ void checksum_on_timer(struct tc *t, tc_time now)
         tc_finish(t, TC_UNK, STAGE_ACK, TC_REASON_HS_TIMEOUT, NULL, now);
         break;
     case CS_AFTER_ACK:
-        send_reset(t, &s->synack);
-        tc_finish(t, TC_FAIL, STAGE_ACK, REASON_ACK_ACCEPTED, NULL, now);
+        if (t->env.timing->original) {
+            /* The original's verdict on silence, kept only for --timing original. */
+            tc_conn_send_close(t, &s->conn);
+            tc_finish(t, TC_FAIL, STAGE_ACK, REASON_ACK_ACCEPTED, NULL, now);
+            break;
+        }
+        /* The probe or its answer may be lost: ask again, and give a retransmitted SYN-ACK
+         * until the host's initial RTO to come. */
+        tc_conn_send_state_probe(t, &s->conn, 0);
+        s->phase = CS_ASKED_AGAIN;
+        {
+            tc_time again = now + tc_wait_inflight(t, ORIGINAL_ACK_WAIT);
+            tc_time rto = s->ack_at + tc_wait_retrans(t, ORIGINAL_ACK_WAIT);
+            tc_set_timer(t, again > rto ? again : rto);
+        }
+        break;
+    case CS_ASKED_AGAIN:
+        /* Neither a RST nor an ACK nor a SYN-ACK: the host's state cannot be told. */
+        tc_conn_send_close(t, &s->conn);
+        tc_finish(t, TC_UNK, STAGE_ACK, REASON_ACK_NO_ANSWER, NULL, now);
         break;
     }
+}
+
+void checksum_cleanup(struct tc *t)
+{
+    struct checksum_state *s = t->state;
+    tc_conn_free(&s->conn);
 }
 
 static const struct checksum_params incorrect_checksum_params = {
@@ -399,8 +458,9 @@ const struct test_case incorrect_checksum_test = {
     .rfc_text = "Check the checksum and drop segments failing it (3.1)",
     .default_on = true,
     .needs_alp = false,
-    /* the burst, then a reset ending stage 1 or stage 2's SYN, ACK and reset; one spare */
-    .packet_budget = HOP_LIMIT + 4,
+    /* the traced SYN, then a reset ending stage 1 or stage 2's SYN, ACK, two state probes
+     * and reset; one spare */
+    .packet_budget = HOP_LIMIT + 7,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct checksum_state),
     .params = &incorrect_checksum_params,
@@ -409,4 +469,5 @@ const struct test_case incorrect_checksum_test = {
     .on_bad_checksum = checksum_on_bad_checksum,
     .on_quote = checksum_on_quote,
     .on_timer = checksum_on_timer,
+    .cleanup = checksum_cleanup,
 };

@@ -19,7 +19,6 @@ static const struct mss_params late_option_params = {
     .failure_suffix = " with MSS option",
     .diff = mss_options_diff,
     .mbox_info = "MSS modified or deleted",
-    .seg_max_len = MSS_SEG_MAX_LEN,
     .req_hint = MSS_REQ_HINT,
 };
 
@@ -35,6 +34,7 @@ const struct test_case late_option_test = {
     .params = &late_option_params,
     .start = mss_start,
     .on_segment = mss_on_segment,
+    .on_quote = mss_on_quote,
     .on_timer = mss_on_timer,
     .cleanup = mss_cleanup,
 };

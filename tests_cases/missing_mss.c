@@ -58,8 +58,7 @@ static const struct mss_params missing_mss_params = {
     .failure_suffix = NULL,
     .diff = missing_mss_diff,
     .mbox_info = "MSS inserted",
-    .seg_max_len = 0, /* the family's default */
-    .req_hint = 0,    /* the default segment less 40 */
+    .req_hint = 0, /* the default MSS less 20 */
 };
 
 const struct test_case missing_mss_test = {
@@ -74,6 +73,7 @@ const struct test_case missing_mss_test = {
     .params = &missing_mss_params,
     .start = mss_start,
     .on_segment = mss_on_segment,
+    .on_quote = mss_on_quote,
     .on_timer = mss_on_timer,
     .cleanup = mss_cleanup,
 };

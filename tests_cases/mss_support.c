@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tcp/mss_rule.h"
 #include "testcase/syn_accept.h"
 
 /* Every segment we send offers the largest window without scaling (the original's). */
@@ -15,25 +16,20 @@
  * 1460); larger or no request: "ALP data unavailable". */
 #define MSS_REQ_MAX 1460
 /* MissingMSSTest asks for a request of the largest segment less the IPv6 header's worth
- * (the original's seg_max_len - 40). */
-#define MISSING_REQ_SLACK 40
-/* RFC 9293 MUST-15: without an MSS option the send MSS is 536 (IPv4) or 1220 (IPv6). */
-#define DEFAULT_MSS_V4 536
-#define DEFAULT_MSS_V6 1220
+ * (the original's seg_max_len - 40, its seg_max_len being the MSS plus 20). */
+#define MISSING_REQ_SLACK (40 - TCP_HDR_MIN)
 /* Reply bytes kept for the ALP (the TLS handshake's first flight fits). */
 #define MSS_RX_KEEP 16384
 /* The reply is watched at most this long after the request, however slowly it trickles. */
 #define MSS_OBSERVE_MAX (60 * TC_SEC)
-#define ORIGINAL_QUOTE_WAIT (10 * TC_SEC)
 #define ORIGINAL_REPLY_WAIT (30 * TC_SEC)
-/* The original returned a failed handshake at once, without looking at quotes. */
-#define ORIGINAL_FAILURE_WAIT 0
 #define MSS_OPT_LEN 4
 #define MSS_HEX_LEN (2 * MSS_OPT_LEN + 1)
 #define TCP_WORD 4
 
 #define REASON_TOO_LARGE "Segment too large"
 #define REASON_NO_ALP_DATA "ALP data unavailable"
+#define REASON_NO_DATA "No data from the target: the MSS was not exercised"
 
 static const struct mss_params *params_of(const struct tc *t)
 {
@@ -111,16 +107,10 @@ bool mss_options_diff(const struct icmp_quote *q, const void *ctx, char *exp, si
 
 /* ---- the machine ---- */
 
-static size_t default_seg_max_len(const struct tc *t)
+/* Whether seg exceeds the limit (src/tcp/mss_rule.h: options + data against the MSS). */
+static bool too_large(const struct mss_state *s, const struct tcp_seg *seg)
 {
-    return (t->env.dst.family == IP_FAMILY_V6 ? DEFAULT_MSS_V6 : DEFAULT_MSS_V4) + TCP_HDR_MIN;
-}
-
-/* The size the MSS limits, as the original measured it: header (options included) and
- * payload. */
-static size_t seg_tcp_len(const struct tcp_seg *seg)
-{
-    return (size_t)seg->data_off * TCP_WORD + seg->payload_len;
+    return mss_exceeded((size_t)seg->data_off * TCP_WORD, seg->payload_len, s->mss);
 }
 
 void mss_cleanup(struct tc *t)
@@ -130,16 +120,25 @@ void mss_cleanup(struct tc *t)
         s->alp->close(s->alp_sess);
         s->alp_sess = NULL;
     }
-    if (s->rx_ready) {
-        reasm_free(&s->rx);
-        s->rx_ready = false;
-    }
+    tc_conn_free(&s->conn);
 }
 
+/* The verdict, the path first (tc_conclude: the probe's quotes are in by now). */
 static void finish(struct tc *t, enum tc_status st, const char *reason, tc_time now)
 {
+    struct mbox_check mc = mbox_of(t);
     mss_cleanup(t);
-    tc_finish(t, st, st == TC_PASS ? -1 : MSS_STAGE, reason, NULL, now);
+    tc_conclude(t, &mc, st, st == TC_PASS ? -1 : MSS_STAGE, reason, false, now);
+}
+
+/* The observation is over (FIN, RST, silence): within the limit, if it was exercised. */
+static void finish_observed(struct tc *t, tc_time now)
+{
+    const struct mss_state *s = t->state;
+    if (s->got_data)
+        finish(t, TC_PASS, NULL, now);
+    else
+        finish(t, TC_UNK, REASON_NO_DATA, now);
 }
 
 void mss_start(struct tc *t, tc_time now)
@@ -154,7 +153,6 @@ void mss_start(struct tc *t, tc_time now)
         tc_finish(t, TC_UNK, 0, reason, NULL, now);
         return;
     }
-    s->seg_max_len = par->seg_max_len != 0 ? par->seg_max_len : default_seg_max_len(t);
     struct syn_probe *p = &s->probe;
     tc_seg_new(t, &p->syn);
     p->syn.seq = tc_random32(t);
@@ -162,46 +160,31 @@ void mss_start(struct tc *t, tc_time now)
     p->syn.window = MSS_WINDOW;
     for (size_t i = 0; i < par->n_syn_mss; i++)
         tcp_opts_add_mss(&p->syn.opts, par->syn_mss[i]);
+    /* The limit is what the SYN under test announces (its last MSS, else the default). */
+    s->mss = mss_announced(&p->syn.opts, t->env.dst.family, NULL);
     p->fields = par->ttl_fields;
     p->burst = true;
     p->retry_window = MSS_WINDOW;
+    /* With MSS options under test, a SYN without them is the control. */
+    p->control = par->n_syn_mss > 0;
+    tc_conn_init(&s->conn, p->syn.seq, MSS_WINDOW);
     s->phase = MSS_HANDSHAKE;
     syn_probe_start(t, p, now);
 }
 
-/* A RST at our next sequence number: after the SYN-ACK that is its ACK number, after the
- * request the byte past it (RFC 5961 stacks take a RST only at exactly RCV.NXT). */
-static void send_close(struct tc *t)
+static void handshake_failed(struct tc *t, const struct syn_probe_failure *f, tc_time now)
 {
-    const struct mss_state *s = t->state;
-    struct tcp_seg rst;
-    tc_seg_new(t, &rst);
-    rst.seq = s->snd_nxt;
-    rst.flags = TCP_FLAG_RST;
-    tc_send(t, &rst, 0, 0);
+    char reason[sizeof(t->result.reason)];
+    struct mbox_check mc = mbox_of(t);
+    syn_probe_failure_reason(f, params_of(t)->failure_suffix, reason, sizeof(reason));
+    tc_conclude(t, &mc, f->status, MSS_STAGE, reason, f->by_silence, now);
 }
 
-/* The sequence number up to which the target's direction arrived in order. */
-static uint32_t rcv_edge(const struct mss_state *s)
-{
-    return s->rx.next;
-}
-
-static bool fin_in_order(const struct mss_state *s)
-{
-    return s->rx.fin_seen && seq_lt(s->rx.fin_seq, s->rx.next);
-}
-
+/* Acknowledge what the target sent in order. */
 static void send_ack(struct tc *t)
 {
     struct mss_state *s = t->state;
-    struct tcp_seg ack;
-    tc_seg_new(t, &ack);
-    ack.seq = s->snd_nxt;
-    ack.ack = rcv_edge(s);
-    ack.flags = TCP_FLAG_ACK;
-    ack.window = MSS_WINDOW;
-    tc_send(t, &ack, 0, 0);
+    tc_conn_send_ack(t, &s->conn);
 }
 
 /* In-order reply bytes not yet handed to the ALP (HTTP ignores them, TLS consumes them). */
@@ -210,48 +193,33 @@ static void push_new(struct mss_state *s)
     if (s->alp_sess == NULL)
         return;
     size_t len;
-    const uint8_t *data = reasm_data(&s->rx, &len);
+    const uint8_t *data = tc_conn_rx_data(&s->conn, &len);
     if (len > s->pushed) {
         s->alp->push(s->alp_sess, data + s->pushed, len - s->pushed);
         s->pushed = len;
     }
 }
 
-static void handshake_failed(struct tc *t, const struct syn_probe_failure *f, tc_time now)
-{
-    struct mss_state *s = t->state;
-    const char *suffix = params_of(t)->failure_suffix;
-    snprintf(s->failure, sizeof(s->failure), "%s%s", f->reason, suffix != NULL ? suffix : "");
-    /* The original's MSS tests turned every failed handshake into a FAIL. */
-    s->failure_status = suffix != NULL ? TC_FAIL : f->status;
-    s->phase = MSS_FAILING;
-    tc_time wait = f->quotes_settled ? 0 : tc_wait_inflight(t, ORIGINAL_FAILURE_WAIT);
-    struct mbox_check mc = mbox_of(t);
-    if (wait == 0)
-        tc_finish_unless_mbox(t, &mc, s->failure_status, MSS_STAGE, s->failure, now);
-    else
-        tc_set_timer(t, now + wait);
-}
+static void quotes_in(struct tc *t, tc_time now);
 
 /* The SYN-ACK came: complete the handshake, start following the target's direction, and
- * wait for the burst's quotes. */
+ * wait for the probe's quotes. */
 static void established(struct tc *t, const struct tcp_seg *synack, tc_time now)
 {
     struct mss_state *s = t->state;
-    s->snd_nxt = synack->ack;
-    if (reasm_init(&s->rx, MSS_RX_KEEP) != 0) {
-        send_close(t);
+    if (tc_conn_established(&s->conn, synack, MSS_RX_KEEP) != 0) {
+        tc_conn_send_close(t, &s->conn);
         tc_finish(t, TC_ERR, -1, "Out of memory", NULL, now);
         return;
     }
-    s->rx_ready = true;
-    struct reasm_result r;
-    reasm_add(&s->rx, synack->seq, true, false, synack->payload, synack->payload_len, &r);
     /* RFC 9293 MUST-14: the SYN-ACK is held to the MSS as well. */
-    s->too_large = seg_tcp_len(synack) > s->seg_max_len;
+    s->too_large = too_large(s, synack);
     send_ack(t);
     s->phase = MSS_QUOTES;
-    tc_set_timer(t, now + tc_wait_inflight(t, ORIGINAL_QUOTE_WAIT));
+    if (tc_probe_quotes_in(t, now))
+        quotes_in(t, now);
+    else
+        tc_set_timer(t, tc_probe_quotes_at(t));
 }
 
 static void arm_reply_wait(struct tc *t, tc_time now)
@@ -265,22 +233,18 @@ static void arm_reply_wait(struct tc *t, tc_time now)
     tc_set_timer(t, at < s->observe_until ? at : s->observe_until);
 }
 
-/* One request segment at our next sequence number. */
+/* One request segment at SND.NXT, the first with the late MSS option if the case has one. */
 static void send_request_segment(struct tc *t, const uint8_t *req, size_t len, uint16_t late_mss)
 {
     struct mss_state *s = t->state;
     struct tcp_seg seg;
-    tc_seg_new(t, &seg);
-    seg.seq = s->snd_nxt;
-    seg.ack = rcv_edge(s);
-    seg.flags = TCP_FLAG_ACK; /* no PSH: the original's request segment */
-    seg.window = MSS_WINDOW;
+    tc_conn_seg(t, &s->conn, TCP_FLAG_ACK, &seg); /* no PSH: the original's request segment */
     seg.payload = req;
     seg.payload_len = len;
     if (late_mss != 0)
         tcp_opts_add_mss(&seg.opts, late_mss);
     tc_send(t, &seg, 0, 0);
-    s->snd_nxt += (uint32_t)len;
+    tc_conn_sent(&s->conn, (uint32_t)len);
 }
 
 /* Quotes in, path checked: the request, sized by the ALP, the first segment with the late
@@ -296,10 +260,10 @@ static void send_request(struct tc *t, tc_time now)
     struct alp_peer peer = {.ip = t->env.dst, .port = t->env.dport, .host = t->env.host};
     s->alp_sess = s->alp->open(&peer);
     uint8_t req[MSS_REQ_MAX];
-    size_t hint = par->req_hint != 0 ? par->req_hint : s->seg_max_len - MISSING_REQ_SLACK;
+    size_t hint = par->req_hint != 0 ? par->req_hint : (size_t)s->mss - MISSING_REQ_SLACK;
     ssize_t n = s->alp_sess != NULL ? s->alp->pull(s->alp_sess, hint, req, sizeof(req)) : -1;
     if (n <= 0 || (size_t)n > sizeof(req)) {
-        send_close(t);
+        tc_conn_send_close(t, &s->conn);
         finish(t, TC_UNK, REASON_NO_ALP_DATA, now);
         return;
     }
@@ -317,81 +281,74 @@ static void send_request(struct tc *t, tc_time now)
     arm_reply_wait(t, now);
 }
 
+/* The path decides first: a host told another MSS than ours is not to blame. */
 static void quotes_in(struct tc *t, tc_time now)
 {
     struct mss_state *s = t->state;
-    const struct mss_params *par = params_of(t);
-    struct mbox_check mc = mbox_of(t);
-    struct mbox_result res;
-    mbox_detect(t->quotes, t->n_quotes, par->ttl_fields, par->diff, par, &res);
-    if (res.detected || s->too_large) {
-        /* The path's change is reported first: a host told another MSS is not to blame. */
-        send_close(t);
-        mss_cleanup(t);
-        tc_finish_unless_mbox(t, &mc, TC_FAIL, MSS_STAGE, REASON_TOO_LARGE, now);
+    if (s->too_large) {
+        tc_conn_send_close(t, &s->conn);
+        finish(t, TC_FAIL, REASON_TOO_LARGE, now);
         return;
     }
-    tc_check_path(t, &mc, now); /* records the path */
-    if (s->rx.fin_seen || s->peer_reset) {
-        /* The target closed before our request: nothing more will come, and nothing it
-         * sent was too large (the original went on and saw nothing larger either). */
-        if (!s->peer_reset)
-            send_close(t);
-        finish(t, TC_PASS, NULL, now);
+    struct mbox_check mc = mbox_of(t);
+    if (tc_check_path(t, &mc, now)) {
+        tc_conn_send_close(t, &s->conn);
+        mss_cleanup(t);
+        return;
+    }
+    if (s->peer_closed) {
+        /* The target closed before our request: nothing more will come. */
+        tc_conn_send_close(t, &s->conn);
+        finish_observed(t, now);
         return;
     }
     send_request(t, now);
 }
 
-static void observe(struct tc *t, const struct tcp_seg *seg, tc_time now)
+/* A segment from the target while its reply is watched (or before our request). */
+static void take(struct tc *t, const struct tcp_seg *seg, tc_time now)
 {
     struct mss_state *s = t->state;
-    if (seg_tcp_len(seg) > s->seg_max_len) {
+    bool observing = s->phase == MSS_OBSERVE;
+    if (too_large(s, seg)) {
+        if (!observing) {
+            s->too_large = true; /* held against the host once the path is cleared */
+            return;
+        }
         /* MUST-14/MUST-15 (and MUST-5 for a late option honoured): certain at once. */
-        send_close(t);
+        tc_conn_send_close(t, &s->conn);
         finish(t, TC_FAIL, REASON_TOO_LARGE, now);
         return;
     }
-    if (seg->flags & TCP_FLAG_RST) {
-        finish(t, TC_PASS, NULL, now); /* the connection is gone: nothing more will come */
+    struct conn_rx rx;
+    tc_conn_receive(&s->conn, seg, &rx);
+    if (rx.reasm.new_bytes > 0)
+        s->got_data = true;
+    if (rx.kind == CONN_RX_RST) {
+        s->peer_closed = true;
+        if (observing)
+            finish_observed(t, now); /* the connection is gone: nothing more will come */
         return;
     }
-    struct reasm_result r;
-    reasm_add(&s->rx, seg->seq, (seg->flags & TCP_FLAG_SYN) != 0, (seg->flags & TCP_FLAG_FIN) != 0,
-              seg->payload, seg->payload_len, &r);
+    if (rx.kind != CONN_RX_DATA && rx.kind != CONN_RX_RETRANS)
+        return; /* ACKs, repeated SYN-ACKs */
     push_new(s);
-    if (fin_in_order(s)) {
-        send_close(t);
-        finish(t, TC_PASS, NULL, now);
+    if (rx.fin) {
+        s->peer_closed = true;
+        if (observing) {
+            tc_conn_send_close(t, &s->conn);
+            finish_observed(t, now);
+        }
         return;
     }
     /* Acknowledge what carries data or a FIN, retransmissions included (our ACK may have
      * been lost); never a bare ACK or a repeated SYN-ACK, which would start an ACK loop. */
-    bool carries = seg->payload_len > 0 || (seg->flags & TCP_FLAG_FIN);
-    if (carries && r.kind != REASM_EMPTY && s->acks_sent < MSS_ACK_CAP) {
+    if (s->acks_sent < MSS_ACK_CAP) {
         s->acks_sent++;
         send_ack(t);
     }
-    if (r.new_bytes > 0) {
-        s->got_data = true;
+    if (observing && rx.reasm.new_bytes > 0)
         arm_reply_wait(t, now);
-    }
-}
-
-/* Repeated SYN-ACKs and challenge ACKs answering the burst's other SYNs, while the quotes
- * are awaited; a size over the limit is held against the host once the path is cleared. */
-static void before_request(struct tc *t, const struct tcp_seg *seg)
-{
-    struct mss_state *s = t->state;
-    if (seg_tcp_len(seg) > s->seg_max_len)
-        s->too_large = true;
-    if (seg->flags & TCP_FLAG_RST) {
-        s->peer_reset = true;
-        return;
-    }
-    struct reasm_result r;
-    reasm_add(&s->rx, seg->seq, (seg->flags & TCP_FLAG_SYN) != 0, (seg->flags & TCP_FLAG_FIN) != 0,
-              seg->payload, seg->payload_len, &r);
 }
 
 void mss_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
@@ -408,38 +365,37 @@ void mss_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
         case SP_PENDING: break;
         }
         break;
-    case MSS_FAILING:
-        break;
     case MSS_QUOTES:
-        before_request(t, seg);
-        break;
     case MSS_OBSERVE:
-        observe(t, seg, now);
+        take(t, seg, now);
         break;
     }
+}
+
+void mss_on_quote(struct tc *t, const struct icmp_quote *q, tc_time now)
+{
+    struct mss_state *s = t->state;
+    (void)q;
+    if (s->phase == MSS_QUOTES && tc_probe_quotes_in(t, now))
+        quotes_in(t, now);
 }
 
 void mss_on_timer(struct tc *t, tc_time now)
 {
     struct mss_state *s = t->state;
     struct syn_probe_failure f;
-    struct mbox_check mc;
     switch (s->phase) {
     case MSS_HANDSHAKE:
         if (syn_probe_timer(t, &s->probe, now, &f) == SP_FAILED)
             handshake_failed(t, &f, now);
-        break;
-    case MSS_FAILING:
-        mc = mbox_of(t);
-        tc_finish_unless_mbox(t, &mc, s->failure_status, MSS_STAGE, s->failure, now);
         break;
     case MSS_QUOTES:
         quotes_in(t, now);
         break;
     case MSS_OBSERVE:
         /* Silence (or the observation's end): every segment was within the MSS. */
-        send_close(t);
-        finish(t, TC_PASS, NULL, now);
+        tc_conn_send_close(t, &s->conn);
+        finish_observed(t, now);
         break;
     }
 }
@@ -453,7 +409,6 @@ static const struct mss_params mss_support_params = {
     .failure_suffix = " with MSS option",
     .diff = mss_options_diff,
     .mbox_info = "MSS modified or deleted",
-    .seg_max_len = MSS_SEG_MAX_LEN,
     .req_hint = MSS_REQ_HINT,
 };
 
@@ -469,6 +424,7 @@ const struct test_case mss_support_test = {
     .params = &mss_support_params,
     .start = mss_start,
     .on_segment = mss_on_segment,
+    .on_quote = mss_on_quote,
     .on_timer = mss_on_timer,
     .cleanup = mss_cleanup,
 };

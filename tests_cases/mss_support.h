@@ -4,11 +4,14 @@
  * request, and watch that no segment the target sends is larger than the MSS it was told
  * (or, without an option, the RFC 9293 default).
  *
- * Stages as the original: the traced SYN burst and plain retry (syn_probe); the ACK; the
- * burst's quotes decide whether the path changed the MSS options before the SYN-ACK's size
- * is held against the host; then the request and the target's reply, reassembled so
- * retransmissions are told apart from new data, acknowledged so the whole reply comes,
- * until the target's FIN, its silence, or a segment too large. */
+ * Stages as the original: the traced SYN and plain retry (syn_probe, with a control SYN
+ * where the SYN carries MSS options); the ACK; the probe's quotes decide whether the path
+ * changed the MSS options before the SYN-ACK's size is held against the host; then the
+ * request and the target's reply, reassembled so retransmissions are told apart from new
+ * data (testcase/connection.h), acknowledged so the whole reply comes, until the target's FIN,
+ * its silence, or a segment too large. What is too large is src/tcp/mss_rule.h's rule,
+ * which `tcpreq analyze` applies too. A target that sends no data at all did not exercise
+ * the MSS: UNK, never PASS. */
 #ifndef TCPREQ_MSS_SUPPORT_H
 #define TCPREQ_MSS_SUPPORT_H
 
@@ -17,16 +20,14 @@
 #include <stdint.h>
 
 #include "alp/alp.h"
-#include "reasm/stream.h"
+#include "testcase/connection.h"
 #include "testcase/syn_probe.h"
 #include "testcase/tc.h"
 #include "tracebox/ttl_code.h"
 
-/* The MSS every MSS-carrying case tells the target (its last MSS option), and the largest
- * segment (TCP header + payload) that allows: the original's 535, a header without options
- * plus 515 bytes. CVE-2019-11477/78/79 made Linux refuse MSS values much below 500. */
+/* The MSS every MSS-carrying case tells the target (its last MSS option): the original's
+ * 515. CVE-2019-11477/78/79 made Linux refuse MSS values much below 500. */
 #define MSS_TESTED 515
-#define MSS_SEG_MAX_LEN (MSS_TESTED + TCP_HDR_MIN)
 /* Request size asked of the ALP by the MSS-carrying cases (the original's 400). */
 #define MSS_REQ_HINT 400
 /* Where the TTL of the burst goes: never the window (fixed at 0xffff as the original) nor
@@ -37,9 +38,9 @@
 #define MSS_REQ_SEGS_MAX 8
 /* ACKs sent for the target's data at most; beyond, the target's reply is still watched. */
 #define MSS_ACK_CAP 64
-/* The burst, the retry, a reset of a wrong handshake reply, the ACK, the request, the ACKs
- * of the reply and the final reset. */
-#define MSS_PACKET_BUDGET (HOP_LIMIT + 4 + MSS_REQ_SEGS_MAX + MSS_ACK_CAP)
+/* The traced SYN, the retry, the control SYN, resets of wrong or control replies, the ACK,
+ * the request, the ACKs of the reply and the final reset. */
+#define MSS_PACKET_BUDGET (HOP_LIMIT + 7 + MSS_REQ_SEGS_MAX + MSS_ACK_CAP)
 #define MSS_DEADLINE (300 * TC_SEC)
 #define MSS_STAGE 1
 
@@ -48,39 +49,30 @@ struct mss_params {
     size_t n_syn_mss;
     uint16_t late_mss;       /* MSS option on the request after the handshake; 0 = none */
     unsigned ttl_fields;     /* TTL_ENC_* of the burst */
-    /* Appended to a failed handshake, which then always FAILs (the original's MSS tests);
-     * NULL: the handshake's own result is kept (MissingMSSTest). */
+    /* Appended to the reason of a failed handshake ("... with MSS option"). */
     const char *failure_suffix;
     quote_diff_fn diff;      /* called with ctx = this struct */
     const char *mbox_info;
-    /* Largest segment allowed, TCP header + payload; 0 = the RFC 9293 default send MSS of
-     * the family plus the header (MUST-15: 536 for IPv4, 1220 for IPv6). */
-    size_t seg_max_len;
-    size_t req_hint;         /* ALP request length hint; 0 = seg_max_len - 40 */
+    size_t req_hint;         /* ALP request length hint; 0 = the limit less 20 */
 };
 
 enum mss_phase {
-    MSS_HANDSHAKE, /* the burst or its retry */
-    MSS_FAILING,   /* the handshake failed: the quotes may still blame the path */
-    MSS_QUOTES,    /* ACK sent: the burst's quotes still in flight */
+    MSS_HANDSHAKE, /* the traced SYN, its retry, the control */
+    MSS_QUOTES,    /* ACK sent: the probe's quotes still in flight */
     MSS_OBSERVE,   /* request sent: the target's reply is watched */
 };
 
 struct mss_state {
     enum mss_phase phase;
     struct syn_probe probe;
-    char failure[sizeof(((struct tc_result *)0)->reason)];
-    enum tc_status failure_status;
-    size_t seg_max_len;
+    struct tc_conn conn;
+    uint16_t mss;          /* the limit (mss_rule.h) */
     bool too_large;        /* a segment over the limit arrived before the path check */
-    bool peer_reset;       /* the target reset the connection before our request */
-    uint32_t snd_nxt;      /* our next sequence number */
-    bool rx_ready;         /* rx initialised (from the SYN-ACK) */
-    struct reasm_stream rx; /* the target's direction */
+    bool peer_closed;      /* the target reset or closed the connection before our request */
     const struct alp *alp;
     struct alp_session *alp_sess;
     size_t pushed;         /* in-order reply bytes handed to the ALP */
-    bool got_data;         /* the reply has begun: idle waits from now on */
+    bool got_data;         /* the target sent payload: the MSS was exercised */
     unsigned acks_sent;
     tc_time observe_until; /* the reply is watched no longer than this */
 };
@@ -89,6 +81,7 @@ struct mss_state {
  * sizeof(struct mss_state). */
 void mss_start(struct tc *t, tc_time now);
 void mss_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now);
+void mss_on_quote(struct tc *t, const struct icmp_quote *q, tc_time now);
 void mss_on_timer(struct tc *t, tc_time now);
 void mss_cleanup(struct tc *t);
 

@@ -15,7 +15,6 @@ static const struct mss_params multi_mss_params = {
     .failure_suffix = " with MSS option",
     .diff = mss_options_diff,
     .mbox_info = "MSS modified or deleted",
-    .seg_max_len = MSS_SEG_MAX_LEN,
     .req_hint = MSS_REQ_HINT,
 };
 
@@ -31,6 +30,7 @@ const struct test_case multi_mss_test = {
     .params = &multi_mss_params,
     .start = mss_start,
     .on_segment = mss_on_segment,
+    .on_quote = mss_on_quote,
     .on_timer = mss_on_timer,
     .cleanup = mss_cleanup,
 };

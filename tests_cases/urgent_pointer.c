@@ -5,14 +5,20 @@
  * urgent data; 3.1: as an offset from the segment's sequence number); the host must
  * acknowledge it like any other data.
  *
- * As the original tcpreq: one plain SYN, the first chunk as a traced burst (the TTL only in
+ * As the original tcpreq: one plain SYN, the first chunk as the traced probe (the TTL only in
  * the IP ID and the options, never in the ACK number, window or urgent pointer, which are
  * under test or needed), the other two chunks once. A quote showing URG cleared or the
- * pointer changed blames the path (UNK) before any verdict on the host. */
+ * pointer changed blames the path (UNK) before any verdict on the host.
+ *
+ * The original failed a host that sent no acknowledgment in time. Here silence is asked
+ * about: the alive probe (testcase/connection.h) draws an ACK carrying the host's RCV.NXT,
+ * which says whether the urgent data was taken; data not taken is sent once more before a
+ * FAIL rests on the host's own ACK. No answer at all is UNK. */
 #include <stdio.h>
 #include <string.h>
 
 #include "alp/alp.h"
+#include "testcase/connection.h"
 #include "testcase/syn_probe.h"
 #include "tracebox/ttl_code.h"
 
@@ -37,22 +43,26 @@
 #define REASON_NO_DATA "ALP data unavailable"
 #define REASON_TIMEOUT "Timeout after handshake and request with urgent pointer"
 #define REASON_RST "RST in reply to request with urgent pointer"
+#define REASON_NOT_TAKEN "Request with urgent pointer not acknowledged"
+#define REASON_GONE "Connection gone after request with urgent pointer"
+#define REASON_NO_ANSWER "No answer after the request with urgent pointer"
 
 enum up_phase {
     UP_HANDSHAKE, /* the plain SYN */
     UP_REPLY,     /* the urgent request is out: waiting for its acknowledgment */
-    UP_HOLD,      /* verdict known, the burst's quotes not all in yet */
+    UP_ASKING,    /* no acknowledgment in time: the alive probe is out */
 };
 
 struct up_state {
     enum up_phase phase;
     struct syn_probe probe;
+    struct tc_conn conn;
     uint16_t req_len;    /* urgent pointer of the first chunk, as quotes must show it */
+    uint32_t start_seq;  /* sequence number of the request's first byte */
     uint32_t chunk1_end; /* sequence number after the first chunk */
     uint32_t end_seq;    /* sequence number after the request */
-    tc_time quotes_at;   /* the burst's quotes are in by then */
-    enum tc_status v_status;
-    const char *v_reason; /* NULL for PASS */
+    bool resent;         /* the request went out a second time */
+    uint8_t req[REQ_MAX];
 };
 
 /* The original's _quote_modified: URG must still be set and the urgent pointer intact.
@@ -102,13 +112,15 @@ static void up_start(struct tc *t, tc_time now)
     p->syn.window = UP_WINDOW;
     tcp_opts_add_mss(&p->syn.opts, UP_MSS);
     p->burst = false;
+    tc_conn_init(&s->conn, p->syn.seq, UP_WINDOW);
     s->phase = UP_HANDSHAKE;
     syn_probe_start(t, p, now);
 }
 
-/* The request from the port's ALP; 0 if there is none that fits one segment. */
-static size_t pull_request(struct tc *t, uint8_t *buf, size_t cap)
+/* The request from the port's ALP into s->req; 0 if there is none that fits one segment. */
+static size_t pull_request(struct tc *t)
 {
+    struct up_state *s = t->state;
     const struct alp *alp = alp_for_port(t->env.dport);
     if (alp == NULL)
         return 0;
@@ -116,55 +128,54 @@ static size_t pull_request(struct tc *t, uint8_t *buf, size_t cap)
     struct alp_session *sess = alp->open(&peer);
     if (sess == NULL)
         return 0;
-    ssize_t n = alp->pull(sess, REQ_LENGTH_HINT, buf, cap);
+    uint8_t buf[REQ_PULL_CAP];
+    ssize_t n = alp->pull(sess, REQ_LENGTH_HINT, buf, sizeof(buf));
     alp->close(sess);
-    return n >= UP_CHUNKS && (size_t)n <= REQ_MAX ? (size_t)n : 0;
+    if (n < UP_CHUNKS || (size_t)n > REQ_MAX)
+        return 0;
+    memcpy(s->req, buf, (size_t)n);
+    return (size_t)n;
 }
 
-/* The request in three urgent chunks; each urgent pointer counts from its chunk's start
- * to the end of the request. */
-static void send_request(struct tc *t, const struct tcp_seg *synack, const uint8_t *req, size_t len)
+/* Chunk i of the request, each urgent pointer counting from its chunk's start to the end of
+ * the request. */
+static void chunk_seg(struct tc *t, unsigned i, struct tcp_seg *seg)
 {
     struct up_state *s = t->state;
-    size_t chunk = len / UP_CHUNKS;
+    size_t chunk = s->req_len / UP_CHUNKS, off = i * chunk;
+    tc_conn_seg(t, &s->conn, TCP_FLAG_URG | TCP_FLAG_ACK, seg);
+    seg->seq = s->start_seq + (uint32_t)off;
+    seg->urg_ptr = (uint16_t)(s->req_len - off);
+    seg->payload = s->req + off;
+    seg->payload_len = i + 1 < UP_CHUNKS ? chunk : s->req_len - off;
+}
+
+/* The request in three urgent chunks: the first as the traced probe, the others once. */
+static void send_request(struct tc *t)
+{
+    struct up_state *s = t->state;
     struct tcp_seg seg;
-    tc_seg_reply(t, synack, TCP_FLAG_URG | TCP_FLAG_ACK, UP_WINDOW, &seg);
-    s->req_len = (uint16_t)len;
-    s->chunk1_end = seg.seq + (uint32_t)chunk;
-    s->end_seq = seg.seq + (uint32_t)len;
-    seg.urg_ptr = (uint16_t)len;
-    seg.payload = req;
-    seg.payload_len = chunk;
-    for (unsigned ttl = 1; ttl <= HOP_LIMIT; ttl++)
-        tc_send_traced(t, &seg, ttl, UP_TTL_FIELDS);
-    for (size_t i = 1; i < UP_CHUNKS; i++) {
-        size_t off = i * chunk;
-        seg.seq = synack->ack + (uint32_t)off;
-        seg.urg_ptr = (uint16_t)(len - off);
-        seg.payload = req + off;
-        seg.payload_len = i + 1 < UP_CHUNKS ? chunk : len - off;
+    chunk_seg(t, 0, &seg);
+    tc_send_probe(t, &seg, UP_TTL_FIELDS, NULL, NULL);
+    for (unsigned i = 1; i < UP_CHUNKS; i++) {
+        chunk_seg(t, i, &seg);
+        tc_send(t, &seg, HOP_LIMIT, 0);
+    }
+    tc_conn_sent(&s->conn, s->req_len);
+}
+
+/* The first chunk, plain, and the rest: what a retransmission timeout would resend. */
+static void resend_request(struct tc *t)
+{
+    struct tcp_seg seg;
+    for (unsigned i = 0; i < UP_CHUNKS; i++) {
+        chunk_seg(t, i, &seg);
         tc_send(t, &seg, HOP_LIMIT, 0);
     }
 }
 
-static void on_established(struct tc *t, const struct tcp_seg *synack, tc_time now)
+static void arm_reply_wait(struct tc *t, tc_time now)
 {
-    struct up_state *s = t->state;
-    struct tcp_seg ack;
-    tc_seg_reply(t, synack, TCP_FLAG_ACK, UP_WINDOW, &ack);
-    tc_send(t, &ack, 0, 0);
-    uint8_t req[REQ_PULL_CAP];
-    size_t len = pull_request(t, req, sizeof(req));
-    if (len == 0) {
-        struct tcp_seg rst;
-        tc_seg_reset(t, synack, &rst);
-        tc_send(t, &rst, 0, 0);
-        tc_finish(t, TC_UNK, UP_STAGE, REASON_NO_DATA, NULL, now);
-        return;
-    }
-    send_request(t, synack, req, len);
-    s->phase = UP_REPLY;
-    s->quotes_at = now + tc_wait_inflight(t, ORIGINAL_QUOTE_WAIT);
     /* The acknowledgment takes one RTT plus the receiver's ACK delay. */
     tc_time wait = tc_wait_inflight(t, ORIGINAL_REPLY_WAIT);
     if (!t->env.timing->original)
@@ -172,37 +183,87 @@ static void on_established(struct tc *t, const struct tcp_seg *synack, tc_time n
     tc_set_timer(t, now + wait);
 }
 
-/* Close the connection after the request: a plain RST at the next sequence number. */
-static void send_close(struct tc *t)
+static void on_established(struct tc *t, const struct tcp_seg *synack, tc_time now)
 {
     struct up_state *s = t->state;
-    struct tcp_seg rst;
-    tc_seg_new(t, &rst);
-    rst.seq = s->end_seq;
-    rst.flags = TCP_FLAG_RST;
-    rst.window = 0;
-    tc_send(t, &rst, 0, 0);
+    if (tc_conn_established(&s->conn, synack, 0) != 0) {
+        tc_conn_send_close(t, &s->conn);
+        tc_finish(t, TC_ERR, -1, "Out of memory", NULL, now);
+        return;
+    }
+    tc_conn_send_ack(t, &s->conn);
+    size_t len = pull_request(t);
+    if (len == 0) {
+        tc_conn_send_close(t, &s->conn);
+        tc_finish(t, TC_UNK, UP_STAGE, REASON_NO_DATA, NULL, now);
+        return;
+    }
+    s->req_len = (uint16_t)len;
+    s->start_seq = s->conn.snd_nxt;
+    s->chunk1_end = s->start_seq + (uint32_t)(len / UP_CHUNKS);
+    s->end_seq = s->start_seq + (uint32_t)len;
+    send_request(t);
+    s->phase = UP_REPLY;
+    arm_reply_wait(t, now);
 }
 
-static void finish_held(struct tc *t, tc_time now)
+/* The verdict, once the probe's quotes are in (path first). */
+static void conclude(struct tc *t, enum tc_status st, const char *reason, tc_time now)
 {
     struct up_state *s = t->state;
     struct mbox_check mc = up_mbox(t);
-    tc_finish_unless_mbox(t, &mc, s->v_status, s->v_reason != NULL ? UP_STAGE : -1, s->v_reason,
-                          now);
+    if (!s->conn.peer_rst)
+        tc_conn_send_close(t, &s->conn);
+    tc_conn_free(&s->conn);
+    tc_conclude(t, &mc, st, st == TC_PASS ? -1 : UP_STAGE, reason, false, now);
 }
 
-/* The verdict is known: give it once the burst's quotes are in (path first). */
-static void hold(struct tc *t, enum tc_status st, const char *reason, tc_time now)
+/* An acknowledgment reaching into the request: the urgent data was taken. Anything else
+ * (SYN-ACK or duplicate ACKs from before the request, numbers we never sent) says nothing
+ * about it. */
+static bool takes_request(const struct up_state *s, uint32_t ack)
+{
+    return seq_leq(s->chunk1_end, ack) && seq_leq(ack, s->end_seq);
+}
+
+static void on_reply(struct tc *t, const struct tcp_seg *seg, tc_time now)
 {
     struct up_state *s = t->state;
-    s->v_status = st;
-    s->v_reason = reason;
-    s->phase = UP_HOLD;
-    if (now >= s->quotes_at)
-        finish_held(t, now);
-    else
-        tc_set_timer(t, s->quotes_at);
+    if (seg->flags & TCP_FLAG_RST) {
+        s->conn.peer_rst = true;
+        conclude(t, TC_FAIL, REASON_RST, now);
+    } else if ((seg->flags & TCP_FLAG_ACK) && takes_request(s, seg->ack)) {
+        conclude(t, TC_PASS, NULL, now);
+    }
+}
+
+static void on_alive_answer(struct tc *t, const struct tcp_seg *seg, tc_time now)
+{
+    struct up_state *s = t->state;
+    uint32_t rcv_nxt = 0;
+    switch (tc_conn_alive_answer(&s->conn, seg, &rcv_nxt)) {
+    case CONN_ALIVE_YES:
+        if (takes_request(s, rcv_nxt)) {
+            conclude(t, TC_PASS, NULL, now);
+        } else if (!s->resent) {
+            /* The connection is there but has not taken the request: lost on the way, or
+             * dropped. Once more, as a retransmission timeout would. */
+            s->resent = true;
+            resend_request(t);
+            s->phase = UP_REPLY;
+            arm_reply_wait(t, now);
+        } else {
+            conclude(t, TC_FAIL, REASON_NOT_TAKEN, now);
+        }
+        break;
+    case CONN_ALIVE_GONE:
+        s->conn.peer_rst = true;
+        conclude(t, TC_UNK, REASON_GONE, now);
+        break;
+    case CONN_ALIVE_NONE:
+        on_reply(t, seg, now);
+        break;
+    }
 }
 
 static void up_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
@@ -226,18 +287,11 @@ static void up_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
         }
         break;
     case UP_REPLY:
-        if (seg->flags & TCP_FLAG_RST) {
-            hold(t, TC_FAIL, REASON_RST, now);
-        } else if ((seg->flags & TCP_FLAG_ACK) && seq_leq(s->chunk1_end, seg->ack) &&
-                   seq_leq(seg->ack, s->end_seq)) {
-            /* The urgent data was taken. Anything else (SYN-ACK or duplicate ACKs from
-             * before the request, numbers we never sent) says nothing about it. */
-            send_close(t);
-            hold(t, TC_PASS, NULL, now);
-        }
+        on_reply(t, seg, now);
         break;
-    case UP_HOLD:
-        break; /* answers to the burst's other 29 copies of the first chunk */
+    case UP_ASKING:
+        on_alive_answer(t, seg, now);
+        break;
     }
 }
 
@@ -251,13 +305,25 @@ static void up_on_timer(struct tc *t, tc_time now)
             tc_finish(t, f.status, UP_STAGE, f.reason, NULL, now);
         break;
     case UP_REPLY:
-        send_close(t);
-        hold(t, TC_FAIL, REASON_TIMEOUT, now);
+        if (t->env.timing->original) {
+            /* The original's verdict on silence, kept only for --timing original. */
+            conclude(t, TC_FAIL, REASON_TIMEOUT, now);
+            break;
+        }
+        tc_conn_send_alive_probe(t, &s->conn, 0);
+        s->phase = UP_ASKING;
+        tc_set_timer(t, now + tc_wait_inflight(t, ORIGINAL_REPLY_WAIT));
         break;
-    case UP_HOLD:
-        finish_held(t, now);
+    case UP_ASKING:
+        conclude(t, TC_UNK, REASON_NO_ANSWER, now);
         break;
     }
+}
+
+static void up_cleanup(struct tc *t)
+{
+    struct up_state *s = t->state;
+    tc_conn_free(&s->conn);
 }
 
 const struct test_case urgent_pointer_test = {
@@ -266,11 +332,13 @@ const struct test_case urgent_pointer_test = {
     .rfc_text = "Support the urgent mechanism and urgent data of any length",
     .default_on = true,
     .needs_alp = true,
-    /* SYN (or its reset), ACK, burst, two chunks, RST */
-    .packet_budget = HOP_LIMIT + 6,
+    /* SYN (or its reset), ACK, the traced chunk, two chunks, the alive probe, three resent
+     * chunks, RST */
+    .packet_budget = HOP_LIMIT + 11,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct up_state),
     .start = up_start,
     .on_segment = up_on_segment,
     .on_timer = up_on_timer,
+    .cleanup = up_cleanup,
 };

@@ -23,7 +23,7 @@ const struct test_case zero_checksum_test = {
     .rfc_text = "Check the checksum and drop segments failing it, zero included (3.1)",
     .default_on = true,
     .needs_alp = false,
-    .packet_budget = HOP_LIMIT + 4,
+    .packet_budget = HOP_LIMIT + 7,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct checksum_state),
     .params = &zero_checksum_params,
@@ -32,4 +32,5 @@ const struct test_case zero_checksum_test = {
     .on_bad_checksum = checksum_on_bad_checksum,
     .on_quote = checksum_on_quote,
     .on_timer = checksum_on_timer,
+    .cleanup = checksum_cleanup,
 };

@@ -46,6 +46,10 @@ void cli_usage(FILE *out)
           "  -i, --interface DEV   capture device (default: the one holding the -B address)\n"
           "      --timing MODE     'adaptive' (default: waits derived from the measured RTT)\n"
           "                        or 'original' (the Python tcpreq's fixed waits)\n"
+          "      --trace-burst MODE\n"
+          "                        'path' (default: each traced probe reaches the host once;\n"
+          "                        TTL-limited copies only for hops known to quote) or 'full'\n"
+          "                        (the original's TTL 1..30 burst, for comparison)\n"
           "      --wait-floor MS   shortest RTT-derived wait (default 200)\n"
           "      --wait-ceil MS    longest RTT-derived wait (default 10000)\n"
           "      --rtt-mult N      RTTs to wait for packets in flight (default 4)\n"
@@ -364,6 +368,15 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
                 o->timing.original = false;
             else
                 rc = usage_error("argument --timing: expected 'adaptive' or 'original'");
+        }
+    } else if (IS("--trace-burst", "--trace-burst")) {
+        if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL) {
+            if (strcmp(v, "full") == 0)
+                o->trace_full = true;
+            else if (strcmp(v, "path") == 0)
+                o->trace_full = false;
+            else
+                rc = usage_error("argument --trace-burst: expected 'path' or 'full'");
         }
     } else if (IS("--wait-floor", "--wait-floor")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)

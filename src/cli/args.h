@@ -48,6 +48,7 @@ struct cli_options {
     const char *output;
     const char *iface;
     struct tc_timing timing;
+    bool trace_full; /* --trace-burst full */
     size_t max_inflight;
     bool quiet, help, list_tests;
     bool explain; /* --explain: the single-host report on stdout */

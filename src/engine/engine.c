@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include "common/due_heap.h"
 #include "common/err.h"
 #include "common/flow_table.h"
 #include "common/token_bucket.h"
@@ -56,6 +58,7 @@ struct active_target {
     json_t *results; /* packed: see result_pack */
     struct target_plan plan;
     tc_time rtt_hint;
+    struct path_info path; /* learned by its tests: hop distance, hops that quote */
 };
 
 struct flow {
@@ -85,6 +88,7 @@ struct send_item {
     struct flow *owner; /* NULL: the engine's own (RSTs); cleared when the flow finishes */
     tc_time queued_at;
     const char *test; /* the test case that sent it (recorded with --pcap); NULL = none */
+    unsigned faults;  /* enum tc_fault, for the recording */
     size_t len;
     uint8_t data[];
 };
@@ -93,6 +97,10 @@ struct engine {
     uv_loop_t loop;
     uv_poll_t capture_poll;
     uv_timer_t pace_timer, admit_timer;
+    /* Packets a test asked to hold back (paced burst copies): they join the send queue when
+     * due, and count as queued for their flow meanwhile. */
+    struct due_heap delayed;
+    uv_timer_t delay_timer;
     uv_signal_t sigint, sigterm;
     uv_timer_t grace_timer;
     const struct engine_config *cfg;
@@ -152,8 +160,33 @@ static void target_start_next(struct active_target *at);
 
 /* --- sending ------------------------------------------------------------------------ */
 
+static void append_send(struct engine *eng, struct send_item *item)
+{
+    item->next = NULL;
+    if (eng->sq_tail != NULL)
+        eng->sq_tail->next = item;
+    else
+        eng->sq_head = item;
+    eng->sq_tail = item;
+    eng->sq_len++;
+}
+
+static void on_delay_timer(uv_timer_t *timer);
+
+static void arm_delay_timer(struct engine *eng)
+{
+    uint64_t due;
+    if (!due_heap_peek(&eng->delayed, &due))
+        return;
+    tc_time now = now_us();
+    uint64_t ms = due > now ? (due - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC : 0;
+    uv_timer_start(&eng->delay_timer, on_delay_timer, ms, 0);
+}
+
+/* Queue a packet to leave after delay (0: now, behind what is queued). The flow's waits
+ * count from when it leaves: a held packet is queued for its flow until then. */
 static void enqueue_packet(struct engine *eng, struct flow *owner, const uint8_t *data, size_t len,
-                           const char *test)
+                           const char *test, unsigned faults, tc_time delay)
 {
     struct send_item *item = malloc(sizeof(*item) + len);
     if (item == NULL)
@@ -161,17 +194,38 @@ static void enqueue_packet(struct engine *eng, struct flow *owner, const uint8_t
     item->next = NULL;
     item->owner = owner;
     item->queued_at = now_us();
-    if (owner != NULL)
-        owner->queued++;
     item->test = test;
+    item->faults = faults;
     item->len = len;
     memcpy(item->data, data, len);
-    if (eng->sq_tail != NULL)
-        eng->sq_tail->next = item;
-    else
-        eng->sq_head = item;
-    eng->sq_tail = item;
-    eng->sq_len++;
+    if (delay > 0 && !eng->hurry) {
+        if (due_heap_push(&eng->delayed, item->queued_at + delay, item) != 0) {
+            free(item);
+            return;
+        }
+        arm_delay_timer(eng);
+    } else {
+        append_send(eng, item);
+    }
+    if (owner != NULL)
+        owner->queued++;
+}
+
+/* Held packets that are due join the send queue. */
+static void release_delayed(struct engine *eng, bool all)
+{
+    tc_time now = now_us();
+    struct send_item *item;
+    while ((item = all ? due_heap_pop(&eng->delayed) : due_heap_pop_due(&eng->delayed, now)) != NULL)
+        append_send(eng, item);
+}
+
+static void on_delay_timer(uv_timer_t *timer)
+{
+    struct engine *eng = timer->data;
+    release_delayed(eng, eng->hurry);
+    arm_delay_timer(eng);
+    flush_sends(eng);
 }
 
 static void on_pace_timer(uv_timer_t *timer)
@@ -195,9 +249,12 @@ static void flush_sends(struct engine *eng)
         if (eng->sq_head == NULL)
             eng->sq_tail = NULL;
         eng->sq_len--;
+        /* Stamped when handed to the kernel: a reply can never be stamped earlier. */
+        struct timeval handed;
+        gettimeofday(&handed, NULL);
         if (injector_send(eng->inj, item->data, item->len) == 0) {
             eng->stats.packets_sent++;
-            pcap_record_packet(eng->rec, item->data, item->len, NULL, item->test);
+            pcap_record_sent(eng->rec, item->data, item->len, &handed, item->test, item->faults);
         } else if (!eng->cfg->quiet) {
             engine_warn(eng, "send failed: %s", strerror(errno));
         }
@@ -221,15 +278,22 @@ static void free_flow(uv_handle_t *handle)
     free(f);
 }
 
-/* Packets of a finished flow may still be queued: they go out, owned by no flow. */
+static void disown(void *item, void *flow)
+{
+    struct send_item *it = item;
+    if (it->owner == flow) {
+        it->owner = NULL;
+        ((struct flow *)flow)->queued--;
+    }
+}
+
+/* Packets of a finished flow may still be queued or held: they go out, owned by no flow. */
 static void disown_queued(struct engine *eng, struct flow *f)
 {
-    for (struct send_item *it = eng->sq_head; it != NULL && f->queued > 0; it = it->next) {
-        if (it->owner == f) {
-            it->owner = NULL;
-            f->queued--;
-        }
-    }
+    for (struct send_item *it = eng->sq_head; it != NULL && f->queued > 0; it = it->next)
+        disown(it, f);
+    if (f->queued > 0)
+        due_heap_each(&eng->delayed, disown, f);
 }
 
 /* A finished test's result waits in its target until the target is done, so it is kept as
@@ -277,6 +341,7 @@ static void flow_finish(struct engine *eng, struct flow *f)
     status_count_verdict(&eng->status, t->result.status);
     if (t->rtt > 0)
         at->rtt_hint = t->rtt;
+    path_merge(&at->path, &t->learned);
     disown_queued(eng, f);
     flow_table_remove(&eng->flows, &f->entry);
     uv_timer_stop(&f->timer);
@@ -325,7 +390,8 @@ static void flow_after_event(struct engine *eng, struct flow *f)
 {
     struct tc *t = &f->tc;
     for (size_t i = 0; i < t->n_out; i++)
-        enqueue_packet(eng, f, t->out[i].data, t->out[i].len, t->kind->name);
+        enqueue_packet(eng, f, t->out[i].data, t->out[i].len, t->kind->name, t->out[i].faults,
+                       t->out[i].delay);
     tc_clear_out(t);
     if (t->done) {
         flow_finish(eng, f);
@@ -397,6 +463,8 @@ static int start_flow(struct active_target *at, const struct test_case *kind)
         .timing = eng->cfg->timing,
         .seed = random64(),
         .host = json_string_value(json_object_get(at->in.record, "host")),
+        .path = at->path,
+        .trace_full = eng->cfg->trace_full,
     };
     if (tc_create(&f->tc, kind, &env) != 0) {
         free(f);
@@ -577,7 +645,7 @@ static void reset_unknown(struct engine *eng, const struct ip_view *ip)
     uint8_t buf[IP_PACKET_MAX];
     size_t len;
     if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0) {
-        enqueue_packet(eng, NULL, buf, len, NULL);
+        enqueue_packet(eng, NULL, buf, len, NULL, 0, 0);
         eng->stats.rsts_unknown++;
     }
 }
@@ -594,7 +662,7 @@ static void dispatch_packet(struct engine *eng, const uint8_t *pkt, size_t len,
         uint16_t sport = (uint16_t)(ip.l4[0] << 8 | ip.l4[1]);
         uint16_t dport = (uint16_t)(ip.l4[2] << 8 | ip.l4[3]);
         struct flow *f = find_flow(eng, dport, &ip.src, sport);
-        pcap_record_packet(eng->rec, pkt, len, ts, f != NULL ? f->tc.kind->name : NULL);
+        pcap_record_received(eng->rec, pkt, len, ts, f != NULL ? f->tc.kind->name : NULL);
         if (f != NULL) {
             struct tcp_seg seg;
             if (tcp_seg_parse(ip.l4, ip.l4_len, &ip.src, &ip.dst, &seg, NULL) == 0) {
@@ -602,7 +670,7 @@ static void dispatch_packet(struct engine *eng, const uint8_t *pkt, size_t len,
                 f->last_rcvd = seg;
                 f->have_rcvd = true;
             }
-            tc_deliver_segment(&f->tc, ip.l4, ip.l4_len, now);
+            tc_deliver_segment(&f->tc, ip.l4, ip.l4_len, ip.ttl, now);
             flow_after_event(eng, f);
         } else {
             reset_unknown(eng, &ip);
@@ -612,13 +680,13 @@ static void dispatch_packet(struct engine *eng, const uint8_t *pkt, size_t len,
     }
     struct icmp_quote q;
     if (icmp_parse_time_exceeded(pkt, len, &q) != 0) {
-        pcap_record_packet(eng->rec, pkt, len, ts, NULL);
+        pcap_record_received(eng->rec, pkt, len, ts, NULL);
         return;
     }
     const struct ip_addr *ours = q.q_src.family == IP_FAMILY_V4 ? &eng->cfg->src4 : &eng->cfg->src6;
     struct flow *f = ip_addr_equal(&q.q_src, ours) ? find_flow(eng, q.q_sport, &q.q_dst, q.q_dport)
                                                    : NULL;
-    pcap_record_packet(eng->rec, pkt, len, ts, f != NULL ? f->tc.kind->name : NULL);
+    pcap_record_received(eng->rec, pkt, len, ts, f != NULL ? f->tc.kind->name : NULL);
     if (f != NULL) {
         tc_deliver_quote(&f->tc, &q, now);
         flow_after_event(eng, f);
@@ -647,7 +715,13 @@ static void capture_read(struct engine *eng)
 {
     if (eng->closing || eng->cap.pcap == NULL)
         return;
+    struct timeval started;
+    gettimeofday(&started, NULL);
     int n = pcap_dispatch(eng->cap.pcap, CAPTURE_BATCH, on_pcap_packet, (u_char *)eng);
+    /* The capture was read empty: every reply to what we sent before `started` is recorded,
+     * so the packets sent before it can be written in order. */
+    if (n >= 0 && n < CAPTURE_BATCH)
+        pcap_record_sync(eng->rec, &started);
     if (n == PCAP_ERROR) {
         engine_warn(eng, "capture failed: %s", pcap_geterr(eng->cap.pcap));
         eng->error = TCPREQ_ESYS;
@@ -671,7 +745,7 @@ static void reset_open_flow(struct engine *eng, const struct flow *f)
     uint8_t buf[IP_PACKET_MAX];
     size_t len;
     if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0)
-        enqueue_packet(eng, NULL, buf, len, f->tc.kind->name);
+        enqueue_packet(eng, NULL, buf, len, f->tc.kind->name, 0, 0);
 }
 
 static void abort_all_flows(struct engine *eng)
@@ -709,6 +783,7 @@ static void on_signal(uv_signal_t *sig, int signum)
         eng->hurry = true;
         uv_timer_stop(&eng->grace_timer);
         abort_all_flows(eng);
+        release_delayed(eng, true);
         flush_sends(eng);
         maybe_finish(eng);
         return;
@@ -734,12 +809,14 @@ static void close_handle(uv_handle_t *h)
 /* Done when no target is left and every queued packet (final RSTs included) is out. */
 static void maybe_finish(struct engine *eng)
 {
-    if (eng->closing || !eng->source_done || eng->inflight > 0 || eng->sq_head != NULL)
+    if (eng->closing || !eng->source_done || eng->inflight > 0 || eng->sq_head != NULL ||
+        eng->delayed.n > 0)
         return;
     eng->closing = true;
     uv_poll_stop(&eng->capture_poll);
     close_handle((uv_handle_t *)&eng->capture_poll);
     close_handle((uv_handle_t *)&eng->pace_timer);
+    close_handle((uv_handle_t *)&eng->delay_timer);
     close_handle((uv_handle_t *)&eng->admit_timer);
     close_handle((uv_handle_t *)&eng->grace_timer);
     status_close(&eng->status);
@@ -850,6 +927,8 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
     uv_poll_start(&eng->capture_poll, UV_READABLE, on_capture_readable);
     uv_timer_init(&eng->loop, &eng->pace_timer);
     eng->pace_timer.data = eng;
+    uv_timer_init(&eng->loop, &eng->delay_timer);
+    eng->delay_timer.data = eng;
     uv_timer_init(&eng->loop, &eng->admit_timer);
     eng->admit_timer.data = eng;
     uv_signal_init(&eng->loop, &eng->sigint);
@@ -881,6 +960,7 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
     injector_close(eng->inj);
     flow_table_free(&eng->flows);
     free_rst_counts(&eng->rsts);
+    due_heap_free(&eng->delayed);
     free(eng);
     return rc;
 }

@@ -36,6 +36,7 @@ struct engine_config {
     double rate;               /* packets per second for everything we send */
     const char *iface;         /* capture device; NULL = the one holding the -B address(es) */
     const struct tc_timing *timing;
+    bool trace_full; /* --trace-burst full: the original's TTL 1..30 bursts (tc_env.trace_full) */
     const struct test_selection *selection;
     size_t max_inflight; /* targets being tested at once */
     FILE *out;

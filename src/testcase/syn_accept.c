@@ -6,10 +6,6 @@
 
 #define SYN_ACCEPT_STAGE 1
 #define RETRY_SYN_WINDOW 4096
-#define ORIGINAL_QUOTE_WAIT (10 * TC_SEC)
-/* The original returned a failed handshake at once, without checking the quotes: in
- * original mode the check runs on the quotes already there. */
-#define ORIGINAL_FAILURE_WAIT 0
 /* Offset of the data offset nibble in a TCP header (RFC 9293 3.1). */
 #define TCP_OFF_DATA_OFF 12
 #define DATA_OFF_SHIFT 4
@@ -56,44 +52,27 @@ void syn_accept_start(struct tc *t, tc_time now)
     p->fields = par->mbox.fields;
     p->burst = true;
     p->retry_window = RETRY_SYN_WINDOW;
-    s->phase = SA_HANDSHAKE;
+    /* A SYN without the options tells a host that refuses them from one answering nothing. */
+    p->control = true;
     syn_probe_start(t, p, now);
 }
 
-static void finish_failure(struct tc *t, tc_time now)
-{
-    struct syn_accept_state *s = t->state;
-    tc_finish_unless_mbox(t, &params_of(t)->mbox, TC_FAIL, SYN_ACCEPT_STAGE, s->failure, now);
-}
-
-/* The handshake failed. Before blaming the host, look at the quotes: when one shows the
- * options changed, the path is to blame (UNK), not the host. Quotes of the burst may still
- * be in flight unless it went out long ago: wait for them first. */
-static void handshake_failed(struct tc *t, const struct syn_probe_failure *f, tc_time now)
-{
-    struct syn_accept_state *s = t->state;
-    snprintf(s->failure, sizeof(s->failure), "%s%s", f->reason, params_of(t)->failure_suffix);
-    s->phase = SA_FAILING;
-    tc_time wait = f->quotes_settled ? 0 : tc_wait_inflight(t, ORIGINAL_FAILURE_WAIT);
-    if (wait == 0)
-        finish_failure(t, now);
-    else
-        tc_set_timer(t, now + wait);
-}
-
+/* Path first, then verdict: when a quote shows the options changed on the way, the path is
+ * to blame (UNK), not the host; the framework waits for the quotes still in flight. */
 static void handle(struct tc *t, enum syn_probe_outcome o, const struct tcp_seg *synack,
                    const struct syn_probe_failure *f, tc_time now)
 {
-    struct syn_accept_state *s = t->state;
+    const struct syn_accept_params *par = params_of(t);
     if (o == SP_FAILED) {
-        handshake_failed(t, f, now);
+        char reason[sizeof(t->result.reason)];
+        syn_probe_failure_reason(f, par->failure_suffix, reason, sizeof(reason));
+        tc_conclude(t, &par->mbox, f->status, SYN_ACCEPT_STAGE, reason, f->by_silence, now);
     } else if (o == SP_ESTABLISHED) {
         /* The SYN was accepted: tear the connection down at once. */
         struct tcp_seg rst;
         tc_seg_reset(t, synack, &rst);
         tc_send(t, &rst, 0, 0);
-        s->phase = SA_QUOTES;
-        tc_set_timer(t, now + tc_wait_inflight(t, ORIGINAL_QUOTE_WAIT));
+        tc_conclude(t, &par->mbox, TC_PASS, -1, NULL, false, now);
     }
 }
 
@@ -101,7 +80,7 @@ void syn_accept_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
 {
     struct syn_accept_state *s = t->state;
     if (!syn_probe_active(&s->probe))
-        return; /* duplicate SYN-ACKs answering the rest of the burst */
+        return;
     struct syn_probe_failure f;
     handle(t, syn_probe_segment(t, &s->probe, seg, now, &f), seg, &f, now);
 }
@@ -110,15 +89,6 @@ void syn_accept_on_timer(struct tc *t, tc_time now)
 {
     struct syn_accept_state *s = t->state;
     struct syn_probe_failure f;
-    switch (s->phase) {
-    case SA_HANDSHAKE:
+    if (syn_probe_active(&s->probe))
         handle(t, syn_probe_timer(t, &s->probe, now, &f), NULL, &f, now);
-        break;
-    case SA_QUOTES:
-        tc_finish_unless_mbox(t, &params_of(t)->mbox, TC_PASS, -1, NULL, now);
-        break;
-    case SA_FAILING:
-        finish_failure(t, now);
-        break;
-    }
 }

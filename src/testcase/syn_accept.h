@@ -1,8 +1,9 @@
 /* The machine shared by the tests whose requirement is "a SYN carrying X opens a
  * connection like any other" (OptionSupportTest: NOOP/EOL, UnknownOptionTest: an unknown
- * kind): the traced SYN burst with X, the plain retry, the SYN-ACK reset at once, then the
- * quotes decide whether X reached the host. A failed handshake is the host's fault only if
- * no quote shows the path removed X. */
+ * kind): the traced SYN with X, the plain retry, the SYN-ACK reset at once, then the quotes
+ * decide whether X reached the host. A failed handshake is the host's fault only when a SYN
+ * without X was answered (syn_probe's control), no quote shows the path removed X, and every
+ * hop that quotes this target's probes quoted this one (tc_conclude). */
 #ifndef TCPREQ_SYN_ACCEPT_H
 #define TCPREQ_SYN_ACCEPT_H
 
@@ -16,15 +17,8 @@ struct syn_accept_params {
     struct mbox_check mbox;     /* what a quote must still carry */
 };
 
-enum syn_accept_phase {
-    SA_HANDSHAKE, /* the burst or its retry */
-    SA_QUOTES,    /* established and reset: quotes still in flight */
-    SA_FAILING,   /* handshake failed: quotes may still blame the path */
-};
 struct syn_accept_state {
-    enum syn_accept_phase phase;
     struct syn_probe probe;
-    char failure[sizeof(((struct tc_result *)0)->reason)];
 };
 
 /* Callbacks for a test_case whose params is a struct syn_accept_params and whose

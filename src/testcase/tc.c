@@ -8,6 +8,7 @@
 
 #include "common/err.h"
 #include "tcp/reply.h"
+#include "testcase/tc_private.h"
 #include "tracebox/ttl_code.h"
 
 const struct tc_timing tc_timing_default = {
@@ -51,6 +52,32 @@ const char *tc_status_name(enum tc_status s)
     case TC_ERR: return "ERR";
     }
     return "ERR";
+}
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} fault_names[] = {
+    {TC_FAULT_CHECKSUM, "checksum"},
+    {TC_FAULT_RESERVED, "reserved"},
+    {TC_FAULT_MSS_LATE, "mss-late"},
+    {TC_FAULT_OPTIONS, "options"},
+};
+
+const char *tc_fault_names(unsigned faults, char *buf, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return buf;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(fault_names) / sizeof(fault_names[0]); i++) {
+        if (!(faults & fault_names[i].bit) || n >= cap)
+            continue;
+        int w = snprintf(buf + n, cap - n, "%s%s", n > 0 ? "," : "", fault_names[i].name);
+        if (w > 0)
+            n += (size_t)w;
+    }
+    return buf;
 }
 
 int tc_create(struct tc *t, const struct test_case *kind, const struct tc_env *env)
@@ -98,11 +125,12 @@ static void record_isn(struct tc *t, uint32_t isn, tc_time now)
     t->isns[t->n_isns++] = (struct tc_isn){.at = now, .isn = isn};
 }
 
-void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, tc_time now)
+void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, unsigned ttl, tc_time now)
 {
     struct tcp_seg seg;
     bool csum_ok = false;
     t->event_at = now;
+    t->rx_ttl = (uint8_t)(ttl <= UINT8_MAX ? ttl : 0);
     /* The original discarded segments that fail to parse (options included) or carry a bad
      * checksum: a receiver must not act on them (RFC 9293 3.1, MUST-2/MUST-3). */
     if (tcp_seg_parse(l4, len, &t->env.dst, &t->env.src, &seg, &csum_ok) != TCPREQ_OK)
@@ -110,14 +138,16 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, tc_time now
     if (seg.sport != t->env.dport || seg.dport != t->env.sport)
         return;
     evidence_add(&t->evidence, &seg, false, 0, !csum_ok, now);
+    /* A held verdict no longer listens (tc_conclude); the evidence above still counts. */
+    bool listening = !t->done && !t->pending.active;
     if (!csum_ok) {
-        if (!t->done && t->kind->on_bad_checksum != NULL)
+        if (listening && t->kind->on_bad_checksum != NULL)
             t->kind->on_bad_checksum(t, &seg, now);
         return;
     }
     if (seg.flags & TCP_FLAG_SYN)
         record_isn(t, seg.seq, now);
-    if (!t->done && t->kind->on_segment != NULL)
+    if (listening && t->kind->on_segment != NULL)
         t->kind->on_segment(t, &seg, now);
 }
 
@@ -134,7 +164,12 @@ void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now)
     }
     if (t->n_quotes < t->cap_quotes)
         t->quotes[t->n_quotes++] = *q;
-    if (!t->done && t->kind->on_quote != NULL)
+    tc_traced_quote(t, q);
+    if (t->done)
+        return;
+    if (t->pending.active)
+        tc_pending_quote(t, now);
+    else if (t->kind->on_quote != NULL)
         t->kind->on_quote(t, q, now);
 }
 
@@ -142,7 +177,11 @@ void tc_fire_timer(struct tc *t, tc_time now)
 {
     t->event_at = now;
     t->timer_at = 0;
-    if (!t->done)
+    if (t->done)
+        return;
+    if (t->pending.active)
+        tc_pending_timer(t, now);
+    else
         t->kind->on_timer(t, now);
 }
 
@@ -177,7 +216,25 @@ static struct tc_packet *out_slot(struct tc *t)
     return &t->out[t->n_out];
 }
 
-static void send_with_id(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_id)
+/* What the segment carries wrong on purpose: only tests set these fields so. */
+static unsigned faults_of(const struct tcp_seg *seg)
+{
+    unsigned f = 0;
+    uint16_t mss;
+    if (seg->csum_fixed)
+        f |= TC_FAULT_CHECKSUM;
+    if (seg->reserved != 0)
+        f |= TC_FAULT_RESERVED;
+    if (!(seg->flags & TCP_FLAG_SYN) && tcp_opts_get_mss(&seg->opts, &mss))
+        f |= TC_FAULT_MSS_LATE;
+    for (unsigned i = 0; i < seg->opts.count; i++)
+        if (seg->opts.opt[i].type == TCP_OPT_RAW)
+            f |= TC_FAULT_OPTIONS;
+    return f;
+}
+
+static void send_with_id(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_id,
+                         tc_time delay)
 {
     if (t->done)
         return;
@@ -192,14 +249,22 @@ static void send_with_id(struct tc *t, const struct tcp_seg *seg, unsigned ttl, 
         tc_finish(t, TC_ERR, -1, REASON_BUILD, NULL, t->event_at);
         return;
     }
+    p->delay = delay;
+    p->faults = faults_of(seg);
     t->n_out++;
     t->packets_sent++;
-    evidence_add(&t->evidence, seg, true, ttl, seg->csum_fixed, t->event_at);
+    evidence_add(&t->evidence, seg, true, ttl, seg->csum_fixed, t->event_at + delay);
 }
 
 void tc_send(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_id)
 {
-    send_with_id(t, seg, ttl, ip_id);
+    send_with_id(t, seg, ttl, ip_id, 0);
+}
+
+void tc_send_after(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_id,
+                   tc_time delay)
+{
+    send_with_id(t, seg, ttl, ip_id, delay);
 }
 
 bool tc_encode_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields,
@@ -222,7 +287,7 @@ void tc_send_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsig
     struct tcp_seg copy;
     uint16_t ip_id;
     if (tc_encode_traced(t, seg, ttl, fields, &copy, &ip_id))
-        send_with_id(t, &copy, ttl, ip_id);
+        send_with_id(t, &copy, ttl, ip_id, 0);
 }
 
 void tc_set_timer(struct tc *t, tc_time at)
@@ -240,6 +305,10 @@ static void compute_path(struct tc *t, const struct mbox_result *res)
     t->path_len = res->path_len < PATH_MAX_HOPS ? res->path_len : PATH_MAX_HOPS;
     memcpy(t->path, res->path, t->path_len * sizeof(t->path[0]));
     t->path_done = true;
+    /* Every hop that quoted is one that quotes this target's probes (mbox_detect decoded
+     * them all into q[i].hop). */
+    for (size_t i = 0; i < t->n_quotes; i++)
+        path_add_quoting_hop(&t->learned, t->quotes[i].hop);
 }
 
 void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, json_t *custom,
@@ -252,6 +321,7 @@ void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, j
     t->done = true;
     t->done_at = now;
     t->timer_at = 0;
+    t->pending.active = false;
     t->result.status = st;
     t->result.stage = stage;
     snprintf(t->result.reason, sizeof(t->result.reason), "%s", reason != NULL ? reason : "");
@@ -299,6 +369,12 @@ static tc_time rtt_of(const struct tc *t)
     return t->rtt != 0 ? t->rtt : t->env.rtt_hint;
 }
 
+tc_time tc_rtt_estimate(const struct tc *t)
+{
+    tc_time rtt = rtt_of(t);
+    return rtt != 0 ? rtt : t->env.timing->floor;
+}
+
 static tc_time clamp_wait(const struct tc_timing *tm, tc_time rtt)
 {
     tc_time w = rtt * tm->rtt_mult;
@@ -315,6 +391,14 @@ tc_time tc_wait_inflight(const struct tc *t, tc_time original_wait)
     if (tm->original)
         return original_wait;
     tc_time rtt = rtt_of(t);
+    return rtt != 0 ? clamp_wait(tm, rtt) : tm->ceil;
+}
+
+tc_time tc_wait_inflight_for(const struct tc *t, tc_time rtt, tc_time original_wait)
+{
+    const struct tc_timing *tm = t->env.timing;
+    if (tm->original)
+        return original_wait;
     return rtt != 0 ? clamp_wait(tm, rtt) : tm->ceil;
 }
 

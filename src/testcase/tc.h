@@ -16,6 +16,7 @@
 #include "testcase/evidence.h"
 #include "tracebox/icmp.h"
 #include "tracebox/mbox.h"
+#include "tracebox/path.h"
 
 /* Monotonic time in microseconds. */
 typedef uint64_t tc_time;
@@ -51,6 +52,11 @@ struct tc_env {
     uint64_t seed;     /* seeds tc_random32 (ISNs): deterministic in unit tests */
     /* Host name from the input (HTTP Host, TLS SNI); NULL = none. Outlives the instance. */
     const char *host;
+    /* What earlier tests learned about the path to this target (tracebox/path.h). */
+    struct path_info path;
+    /* --trace-burst full: every traced probe goes out with TTL 1..HOP_LIMIT back to back, as
+     * the original tcpreq sent it (the host then sees up to HOP_LIMIT copies). */
+    bool trace_full;
 };
 
 struct tc_result {
@@ -65,16 +71,69 @@ struct tc_isn {
     uint32_t isn;
 };
 
+/* Things a packet carries wrong on purpose (a test's fault injection), so that a recording
+ * of it (--pcap) can say so and `tcpreq analyze` does not judge them as the prober's faults. */
+enum tc_fault {
+    TC_FAULT_CHECKSUM = 1 << 0,  /* TCP checksum set wrong */
+    TC_FAULT_RESERVED = 1 << 1,  /* reserved header bits set */
+    TC_FAULT_MSS_LATE = 1 << 2,  /* MSS option on a segment without SYN */
+    TC_FAULT_OPTIONS = 1 << 3,   /* an option list that does not parse (illegal length) */
+};
+
+/* "checksum,reserved": the names of the faults, comma-separated, into buf. */
+const char *tc_fault_names(unsigned faults, char *buf, size_t cap);
+
 /* A packet queued for sending: a complete IPv4/IPv6 packet. */
 struct tc_packet {
     size_t len;
+    tc_time delay;  /* leave this long after the event that queued it (paced bursts) */
+    unsigned faults; /* enum tc_fault */
     uint8_t data[IP_PACKET_MAX];
 };
 
 #define TC_MAX_QUOTES 64
 #define TC_MAX_OUT 64
+/* The TTL-limited copies of a traced probe leave this far apart, never back to back: each
+ * is one more ICMP message for a router's rate limit, and a burst is what SYN-flood and
+ * challenge-ACK defences count. */
+#define TC_BURST_GAP (1 * TC_MSEC)
+/* A probe asking about the fate of a segment leaves this long after it, so that it cannot
+ * overtake it (two back-to-back packets may swap on a path with parallel links). */
+#define TC_ORDER_GAP (2 * TC_MSEC)
 
 struct test_case;
+
+/* What a case's middlebox check looks at (the original's _detect_mboxes arguments). */
+struct mbox_check {
+    unsigned fields;    /* TTL_ENC_* the probes carried */
+    quote_diff_fn diff; /* does a quote differ in what the test depends on? NULL: path only */
+    const void *ctx;
+    const char *info;   /* "(...)" part of the reason */
+    int stage;          /* stage of the UNK verdict */
+};
+
+/* The test's traced probe (tc_send_probe) and what its quotes showed so far. */
+struct tc_traced {
+    bool sent;
+    unsigned fields;    /* TTL_ENC_* of its copies */
+    unsigned copies;    /* TTL-limited copies, with TTL 1..copies */
+    tc_time sent_at;    /* event time the probe was queued (its last copy leaves later) */
+    /* With path knowledge (tracebox/path.h): the hops among 1..copies known to quote this
+     * target's probes, and those that quoted this one. Without, the quotes are waited for. */
+    bool path_known;
+    uint32_t expected, quoted; /* bit h = hop h */
+};
+
+/* A verdict held until the traced probe's quotes are in (tc_conclude). */
+struct tc_pending {
+    bool active;
+    enum tc_status status;
+    int stage;
+    bool by_silence; /* the verdict rests on the host not answering the probe */
+    bool has_check;
+    struct mbox_check check;
+    char reason[256];
+};
 
 struct tc {
     const struct test_case *kind;
@@ -108,6 +167,13 @@ struct tc {
     uint64_t rng;
     tc_time started_at;
     struct evidence_log evidence; /* segments exchanged, for --explain */
+    /* IP TTL / hop limit of the segment being delivered (0 = unknown). */
+    uint8_t rx_ttl;
+    /* What this instance learned about the path (quoting hops, host distance); the engine
+     * merges it into what it knows of the target. */
+    struct path_info learned;
+    struct tc_traced traced;
+    struct tc_pending pending;
 };
 
 /* The registry entry of a test case (one per tests_cases/<name>.c). */
@@ -146,10 +212,11 @@ struct test_case {
 int tc_create(struct tc *t, const struct test_case *kind, const struct tc_env *env);
 void tc_destroy(struct tc *t);
 void tc_start(struct tc *t, tc_time now);
-/* Hand over a received TCP packet payload (the bytes after the IP header) from env.dst.
- * Malformed segments are dropped here (the original tcpreq did the same); bad-checksum ones
- * too, unless the case has on_bad_checksum. */
-void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, tc_time now);
+/* Hand over a received TCP packet payload (the bytes after the IP header) from env.dst, and
+ * the IP TTL / hop limit it arrived with (0 = unknown). Malformed segments are dropped here
+ * (the original tcpreq did the same); bad-checksum ones too, unless the case has
+ * on_bad_checksum. */
+void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, unsigned ttl, tc_time now);
 void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now);
 /* Call when now >= t->timer_at; clears the timer before calling the case. */
 void tc_fire_timer(struct tc *t, tc_time now);
@@ -161,6 +228,23 @@ void tc_clear_out(struct tc *t);
 /* Actions, used by test cases. */
 /* Queue seg to the target with TTL/hop limit ttl (0 = default) and IPv4 ID ip_id. */
 void tc_send(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_id);
+/* The same, leaving delay after the current event (a discriminating probe that must not
+ * overtake the segment it follows). */
+void tc_send_after(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_id,
+                   tc_time delay);
+/* A copy of a traced probe, before it is queued (e.g. to give it a wrong checksum). */
+typedef void (*tc_probe_touch_fn)(struct tc *t, struct tcp_seg *copy, void *ctx);
+/* The test's traced probe (tracebox): seg with the TTL encoded into fields. With path
+ * knowledge, one copy with a full TTL (HOP_LIMIT) for the host, then one copy for each hop
+ * 1..path_trace_limit() for the quotes, TC_BURST_GAP apart: the host sees the probe once.
+ * Without (or with env.trace_full), the original's burst: TTL 1..HOP_LIMIT back to back.
+ * touch (may be NULL) sees every copy. Sets t->traced; one traced probe per test. */
+void tc_send_probe(struct tc *t, const struct tcp_seg *seg, unsigned fields,
+                   tc_probe_touch_fn touch, void *ctx);
+/* The traced probe's quotes: all in (every hop known to quote has quoted, or the in-flight
+ * wait since the probe's last copy is over), and the time that wait ends. */
+bool tc_probe_quotes_in(const struct tc *t, tc_time now);
+tc_time tc_probe_quotes_at(const struct tc *t);
 /* Tracebox probe: a copy of seg with the TTL encoded into the given TTL_ENC_* fields, sent
  * with that TTL (the IP ID carries the code when TTL_ENC_IPID is set). */
 void tc_send_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields);
@@ -176,11 +260,28 @@ void tc_cancel_timer(struct tc *t);
  * Also records the path (from the quotes, if the case did not run mbox detection). */
 void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, json_t *custom,
                tc_time now);
+/* Path first, then verdict. The case's verdict is known (by_silence: it rests on the host
+ * not answering the traced probe); once the probe's quotes are in (at once if they are),
+ * finish with: UNK "Middlebox interference detected at or before hop N (mc->info)" when a
+ * quote shows the path changed what the test depends on (mc may be NULL); else, for a
+ * verdict by silence, UNK "... (probe dropped)" when a hop known to quote this target's
+ * probes stayed silent for this one (the path lost it, not the host); else the verdict.
+ * Until then the case gets no more events. */
+void tc_conclude(struct tc *t, const struct mbox_check *mc, enum tc_status st, int stage,
+                 const char *reason, bool by_silence, tc_time now);
+
 /* Run middlebox detection over the collected quotes, set t->path and, if a change is
  * seen, finish UNK with "Middlebox interference detected ... (info)" and custom.diff
  * [expected, seen] at the given stage. Returns true if it finished the test. */
 bool tc_check_mboxes(struct tc *t, unsigned fields, quote_diff_fn diff, const void *ctx,
                      const char *info, int stage, tc_time now);
+
+/* tc_check_mboxes with the case's check. */
+bool tc_check_path(struct tc *t, const struct mbox_check *mc, tc_time now);
+/* Finish with the middlebox verdict if the quotes show the path changed what the test
+ * depends on (the path is to blame, not the host), else with the given verdict. */
+void tc_finish_unless_mbox(struct tc *t, const struct mbox_check *mc, enum tc_status st,
+                           int stage, const char *reason, tc_time now);
 
 /* For a case with its own middlebox ranking: decode the hops of the collected quotes
  * (fields: TTL_ENC_* of the probes) into t->quotes[i].hop and record the path from all of
@@ -193,6 +294,10 @@ uint32_t tc_random32(struct tc *t);
  * original mode. */
 /* Packets still in flight: rtt_mult * RTT clamped to [floor, ceil]; ceil if no RTT. */
 tc_time tc_wait_inflight(const struct tc *t, tc_time original_wait);
+/* The RTT: measured by this instance, else an earlier one's, else the shortest wait. */
+tc_time tc_rtt_estimate(const struct tc *t);
+/* The same for a given RTT sample (e.g. one the case measured outside a handshake). */
+tc_time tc_wait_inflight_for(const struct tc *t, tc_time rtt, tc_time original_wait);
 /* Reply to a SYN: from the RTT if known (as above), else timing->syn_timeout. */
 tc_time tc_wait_synack(const struct tc *t, tc_time original_wait);
 /* Long enough for the peer to retransmit (its initial RTO) and for that to reach us. */

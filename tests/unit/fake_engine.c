@@ -32,6 +32,11 @@ static const char *const fe_routers_v4[FE_ROUTERS] = {"198.18.1.1", "198.18.2.2"
 static const char *const fe_routers_v6[FE_ROUTERS] = {"fd00:7463:1::1", "fd00:7463:2::1",
                                                       "fd00:7463:3::1"};
 
+static uint16_t ttl_code(unsigned ttl)
+{
+    return (uint16_t)((ttl << FE_CODE_HI_SHIFT) | (ttl << FE_CODE_MID_SHIFT) | ttl);
+}
+
 struct ip_addr fe_addr(const char *text)
 {
     struct ip_addr a;
@@ -114,7 +119,7 @@ tc_time fe_fire(struct fe *f)
 void fe_deliver_bytes(struct fe *f, const uint8_t *l4, size_t len)
 {
     drain(f);
-    tc_deliver_segment(&f->t, l4, len, f->now);
+    tc_deliver_segment(&f->t, l4, len, f->rx_ttl, f->now);
 }
 
 void fe_target_seg(struct tcp_seg *seg, uint8_t flags, uint32_t seq, uint32_t ack)
@@ -286,13 +291,68 @@ uint32_t fe_expect_burst(const struct fe *f, const char *opts_hex)
     fe_pkt(f, 0, &p);
     uint32_t seq = p.seg.seq;
     for (unsigned ttl = 1; ttl <= HOP_LIMIT; ttl++) {
-        uint16_t code = (uint16_t)((ttl << FE_CODE_HI_SHIFT) | (ttl << FE_CODE_MID_SHIFT) | ttl);
+        uint16_t code = ttl_code(ttl);
         fe_expect_pkt(f, ttl - 1, TCP_FLAG_SYN, seq, ((uint32_t)code << 16) | code, code, ttl,
                       v4 ? code : 0);
         fe_pkt(f, ttl - 1, &p);
         assert_int_equal(p.seg.urg_ptr, code);
         assert_string_equal(p.opts_hex, opts_hex);
         assert_int_equal(p.seg.payload_len, 0);
+    }
+    return seq;
+}
+
+void fe_set_path(struct fe *f, unsigned host_hop, uint32_t quoting)
+{
+    f->t.env.path = (struct path_info){
+        .discovered = true,
+        .host_hop = (uint8_t)host_hop,
+        .host_hop_source = host_hop != 0 ? PATH_HOP_ACK_RST : PATH_HOP_UNKNOWN,
+        .quoting = quoting,
+    };
+}
+
+void fe_set_lab_path(struct fe *f)
+{
+    fe_set_path(f, 3, (1u << 1) | (1u << 2));
+}
+
+/* The copy at t.out[i]: TTL ttl, its code in fields, the rest as the probe. */
+static void expect_copy(const struct fe *f, size_t i, unsigned ttl, unsigned fields, uint8_t flags,
+                        uint32_t seq, const char *opts_hex)
+{
+    struct fe_pkt p;
+    fe_pkt(f, i, &p);
+    uint16_t code = ttl_code(ttl);
+    bool v4 = f->t.env.src.family == IP_FAMILY_V4;
+    assert_int_equal(p.seg.flags, flags);
+    assert_int_equal(p.seg.seq, seq);
+    assert_int_equal(p.ip.ttl, ttl);
+    assert_int_equal(p.seg.payload_len, 0);
+    if (fields & TTL_ENC_ACK)
+        assert_int_equal(p.seg.ack, ((uint32_t)code << 16) | code);
+    if (fields & TTL_ENC_WIN)
+        assert_int_equal(p.seg.window, code);
+    if (fields & TTL_ENC_URG)
+        assert_int_equal(p.seg.urg_ptr, code);
+    if ((fields & TTL_ENC_IPID) && v4)
+        assert_int_equal(p.ip.ip_id, code);
+    if (opts_hex != NULL)
+        assert_string_equal(p.opts_hex, opts_hex);
+}
+
+uint32_t fe_expect_probe(const struct fe *f, size_t first, unsigned copies, unsigned fields,
+                         uint8_t flags, const char *opts_hex)
+{
+    assert_true(fe_n_out(f) >= first + 1 + copies);
+    struct fe_pkt p;
+    fe_pkt(f, first, &p);
+    uint32_t seq = p.seg.seq;
+    expect_copy(f, first, HOP_LIMIT, fields, flags, seq, NULL);
+    assert_int_equal(f->t.out[first].delay, 0);
+    for (unsigned ttl = 1; ttl <= copies; ttl++) {
+        expect_copy(f, first + ttl, ttl, fields, flags, seq, opts_hex);
+        assert_int_equal(f->t.out[first + ttl].delay, (tc_time)ttl * TC_BURST_GAP);
     }
     return seq;
 }
@@ -308,11 +368,25 @@ static enum fe_family family_of(const struct fe *f)
     return f->t.env.src.family == IP_FAMILY_V4 ? FE_V4 : FE_V6;
 }
 
+/* The first packet sent with IP TTL ttl. */
+static const struct tc_packet *sent_with_ttl(const struct fe *f, unsigned ttl)
+{
+    for (size_t k = 0; k < fe_n_sent(f); k++) {
+        struct ip_view ip;
+        const struct tc_packet *pkt = fe_sent(f, k);
+        assert_int_equal(ip_parse(pkt->data, pkt->len, &ip), 0);
+        if (ip.ttl == ttl)
+            return pkt;
+    }
+    fail_msg("no packet sent with TTL %u", ttl);
+    return NULL;
+}
+
 void fe_deliver_burst_quote(struct fe *f, unsigned ttl, const void *opts, size_t n)
 {
     struct icmp_quote q;
     assert_true(ttl >= 1);
-    fe_make_quote(fe_sent(f, ttl - 1), fe_router(family_of(f), ttl), &q);
+    fe_make_quote(sent_with_ttl(f, ttl), fe_router(family_of(f), ttl), &q);
     if (opts != NULL) {
         assert_true(q.quote_len >= TCP_HDR_MIN + n);
         memcpy(q.quote + TCP_HDR_MIN, opts, n);
@@ -324,7 +398,7 @@ void fe_deliver_burst_quote_stripped(struct fe *f, unsigned ttl)
 {
     struct icmp_quote q;
     assert_true(ttl >= 1);
-    fe_make_quote(fe_sent(f, ttl - 1), fe_router(family_of(f), ttl), &q);
+    fe_make_quote(sent_with_ttl(f, ttl), fe_router(family_of(f), ttl), &q);
     q.quote[TCP_OFF_DATA_OFF] = (uint8_t)((TCP_HDR_MIN / DATA_OFF_WORD) << DATA_OFF_SHIFT);
     q.quote_len = TCP_HDR_MIN;
     fe_deliver_quote(f, &q);

@@ -27,6 +27,7 @@ enum fe_family { FE_V4 = 4, FE_V6 = 6 };
 struct fe {
     struct tc t;
     tc_time now;
+    unsigned rx_ttl; /* IP TTL of the segments delivered (0 = unknown, the default) */
     struct tc_packet *log; /* every packet queued so far, in order */
     size_t n_log, cap_log;
 };
@@ -95,6 +96,20 @@ void fe_expect_hop(const struct fe *f, size_t i, unsigned hop, const char *route
  * (v4; 0 for v6). router is a textual address. Modify q->quote / q->quote_len after. */
 void fe_make_quote(const struct tc_packet *sent, const char *router, struct icmp_quote *q);
 
+/* Path knowledge as the target's first LivenessTest would have learned it (tracebox/path.h):
+ * the host at hop host_hop (from the discovery's RSTs), hops in quoting (bit h = hop h) known
+ * to quote. Call before fe_start: the case then sends path-aware probes. */
+void fe_set_path(struct fe *f, unsigned host_hop, uint32_t quoting);
+/* The lab's path: the host at hop 3, hops 1 and 2 quoting. */
+void fe_set_lab_path(struct fe *f);
+/* The path-aware traced probe just queued (tc_send_probe with path knowledge), starting at
+ * t.out[first]: one copy with TTL HOP_LIMIT leaving at once, then copies with TTL
+ * 1..copies, copy k leaving k * TC_BURST_GAP later, each with the code of its TTL in
+ * fields (TTL_ENC_*) and otherwise flags, the option bytes opts_hex (NULL: not checked) and
+ * no payload. Returns the common sequence number. */
+uint32_t fe_expect_probe(const struct fe *f, size_t first, unsigned copies, unsigned fields,
+                         uint8_t flags, const char *opts_hex);
+
 /* The traced SYN burst (syn_probe) just queued: HOP_LIMIT SYNs, the one with TTL t
  * carrying the code of t in ACK (twice), window, urgent pointer and, for IPv4, the IP ID
  * (TTL_ENC_IPID | ACK | WIN | URG); the option bytes (incl. padding) are opts_hex in every
@@ -103,8 +118,8 @@ uint32_t fe_expect_burst(const struct fe *f, const char *opts_hex);
 /* The lab router at hop 1..3 for the family (198.18.1.1, 198.18.2.2, 198.18.3.1 /
  * fd00:7463:N::1). */
 const char *fe_router(enum fe_family fam, unsigned hop);
-/* Deliver the quote, from fe_router(hop ttl), of the burst SYN sent with TTL ttl (the
- * ttl-th packet sent); with opts, its first n option bytes replaced by opts. */
+/* Deliver the quote, from fe_router(hop ttl), of the first packet sent with TTL ttl (a
+ * burst's or a traced probe's copy); with opts, its first n option bytes replaced by opts. */
 void fe_deliver_burst_quote(struct fe *f, unsigned ttl, const void *opts, size_t n);
 /* The same with the options stripped: data offset 5, quote ends after the header. */
 void fe_deliver_burst_quote_stripped(struct fe *f, unsigned ttl);

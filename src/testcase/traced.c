@@ -1,0 +1,157 @@
+/* The traced probe and the conclusion that waits for its quotes: path first, then verdict.
+ *
+ * A traced probe (tracebox) goes out as one copy with a full TTL, which the host answers,
+ * and one TTL-limited copy per hop known to quote this target's probes, which routers
+ * answer with time-exceeded messages quoting what reached them. Knowing which hops quote
+ * (tracebox/path.h) also tells when all quotes are in, so a verdict waits no longer than
+ * it must, and which hop went silent when the path dropped the probe. */
+#include <stdio.h>
+#include <string.h>
+
+#include "testcase/tc_private.h"
+#include "tracebox/ttl_code.h"
+
+#define HOP_BIT(h) ((uint32_t)1u << (h))
+#define HOP_NONE 0
+#define REASON_DROPPED_INFO "probe dropped"
+/* The original's fixed wait for quotes, for --timing original. */
+#define ORIGINAL_QUOTE_WAIT (10 * TC_SEC)
+
+/* One copy: the TTL code in fields, then the case's touch, then queued. */
+static void send_copy(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields,
+                      tc_probe_touch_fn touch, void *ctx, tc_time delay)
+{
+    struct tcp_seg copy;
+    uint16_t ip_id;
+    if (!tc_encode_traced(t, seg, ttl, fields, &copy, &ip_id))
+        return;
+    if (touch != NULL)
+        touch(t, &copy, ctx);
+    tc_send_after(t, &copy, ttl, ip_id, delay);
+}
+
+void tc_send_probe(struct tc *t, const struct tcp_seg *seg, unsigned fields,
+                   tc_probe_touch_fn touch, void *ctx)
+{
+    struct tc_traced *p = &t->traced;
+    const struct path_info *path = &t->env.path;
+    memset(p, 0, sizeof(*p));
+    p->sent = true;
+    p->fields = fields;
+    p->sent_at = t->event_at;
+    if (t->env.trace_full || !path->discovered) {
+        /* The original's burst: the host gets every copy from TTL = its distance on. */
+        p->copies = HOP_LIMIT;
+        for (unsigned ttl = 1; ttl <= HOP_LIMIT; ttl++)
+            send_copy(t, seg, ttl, fields, touch, ctx, 0);
+        return;
+    }
+    p->path_known = true;
+    p->copies = path_trace_limit(path);
+    /* The host's copy first: nothing delays the handshake, and its RTT sample is clean. */
+    send_copy(t, seg, HOP_LIMIT, fields, touch, ctx, 0);
+    for (unsigned ttl = 1; ttl <= p->copies; ttl++) {
+        send_copy(t, seg, ttl, fields, touch, ctx, (tc_time)ttl * TC_BURST_GAP);
+        if (path_hop_quotes(path, ttl))
+            p->expected |= HOP_BIT(ttl);
+    }
+}
+
+void tc_traced_quote(struct tc *t, const struct icmp_quote *q)
+{
+    struct tc_traced *p = &t->traced;
+    if (!p->sent)
+        return;
+    /* IPv4's IP ID carries the code only when the probe wrote it there. */
+    unsigned guess = (p->fields & TTL_ENC_IPID) ? q->hop_guess : HOP_NONE;
+    unsigned hop = ttl_decode_tcp(q->quote, q->quote_len, guess, HOP_LIMIT, p->fields & TTL_ENC_TCP);
+    if (hop >= 1 && hop <= p->copies)
+        p->quoted |= HOP_BIT(hop);
+}
+
+tc_time tc_probe_quotes_at(const struct tc *t)
+{
+    const struct tc_traced *p = &t->traced;
+    if (!p->sent)
+        return 0;
+    tc_time last_copy = p->path_known ? (tc_time)p->copies * TC_BURST_GAP : 0;
+    return p->sent_at + last_copy + tc_wait_inflight(t, ORIGINAL_QUOTE_WAIT);
+}
+
+bool tc_probe_quotes_in(const struct tc *t, tc_time now)
+{
+    const struct tc_traced *p = &t->traced;
+    if (!p->sent)
+        return true;
+    /* --timing original waits its fixed time, as the original did. */
+    bool complete = p->path_known && !t->env.timing->original && (p->expected & ~p->quoted) == 0;
+    return complete || now >= tc_probe_quotes_at(t);
+}
+
+/* The nearest hop known to quote that did not quote this probe; HOP_NONE if none. */
+static unsigned first_silent_hop(const struct tc_traced *p)
+{
+    uint32_t missing = p->expected & ~p->quoted;
+    for (unsigned h = 1; h <= HOP_LIMIT; h++)
+        if (missing & HOP_BIT(h))
+            return h;
+    return HOP_NONE;
+}
+
+static void conclude_now(struct tc *t, tc_time now)
+{
+    struct tc_pending *v = &t->pending;
+    v->active = false;
+    if (v->has_check && tc_check_mboxes(t, v->check.fields, v->check.diff, v->check.ctx,
+                                        v->check.info, v->check.stage, now))
+        return;
+    unsigned silent = v->by_silence && t->traced.path_known ? first_silent_hop(&t->traced)
+                                                             : HOP_NONE;
+    if (silent != HOP_NONE) {
+        /* The host did not answer and the path lost the probe before hop `silent`, which
+         * quoted every other probe to this target: the path is to blame, not the host. A
+         * drop between the last quoting hop and the host stays invisible (README). */
+        struct mbox_result where = {.detected = true, .hop = silent};
+        char reason[sizeof(t->result.reason)], expected[MBOX_DIFF_TEXT];
+        mbox_reason(&where, REASON_DROPPED_INFO, reason, sizeof(reason));
+        snprintf(expected, sizeof(expected), "quote from hop %u", silent);
+        int stage = v->has_check ? v->check.stage : v->stage;
+        tc_record_path(t, t->traced.fields);
+        tc_finish(t, TC_UNK, stage, reason, json_pack("{s:[ss]}", "diff", expected, ""), now);
+        return;
+    }
+    tc_finish(t, v->status, v->stage, v->reason[0] != '\0' ? v->reason : NULL, NULL, now);
+}
+
+void tc_conclude(struct tc *t, const struct mbox_check *mc, enum tc_status st, int stage,
+                 const char *reason, bool by_silence, tc_time now)
+{
+    if (t->done)
+        return;
+    struct tc_pending *v = &t->pending;
+    memset(v, 0, sizeof(*v));
+    v->active = true;
+    v->status = st;
+    v->stage = stage;
+    v->by_silence = by_silence;
+    if (mc != NULL) {
+        v->has_check = true;
+        v->check = *mc;
+    }
+    snprintf(v->reason, sizeof(v->reason), "%s", reason != NULL ? reason : "");
+    if (tc_probe_quotes_in(t, now))
+        conclude_now(t, now);
+    else
+        tc_set_timer(t, tc_probe_quotes_at(t));
+}
+
+void tc_pending_quote(struct tc *t, tc_time now)
+{
+    if (tc_probe_quotes_in(t, now))
+        conclude_now(t, now);
+}
+
+void tc_pending_timer(struct tc *t, tc_time now)
+{
+    conclude_now(t, now);
+}
