@@ -7,16 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcp/fault.h"
+#include "tcp/mss_rule.h"
 #include "tcp/options.h"
 
-/* RFC 9293 3.7.1 (MUST-15): without an MSS option the peer may send 536 bytes (IPv4);
- * RFC 8200 5 (1280-byte minimum MTU) makes it 1220 for IPv6. */
-#define DEFAULT_MSS_V4 536
-#define DEFAULT_MSS_V6 1220
 /* An IP packet above Ethernet's MTU was never on an Ethernet wire as such: the capture was
  * taken above segmentation offload (TSO/GSO) or after receive offload (GRO/LRO). */
 #define ETHERNET_MTU 1500
 #define TEST_COMMENT_PREFIX "tcpreq test="
+#define FAULT_NAMES_MAX 64
 
 void an_conn_key(struct flow_key *k, const struct ip_addr *a, uint16_t aport,
                  const struct ip_addr *b, uint16_t bport)
@@ -177,7 +176,7 @@ static size_t nonzero_after_eol(const struct an_pkt *p)
 }
 
 static void check_checksum(struct an_conn *c, enum conn_side side, const struct an_frame *f,
-                           const struct an_pkt *p)
+                           const struct an_pkt *p, unsigned faults)
 {
     char ep[CONN_ENDPOINT_MAX];
     if (p->csum == AN_CSUM_UNKNOWN) {
@@ -187,6 +186,8 @@ static void check_checksum(struct an_conn *c, enum conn_side side, const struct 
                     p->seg.payload_len);
         return;
     }
+    if (p->csum == AN_CSUM_BAD && (faults & TCP_FAULT_CHECKSUM))
+        return; /* tcpreq's own checksum tests: neither an error nor offload */
     struct csum_evidence *e = &c->csum[side];
     e->checked++;
     if (p->csum != AN_CSUM_BAD)
@@ -198,23 +199,26 @@ static void check_checksum(struct an_conn *c, enum conn_side side, const struct 
 }
 
 static void check_header(struct an_conn *c, enum conn_side side, const struct an_frame *f,
-                         const struct an_pkt *p)
+                         const struct an_pkt *p, unsigned faults)
 {
     char ep[CONN_ENDPOINT_MAX];
     const struct tcp_seg *seg = &p->seg;
     /* the sender's name is formatted only when a finding needs it: this runs per segment */
-    if (seg->reserved != 0)
+    if (seg->reserved != 0 && !(faults & TCP_FAULT_RESERVED))
         finding_add(&c->findings, FIND_RESERVED_BITS, f->number,
                     "reserved bits 0x%x set in a segment from %s", seg->reserved,
                     conn_endpoint(c, side, ep, sizeof(ep)));
     if (p->opts_err != 0) {
+        if (faults & TCP_FAULT_OPTIONS)
+            return;
         finding_add(&c->findings, FIND_MALFORMED_OPTIONS, f->number,
                     "options of a segment from %s do not parse (%d option bytes)",
                     conn_endpoint(c, side, ep, sizeof(ep)), (int)(p->tcp_hdr_len - TCP_HDR_MIN));
         return; /* what parsed before the error is not worth judging */
     }
     uint16_t mss;
-    if (!(seg->flags & TCP_FLAG_SYN) && tcp_opts_get_mss(&seg->opts, &mss))
+    if (!(seg->flags & TCP_FLAG_SYN) && !(faults & TCP_FAULT_MSS_LATE) &&
+        tcp_opts_get_mss(&seg->opts, &mss))
         finding_add(&c->findings, FIND_MSS_NOT_SYN, f->number,
                     "MSS option (%u) in a segment without SYN from %s", mss,
                     conn_endpoint(c, side, ep, sizeof(ep)));
@@ -228,18 +232,20 @@ static void check_header(struct an_conn *c, enum conn_side side, const struct an
         finding_add(&c->findings, FIND_SACK_NOT_PERMITTED, f->number,
                     "SACK option from %s, but the peer's SYN had no SACK-permitted",
                     conn_endpoint(c, side, ep, sizeof(ep)));
-    if (peer->syn_seen && !(seg->flags & TCP_FLAG_SYN)) {
-        unsigned limit = peer->mss_present                      ? peer->mss
-                         : c->addr[side].family == IP_FAMILY_V6 ? DEFAULT_MSS_V6
-                                                                : DEFAULT_MSS_V4;
-        if (p->payload_wire_len > limit) {
+    /* src/tcp/mss_rule.h, the live MSS tests' rule: options + data against the peer's
+     * (last) MSS, every segment after the peer's SYN, the SYN-ACK included. */
+    if (peer->syn_seen) {
+        unsigned limit = peer->mss_present ? peer->mss
+                                           : mss_announced(NULL, c->addr[side].family, NULL);
+        if (mss_exceeded(p->tcp_hdr_len, p->payload_wire_len, (uint16_t)limit)) {
+            size_t counted = mss_counted_len(p->tcp_hdr_len, p->payload_wire_len);
             if (p->ip_wire_len > ETHERNET_MTU)
                 finding_add(&c->findings, FIND_SEGMENTATION_OFFLOAD, f->number,
                             "%zu-byte IP packet from %s (peer MSS %u)", p->ip_wire_len,
                             conn_endpoint(c, side, ep, sizeof(ep)), limit);
             else
                 finding_add(&c->findings, FIND_EXCEEDS_MSS, f->number,
-                            "%zu payload bytes from %s, peer's MSS %u%s", p->payload_wire_len,
+                            "%zu option and payload bytes from %s, peer's MSS %u%s", counted,
                             conn_endpoint(c, side, ep, sizeof(ep)), limit,
                             peer->mss_present ? "" : " (default: no MSS option)");
         }
@@ -295,10 +301,18 @@ void conn_segment(struct an_conn *c, const struct an_frame *f, const struct an_p
     if (f->ts > c->last_ts)
         c->last_ts = f->ts;
     note_test_name(c, f->comment);
+    unsigned faults = tcp_faults_from_comment(f->comment);
+    if (faults != 0) {
+        char names[FAULT_NAMES_MAX], ep[CONN_ENDPOINT_MAX];
+        finding_add(&c->findings, FIND_DELIBERATE_FAULT, f->number,
+                    "segments from %s made wrong on purpose by tcpreq (first: %s), not judged",
+                    conn_endpoint(c, side, ep, sizeof(ep)),
+                    tcp_fault_names(faults, names, sizeof(names)));
+    }
     track_handshake(c, side, f, p);
     seqan_segment(&c->dir[side], &c->dir[!side], &c->seqc, p, f->ts, f->number, v);
-    check_checksum(c, side, f, p);
-    check_header(c, side, f, p);
+    check_checksum(c, side, f, p, faults);
+    check_header(c, side, f, p, faults);
     note_verdict(c, side, f, v);
 }
 

@@ -81,6 +81,9 @@ const struct finding_def finding_catalogue[FIND_COUNT] = {
     [FIND_SNAPPED] = {FIND_SNAPPED, "snapped", SEV_INFO, "-",
                       "payload cut by the capture's snap length: checksums and bytes "
                       "unverifiable"},
+    [FIND_DELIBERATE_FAULT] = {FIND_DELIBERATE_FAULT, "deliberate-fault", SEV_INFO, "-",
+                               "segments tcpreq made wrong on purpose (--pcap comment "
+                               "fault=...): its tests' probes, not judged"},
 };
 
 static const char *const severity_names[SEV_COUNT] = {

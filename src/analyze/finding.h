@@ -50,6 +50,7 @@ enum finding_id {
     FIND_ICMP_UNREACHABLE,
     /* the capture itself */
     FIND_SNAPPED,
+    FIND_DELIBERATE_FAULT,
     FIND_COUNT
 };
 

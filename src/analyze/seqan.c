@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "tcp/mss_rule.h"
 #include "tcp/options.h"
 
 /* Wireshark's reordering threshold without a handshake RTT, and its fast-retransmission
@@ -79,7 +80,8 @@ static bool seq_gt(uint32_t a, uint32_t b)
 static void note_syn_options(struct seq_dir *d, const struct tcp_seg *seg)
 {
     d->syn_seen = true;
-    d->mss_present = tcp_opts_get_mss(&seg->opts, &d->mss);
+    /* the last MSS option, as the live MSS tests take it (tcp/mss_rule.h) */
+    d->mss = mss_announced(&seg->opts, 0, &d->mss_present);
     const struct tcp_opt *ws = tcp_opts_find(&seg->opts, TCP_OPT_KIND_WSCALE);
     d->wscale = WSCALE_UNKNOWN;
     if (ws != NULL && ws->type == TCP_OPT_SIZED && ws->len == WSCALE_OPT_LEN)

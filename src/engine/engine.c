@@ -88,7 +88,7 @@ struct send_item {
     struct flow *owner; /* NULL: the engine's own (RSTs); cleared when the flow finishes */
     tc_time queued_at;
     const char *test; /* the test case that sent it (recorded with --pcap); NULL = none */
-    unsigned faults;  /* enum tc_fault, for the recording */
+    unsigned faults;  /* enum tcp_fault, for the recording */
     size_t len;
     uint8_t data[];
 };

@@ -11,13 +11,13 @@
 #include <string.h>
 
 #include "common/pcapng.h"
-#include "testcase/tc.h"
+#include "tcp/fault.h"
 #include "tcp/linklayer.h"
 
 #define RECORD_SNAPLEN 65535
 #define RECORD_APPLICATION "tcpreq"
 #define TEST_COMMENT_FMT "tcpreq test=%s"
-#define FAULT_COMMENT_FMT " fault=%s"
+#define FAULT_COMMENT_FMT " " TCP_FAULT_KEY "%s"
 #define COMMENT_MAX 96
 #define HEADER_BLOCKS_MAX 256
 #define USEC_PER_SEC 1000000ull
@@ -91,7 +91,7 @@ static bool make_comment(char *buf, size_t cap, const char *test, unsigned fault
     if (faults != 0 && n > 0 && (size_t)n < cap) {
         char names[COMMENT_MAX];
         snprintf(buf + n, cap - (size_t)n, FAULT_COMMENT_FMT,
-                 tc_fault_names(faults, names, sizeof(names)));
+                 tcp_fault_names(faults, names, sizeof(names)));
     }
     return true;
 }

@@ -2,7 +2,7 @@
  * stripped), as pcapng with one raw-IP interface (LINKTYPE_RAW). A packet that belongs to a
  * test carries the comment "tcpreq test=NAME" (Wireshark: frame.comment), by which
  * `tcpreq analyze` names its flows; one the test made wrong on purpose adds
- * " fault=checksum,reserved,..." (tc_fault_names), so analyze does not judge it as the
+ * " fault=checksum,reserved,..." (tcp/fault.h), so analyze does not judge it as the
  * prober's fault. tcpdump and tshark read the file.
  *
  * Wire order: a sent packet is stamped when it is handed to the kernel, a received one with
@@ -22,7 +22,7 @@ struct pcap_record;
 /* Open path for writing (truncating). NULL with a message in err on failure. */
 struct pcap_record *pcap_record_open(const char *path, char *err, size_t err_cap);
 /* A packet handed to the kernel at ts, sent by test (NULL = none) with faults (enum
- * tc_fault, 0 = none). Held until it can be written in order. */
+ * tcp_fault, 0 = none). Held until it can be written in order. */
 void pcap_record_sent(struct pcap_record *rec, const uint8_t *pkt, size_t len,
                       const struct timeval *ts, const char *test, unsigned faults);
 /* A packet captured at ts, for test (NULL = none): written after every held sent packet

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "tcp/fault.h"
 #include "tcp/reply.h"
 #include "testcase/tc_private.h"
 #include "tracebox/ttl_code.h"
@@ -52,32 +53,6 @@ const char *tc_status_name(enum tc_status s)
     case TC_ERR: return "ERR";
     }
     return "ERR";
-}
-
-static const struct {
-    unsigned bit;
-    const char *name;
-} fault_names[] = {
-    {TC_FAULT_CHECKSUM, "checksum"},
-    {TC_FAULT_RESERVED, "reserved"},
-    {TC_FAULT_MSS_LATE, "mss-late"},
-    {TC_FAULT_OPTIONS, "options"},
-};
-
-const char *tc_fault_names(unsigned faults, char *buf, size_t cap)
-{
-    size_t n = 0;
-    if (cap == 0)
-        return buf;
-    buf[0] = '\0';
-    for (size_t i = 0; i < sizeof(fault_names) / sizeof(fault_names[0]); i++) {
-        if (!(faults & fault_names[i].bit) || n >= cap)
-            continue;
-        int w = snprintf(buf + n, cap - n, "%s%s", n > 0 ? "," : "", fault_names[i].name);
-        if (w > 0)
-            n += (size_t)w;
-    }
-    return buf;
 }
 
 int tc_create(struct tc *t, const struct test_case *kind, const struct tc_env *env)
@@ -216,23 +191,6 @@ static struct tc_packet *out_slot(struct tc *t)
     return &t->out[t->n_out];
 }
 
-/* What the segment carries wrong on purpose: only tests set these fields so. */
-static unsigned faults_of(const struct tcp_seg *seg)
-{
-    unsigned f = 0;
-    uint16_t mss;
-    if (seg->csum_fixed)
-        f |= TC_FAULT_CHECKSUM;
-    if (seg->reserved != 0)
-        f |= TC_FAULT_RESERVED;
-    if (!(seg->flags & TCP_FLAG_SYN) && tcp_opts_get_mss(&seg->opts, &mss))
-        f |= TC_FAULT_MSS_LATE;
-    for (unsigned i = 0; i < seg->opts.count; i++)
-        if (seg->opts.opt[i].type == TCP_OPT_RAW)
-            f |= TC_FAULT_OPTIONS;
-    return f;
-}
-
 static void send_with_id(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_id,
                          tc_time delay)
 {
@@ -250,7 +208,7 @@ static void send_with_id(struct tc *t, const struct tcp_seg *seg, unsigned ttl, 
         return;
     }
     p->delay = delay;
-    p->faults = faults_of(seg);
+    p->faults = tcp_faults_of(seg);
     t->n_out++;
     t->packets_sent++;
     evidence_add(&t->evidence, seg, true, ttl, seg->csum_fixed, t->event_at + delay);

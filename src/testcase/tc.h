@@ -71,23 +71,11 @@ struct tc_isn {
     uint32_t isn;
 };
 
-/* Things a packet carries wrong on purpose (a test's fault injection), so that a recording
- * of it (--pcap) can say so and `tcpreq analyze` does not judge them as the prober's faults. */
-enum tc_fault {
-    TC_FAULT_CHECKSUM = 1 << 0,  /* TCP checksum set wrong */
-    TC_FAULT_RESERVED = 1 << 1,  /* reserved header bits set */
-    TC_FAULT_MSS_LATE = 1 << 2,  /* MSS option on a segment without SYN */
-    TC_FAULT_OPTIONS = 1 << 3,   /* an option list that does not parse (illegal length) */
-};
-
-/* "checksum,reserved": the names of the faults, comma-separated, into buf. */
-const char *tc_fault_names(unsigned faults, char *buf, size_t cap);
-
 /* A packet queued for sending: a complete IPv4/IPv6 packet. */
 struct tc_packet {
     size_t len;
     tc_time delay;  /* leave this long after the event that queued it (paced bursts) */
-    unsigned faults; /* enum tc_fault */
+    unsigned faults; /* enum tcp_fault (tcp/fault.h): what it carries wrong on purpose */
     uint8_t data[IP_PACKET_MAX];
 };
 

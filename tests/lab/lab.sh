@@ -559,11 +559,24 @@ lab_mbox_break_nop_eol() {
 #   ingress BPF, tests/lab/bpf/tcp_csum.c): a segment sent with a wrong checksum arrives,
 #   and is quoted by r2, with the right one. Needs clang (built once into $LAB_TMP).
 #   -> IncorrectChecksumTest UNK "... (checksum corrected)".
-# lab_mbox_clear -- remove all of r2's middleboxes (nft table and tc clsact qdisc;
+# lab_mbox_drop_unknown_option -- SYNs carrying option kind 158 are dropped in r2's
+#   prerouting hook, before its TTL check: r2 sends no time-exceeded for them either, so the
+#   probe simply vanishes at hop 2 (`tcp option 158 exists drop`).
+#   -> UnknownOptionTest UNK "... at or before hop 2 (probe dropped)", path [[1, r1]].
+# lab_mbox_raise_mss_after_r2 -- the MSS options of SYNs are raised to 1460 on their way
+#   OUT of r2 to the target (FORWARD hook, after r2's TTL check, so no quote shows it: a
+#   change at the egress of the last router that quotes, invisible to tracebox). nftables
+#   only lowers an MSS with its typed statement, so raw payload writes change the option
+#   values and a tc BPF program at r2's egress to the target (tests/lab/bpf/tcp_csum.c)
+#   makes the checksum valid again. The target then sends 1460-byte segments to a prober
+#   that announced 515: tcpreq's MSS tests FAIL (the host is blamed: nothing on the path it
+#   can see changed), and `tcpreq analyze` of the --pcap reaches the same verdict.
+# lab_mbox_clear -- remove all of r2's middleboxes (nft table and tc clsact qdiscs;
 #   idempotent).
 
 _LAB_FROM_R1='iifname "to-r1" meta l4proto tcp'
 LAB_R2_FROM_R1_DEV=to-r1
+LAB_R2_TO_TARGET_DEV=to-target
 LAB_UNKNOWN_OPTION_KIND=158
 
 lab_mbox_mss_rewrite() {
@@ -652,6 +665,42 @@ lab_mbox_fix_checksum() {
     obj "$obj" sec tc
 }
 
+lab_mbox_drop_unknown_option() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_mbox_load "table inet $LAB_MBOX_TABLE {
+  chain prerouting {
+    type filter hook prerouting priority mangle; policy accept;
+    $_LAB_FROM_R1 tcp option $LAB_UNKNOWN_OPTION_KIND exists counter drop
+  }
+}"
+}
+
+# The MSS option (kind 2, length 4) of a SYN may sit at option bytes 0, 4 or 8 (MSSSupportTest
+# and LateOptionTest: 515 at 0; MultiMSSTest: 550, 505, 515 at 0, 4, 8): each one found is
+# rewritten to 1460 (0x05b4). @th,160 is the first option byte.
+lab_mbox_raise_mss_after_r2() {
+  local -
+  set -euo pipefail
+  _lab_names
+  lab_mbox_clear
+  local rules="" at
+  for at in 160 192 224; do
+    rules+="    iifname \"to-r1\" meta l4proto tcp tcp flags & (syn | ack) == syn @th,$at,16 0x0204 counter @th,$((at + 16)),16 set 0x05b4"$'\n'
+  done
+  _lab_in "$LAB_R2_NS" nft -f - <<<"table inet $LAB_MBOX_TABLE {
+  chain forward {
+    type filter hook forward priority mangle; policy accept;
+$rules  }
+}"
+  local obj
+  obj=$(_lab_bpf_build tcp_csum)
+  _lab_in "$LAB_R2_NS" tc qdisc add dev "$LAB_R2_TO_TARGET_DEV" clsact
+  _lab_in "$LAB_R2_NS" tc filter add dev "$LAB_R2_TO_TARGET_DEV" egress bpf direct-action \
+    obj "$obj" sec tc
+}
+
 lab_mbox_clear() {
   local -
   set -euo pipefail
@@ -659,11 +708,13 @@ lab_mbox_clear() {
   if _lab_in "$LAB_R2_NS" nft list table inet "$LAB_MBOX_TABLE" >/dev/null 2>&1; then
     _lab_in "$LAB_R2_NS" nft delete table inet "$LAB_MBOX_TABLE"
   fi
-  local qdiscs
-  qdiscs=$(_lab_in "$LAB_R2_NS" tc qdisc show dev "$LAB_R2_FROM_R1_DEV" clsact)
-  if grep -q clsact <<<"$qdiscs"; then
-    _lab_in "$LAB_R2_NS" tc qdisc del dev "$LAB_R2_FROM_R1_DEV" clsact
-  fi
+  local qdiscs dev
+  for dev in "$LAB_R2_FROM_R1_DEV" "$LAB_R2_TO_TARGET_DEV"; do
+    qdiscs=$(_lab_in "$LAB_R2_NS" tc qdisc show dev "$dev" clsact)
+    if grep -q clsact <<<"$qdiscs"; then
+      _lab_in "$LAB_R2_NS" tc qdisc del dev "$dev" clsact
+    fi
+  done
 }
 
 # --- Non-conforming target ---------------------------------------------------------------
@@ -747,7 +798,7 @@ lab_target_ignore_rstack() {
 # Run directly: `LAB_PREFIX=mylab tests/lab/lab.sh up` ... `LAB_PREFIX=mylab tests/lab/lab.sh down`
 # (for poking at the lab by hand; set LAB_PREFIX, or the namespaces carry this process's pid).
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
-  cmd=${1:?usage: LAB_PREFIX=name lab.sh up|down|gc|firewall|listen PORT|tls PORT|mbox-overwrite|mbox-break|mbox-mss N|mbox-reserved|mbox-urg|mbox-unknown|mbox-csum|mbox-clear|target-reserved|target-clear}
+  cmd=${1:?usage: LAB_PREFIX=name lab.sh up|down|gc|firewall|listen PORT|tls PORT|mbox-overwrite|mbox-break|mbox-mss N|mbox-reserved|mbox-urg|mbox-unknown|mbox-csum|mbox-drop-unknown|mbox-raise-mss|mbox-clear|target-reserved|target-clear}
   shift
   case $cmd in
   up) lab_up && env | grep '^LAB_' | sort ;;
@@ -763,6 +814,8 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   mbox-urg) lab_mbox_clear_urg ;;
   mbox-unknown) lab_mbox_unknown_option_to_nops ;;
   mbox-csum) LAB_TMP=${LAB_TMP:-$(mktemp -d)} lab_mbox_fix_checksum ;;
+  mbox-drop-unknown) lab_mbox_drop_unknown_option ;;
+  mbox-raise-mss) LAB_TMP=${LAB_TMP:-$(mktemp -d)} lab_mbox_raise_mss_after_r2 ;;
   mbox-clear) lab_mbox_clear ;;
   target-reserved) lab_target_set_reserved ;;
   target-clear) lab_target_clear ;;

@@ -487,7 +487,50 @@ static void test_exceeds_mss(void **state)
     uint64_t big = fx_data(&s.k, 1, 600);
     const struct fx_flow *f = run(&s);
     expect_message(expect(f, FIND_EXCEEDS_MSS, 1, big),
-                   "600 payload bytes from " SERVER ":80, peer's MSS 515");
+                   "600 option and payload bytes from " SERVER ":80, peer's MSS 515");
+    end(&s);
+}
+
+/* src/tcp/mss_rule.h: the MSS bounds TCP options and data together (RFC 9293 3.7.1), as
+ * the live MSS tests measure it. */
+static void test_exceeds_mss_counts_options(void **state)
+{
+    (void)state;
+    struct scene s;
+    begin(&s);
+    struct tcp_opts c_mss, ts;
+    tcp_opts_init(&c_mss);
+    tcp_opts_add_mss(&c_mss, 515);
+    fx_handshake(&s.k, &c_mss, NULL);
+    tcp_opts_init(&ts);
+    static const uint8_t tsval_tsecr[8] = {0, 0, 0, 1, 0, 0, 0, 2};
+    tcp_opts_add_nop(&ts);
+    tcp_opts_add_nop(&ts);
+    tcp_opts_add_sized(&ts, TCP_OPT_KIND_TIMESTAMP, tsval_tsecr, sizeof(tsval_tsecr));
+    fx_send(&s.k, 1, &(struct fx_seg){.len = 503, .opts = &ts}); /* 12 + 503 = 515: fine */
+    uint64_t big = fx_send(&s.k, 1, &(struct fx_seg){.len = 505, .opts = &ts});
+    const struct fx_flow *f = run(&s);
+    expect_message(expect(f, FIND_EXCEEDS_MSS, 1, big),
+                   "517 option and payload bytes from " SERVER ":80, peer's MSS 515");
+    end(&s);
+}
+
+/* Several MSS options: the last one is the limit (MultiMSSTest's 550, 505, 515). */
+static void test_exceeds_mss_last_option_wins(void **state)
+{
+    (void)state;
+    struct scene s;
+    begin(&s);
+    struct tcp_opts multi;
+    tcp_opts_init(&multi);
+    tcp_opts_add_mss(&multi, 550);
+    tcp_opts_add_mss(&multi, 505);
+    tcp_opts_add_mss(&multi, 515);
+    fx_handshake(&s.k, &multi, NULL);
+    fx_data(&s.k, 1, 515);
+    uint64_t big = fx_data(&s.k, 1, 540);
+    const struct fx_flow *f = run(&s);
+    expect_message(expect(f, FIND_EXCEEDS_MSS, 1, big), "peer's MSS 515");
     end(&s);
 }
 
@@ -694,6 +737,44 @@ static void test_catalogue_is_consistent(void **state)
     assert_null(finding_def_by_name("no-such-finding"));
 }
 
+/* A --pcap capture names the faults its tests made on purpose: they are reported as such,
+ * never as the prober's bad checksums (or offload), reserved bits, late MSS or malformed
+ * options; the same faults without the comment are still judged. */
+static void test_deliberate_fault(void **state)
+{
+    (void)state;
+    struct scene s;
+    memset(&s, 0, sizeof(s));
+    cap_open(&s.cap, LINKTYPE_RAW, true);
+    fx_conn_init(&s.k, &s.cap, CLIENT, CPORT, SERVER, SPORT, C_ISN, S_ISN);
+    s.cap.comment = "tcpreq test=IncorrectChecksumTest fault=checksum";
+    uint64_t first = 0;
+    for (int i = 0; i < 3; i++) {
+        uint64_t n = fx_send(&s.k, 0,
+                             &(struct fx_seg){.flags = TCP_FLAG_SYN, .bad_csum = true,
+                                              .no_advance = true});
+        if (first == 0)
+            first = n;
+    }
+    s.cap.comment = "tcpreq test=IncorrectChecksumTest";
+    fx_handshake(&s.k, NULL, NULL);
+    s.cap.comment = "tcpreq test=IncorrectChecksumTest fault=reserved,mss-late";
+    struct tcp_opts mss;
+    tcp_opts_init(&mss);
+    tcp_opts_add_mss(&mss, 536);
+    fx_send(&s.k, 0, &(struct fx_seg){.len = 5, .reserved = 0x4, .opts = &mss});
+    s.cap.comment = NULL;
+    uint64_t theirs = fx_send(&s.k, 1, &(struct fx_seg){.len = 5, .bad_csum = true});
+    const struct fx_flow *f = run(&s);
+    assert_string_equal(f->test, "IncorrectChecksumTest");
+    expect_message(expect(f, FIND_DELIBERATE_FAULT, 4, first), "first: checksum");
+    expect_none(f, FIND_CHECKSUM_OFFLOAD);
+    expect_none(f, FIND_RESERVED_BITS);
+    expect_none(f, FIND_MSS_NOT_SYN);
+    expect_message(expect(f, FIND_BAD_CHECKSUM, 1, theirs), SERVER ":80");
+    end(&s);
+}
+
 static void test_every_finding_has_a_test(void **state)
 {
     (void)state;
@@ -742,6 +823,9 @@ int main(void)
         cmocka_unit_test(test_icmp_bad_checksum_ignored),
         cmocka_unit_test(test_snapped),
         cmocka_unit_test(test_catalogue_is_consistent),
+        cmocka_unit_test(test_exceeds_mss_counts_options),
+        cmocka_unit_test(test_exceeds_mss_last_option_wins),
+        cmocka_unit_test(test_deliberate_fault),
         cmocka_unit_test(test_every_finding_has_a_test),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
