@@ -62,17 +62,30 @@ void evidence_add(struct evidence_log *log, const struct tcp_seg *seg, bool sent
 void evidence_each(const struct evidence_log *log,
                    void (*fn)(const struct evidence_entry *e, void *ctx), void *ctx)
 {
+    /* Kept in the order recorded: head, then the ring from its oldest entry. */
+    const struct evidence_entry *order[EVIDENCE_MAX];
+    size_t n = 0;
     if (log->dropped == 0) {
         for (size_t i = 0; i < log->n; i++)
-            fn(&log->entry[i], ctx);
-        return;
+            order[n++] = &log->entry[i];
+    } else {
+        for (size_t i = 0; i < EVIDENCE_HEAD; i++)
+            order[n++] = &log->entry[i];
+        /* the ring's oldest entry is the one to be overwritten next */
+        size_t start = log->tail_next >= EVIDENCE_MAX ? EVIDENCE_HEAD : log->tail_next;
+        for (size_t k = 0; k < EVIDENCE_MAX - EVIDENCE_HEAD; k++)
+            order[n++] = &log->entry[EVIDENCE_HEAD +
+                                     (start - EVIDENCE_HEAD + k) % (EVIDENCE_MAX - EVIDENCE_HEAD)];
     }
-    for (size_t i = 0; i < EVIDENCE_HEAD; i++)
-        fn(&log->entry[i], ctx);
-    /* the ring's oldest entry is the one to be overwritten next */
-    size_t start = log->tail_next >= EVIDENCE_MAX ? EVIDENCE_HEAD : log->tail_next;
-    for (size_t k = 0; k < EVIDENCE_MAX - EVIDENCE_HEAD; k++) {
-        size_t i = EVIDENCE_HEAD + (start - EVIDENCE_HEAD + k) % (EVIDENCE_MAX - EVIDENCE_HEAD);
-        fn(&log->entry[i], ctx);
+    /* Handed over in time order: a paced copy is recorded when queued but leaves later,
+     * after replies to what went before it. Insertion sort keeps equal times in order. */
+    for (size_t i = 1; i < n; i++) {
+        const struct evidence_entry *e = order[i];
+        size_t j = i;
+        for (; j > 0 && order[j - 1]->at > e->at; j--)
+            order[j] = order[j - 1];
+        order[j] = e;
     }
+    for (size_t i = 0; i < n; i++)
+        fn(order[i], ctx);
 }

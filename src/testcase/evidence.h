@@ -37,7 +37,7 @@ struct tcp_seg;
 /* Record a segment; seg's options are encoded for the log. */
 void evidence_add(struct evidence_log *log, const struct tcp_seg *seg, bool sent, unsigned ttl,
                   bool bad_checksum, uint64_t at);
-/* Entries in time order: calls fn for each. */
+/* Entries in time order (equal times in the order recorded): calls fn for each. */
 void evidence_each(const struct evidence_log *log,
                    void (*fn)(const struct evidence_entry *e, void *ctx), void *ctx);
 

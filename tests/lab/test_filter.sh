@@ -25,6 +25,8 @@ trap 'exit 130' INT TERM
 
 TESTS=(-T OptionSupportTest)
 DEADLINE_S=60
+# packets per second for the run killed midway (a target's OptionSupportTest round is ~50)
+SLOW_RATE=50
 
 lab_up
 lab_prober_firewall
@@ -155,9 +157,10 @@ done
 
 # --- 3. --resume after a run killed with SIGKILL midway
 out=$work/resume.jsonl
-# one target at a time, so records appear one after another
+# one target at a time, at a rate that makes each take about a second, so records appear one
+# after another and the kill lands midway
 ip netns exec "$LAB_PROBER_NS" "$TCPREQ" -q -B "$LAB_PROBER4" -B "$LAB_PROBER6" "${TESTS[@]}" \
-  --inflight 1 -b "$work/block.txt" -o "$out" "@$work/targets.txt" &
+  --inflight 1 -r "$SLOW_RATE" -b "$work/block.txt" -o "$out" "@$work/targets.txt" &
 probe_pid=$!
 deadline=$(( $(date +%s) + DEADLINE_S ))
 until [ "$(jq -c 'select(._status == null)' "$out" 2>/dev/null | wc -l)" -ge 4 ] || [ "$(date +%s)" -ge "$deadline" ]; do

@@ -102,8 +102,13 @@ $LAB_TARGET4	80	LivenessTest	PASS" "$console"
 report=$(probe explain.jsonl -T OptionSupportTest --explain "$LAB_TARGET4:80")
 assert_eq "explain: verdict line" 1 "$(grep -c '^  OptionSupportTest: PASS$' <<<"$report")"
 assert_eq "explain: requirement" 1 "$(grep -c 'requirement: RFC 9293 MUST-4' <<<"$report")"
-assert_eq "explain: path" 1 "$(grep -c "path:        hop 1 $LAB_R1_4, hop 2 $LAB_R2_4" <<<"$report")"
-assert_eq "explain: the traced burst" 1 "$(grep -c '> SYN .*opts=01010000 ttl=1..30 (30 probes' <<<"$report")"
+# the path: from the first LivenessTest's discovery and from OptionSupportTest's quotes
+assert_eq "explain: path" 2 "$(grep -c "path:        hop 1 $LAB_R1_4, hop 2 $LAB_R2_4" <<<"$report")"
+# the traced probe: one copy for the host, TTL-limited copies for hops 1 and 2 only
+assert_eq "explain: the traced probe's copy for the host" 1 \
+  "$(grep -c '> SYN .*opts=01010000 ttl=30$' <<<"$report")"
+assert_eq "explain: the traced probe's copies for the routers" 1 \
+  "$(grep -c '> SYN .*opts=01010000 ttl=1..2 (2 probes' <<<"$report")"
 assert_eq "explain: the SYN-ACK answering it" 1 "$(grep -c '< SYN,ACK .* ack=1 ' <<<"$report" | awk '{print ($1 >= 1)}')"
 assert_jq "explain: dataset without evidence" "$work/explain.jsonl" \
   '[.results[] | has("evidence")] | any' false

@@ -117,7 +117,8 @@ tty_run() {
   local log=$1; shift
   ip netns exec "$LAB_PROBER_NS" script -qfec "$TCPREQ -B $LAB_PROBER4 -o $work/tty.jsonl $*" "$log" >/dev/null
 }
-tty_run "$work/tty.log" -T RSTACKTest --inflight 4 "${tty_targets[@]}"
+# a rate that makes the run last a few seconds: the status line is redrawn every second
+tty_run "$work/tty.log" -T RSTACKTest --inflight 4 -r 60 "${tty_targets[@]}"
 esc=$'\e'
 drawn=$(tr '\r' '\n' <"$work/tty.log" | grep -c "^$esc\[K[0-9.]*s [0-9.]*% .*/4 targets | .* pkt/s out, .* pkt/s in | PASS [0-9]* FAIL [0-9]* UNK [0-9]*")
 if ((drawn >= 1)); then pass "status line: drawn $drawn times"; else fail "status line: never drawn"; cat -v "$work/tty.log"; fi
