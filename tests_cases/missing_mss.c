@@ -5,6 +5,7 @@
  * its own result, and the path must not have inserted an MSS option. */
 #include <stdio.h>
 
+#include "common/bytes.h"
 #include "testcase/syn_accept.h"
 #include "tests_cases/mss_support.h"
 
@@ -18,7 +19,7 @@ static void hex_tail(const uint8_t *bytes, size_t len, const struct tcp_opts *op
     size_t off = 0;
     for (unsigned i = 0; i < from && i < opts->count; i++)
         off += opts->opt[i].type == TCP_OPT_SINGLE ? 1 : opts->opt[i].len;
-    hex_bytes(bytes + (off < len ? off : len), off < len ? len - off : 0, buf, cap);
+    bytes_hex(bytes + (off < len ? off : len), off < len ? len - off : 0, buf, cap);
 }
 
 /* The original's check: the quoted SYN must carry no MSS option; options that do not parse
@@ -27,10 +28,12 @@ static bool missing_mss_diff(const struct icmp_quote *q, const void *ctx, char *
                              size_t exp_cap, char *seen, size_t seen_cap)
 {
     (void)ctx;
-    const uint8_t *opt_bytes;
-    size_t opts_len;
-    if (!quote_option_bytes(q, &opt_bytes, &opts_len))
+    struct quote_view v;
+    quote_view_parse(q, &v);
+    if (!v.has_options)
         return false; /* options not (fully) quoted */
+    const uint8_t *opt_bytes = v.options;
+    size_t opts_len = v.options_len;
     struct tcp_opts opts;
     int rc = tcp_opts_parse(opt_bytes, opts_len, &opts); /* keeps the entries before an error */
     for (unsigned i = 0; i < opts.count; i++) {

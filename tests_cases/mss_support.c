@@ -65,10 +65,12 @@ bool mss_options_diff(const struct icmp_quote *q, const void *ctx, char *exp, si
                       char *seen, size_t seen_cap)
 {
     const struct mss_params *par = ctx;
-    const uint8_t *opt_bytes;
-    size_t opts_len;
-    if (!quote_option_bytes(q, &opt_bytes, &opts_len))
+    struct quote_view v;
+    quote_view_parse(q, &v);
+    if (!v.has_options)
         return false; /* options not (fully) quoted */
+    const uint8_t *opt_bytes = v.options;
+    size_t opts_len = v.options_len;
     /* Entries before a malformed one are kept: the original's parser yielded them before
      * it raised, and an MSS option of another length than 4 raised too. */
     struct tcp_opts opts;

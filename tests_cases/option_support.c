@@ -3,6 +3,7 @@
  * must open a connection like any other. */
 #include <stdio.h>
 
+#include "common/bytes.h"
 #include "testcase/syn_accept.h"
 #include "tracebox/ttl_code.h"
 
@@ -22,14 +23,16 @@ static bool options_diff(const struct icmp_quote *q, const void *ctx, char *exp,
                          char *seen, size_t seen_cap)
 {
     (void)ctx;
-    const uint8_t *opt_bytes;
-    size_t opts_len;
-    if (!quote_option_bytes(q, &opt_bytes, &opts_len))
+    struct quote_view v;
+    quote_view_parse(q, &v);
+    if (!v.has_options)
         return false; /* options not (fully) quoted */
+    const uint8_t *opt_bytes = v.options;
+    size_t opts_len = v.options_len;
     struct tcp_opts opts;
     if (tcp_opts_parse(opt_bytes, opts_len, &opts) != 0) {
         snprintf(exp, exp_cap, "%s", "");
-        hex_bytes(opt_bytes, opts_len, seen, seen_cap);
+        bytes_hex(opt_bytes, opts_len, seen, seen_cap);
         return true;
     }
     bool has_nop = tcp_opts_find(&opts, TCP_OPT_KIND_NOP) != NULL;

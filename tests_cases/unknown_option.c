@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "testcase/syn_accept.h"
 #include "tracebox/ttl_code.h"
 
@@ -34,10 +35,12 @@ static bool unknown_option_diff(const struct icmp_quote *q, const void *ctx, cha
                                 size_t exp_cap, char *seen, size_t seen_cap)
 {
     (void)ctx;
-    const uint8_t *opt_bytes;
-    size_t opts_len;
-    if (!quote_option_bytes(q, &opt_bytes, &opts_len))
+    struct quote_view v;
+    quote_view_parse(q, &v);
+    if (!v.has_options)
         return false; /* options not (fully) quoted */
+    const uint8_t *opt_bytes = v.options;
+    size_t opts_len = v.options_len;
     struct tcp_opts opts;
     if (tcp_opts_parse(opt_bytes, opts_len, &opts) == 0) {
         for (size_t i = 0; i < opts.count; i++)
@@ -45,7 +48,7 @@ static bool unknown_option_diff(const struct icmp_quote *q, const void *ctx, cha
                 return false;
     }
     snprintf(exp, exp_cap, "%s", UNKNOWN_OPTION_HEX);
-    hex_bytes(opt_bytes, opts_len, seen, seen_cap);
+    bytes_hex(opt_bytes, opts_len, seen, seen_cap);
     return true;
 }
 

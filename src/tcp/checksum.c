@@ -14,6 +14,8 @@
  * correctly checksummed segment returns exactly 0, and any other value means a bad checksum. */
 #include "tcp/checksum.h"
 
+#include "common/bytes.h"
+
 #include <string.h>
 
 #define CSUM_WORD_BITS 16
@@ -95,20 +97,6 @@ uint16_t csum_finish(uint32_t sum)
 uint16_t csum_ipv4_header(const void *hdr, size_t len)
 {
     return csum_finish(csum_partial(hdr, len, 0));
-}
-
-static void put_be16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> BYTE_BITS);
-    p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> (3 * BYTE_BITS));
-    p[1] = (uint8_t)(v >> (2 * BYTE_BITS));
-    p[2] = (uint8_t)(v >> BYTE_BITS);
-    p[3] = (uint8_t)v;
 }
 
 /* The pseudo-header follows the source address family: IPv6 when src is IPv6, the IPv4 form

@@ -1,5 +1,7 @@
 #include "linklayer.h"
 
+#include "common/bytes.h"
+
 #include "common/err.h"
 
 #define ETHERTYPE_IPV4 0x0800
@@ -20,11 +22,6 @@
 #define BSD_AF_INET6_C 28 /* FreeBSD */
 #define BSD_AF_INET6_D 30 /* macOS */
 
-static unsigned be16(const uint8_t *p)
-{
-    return (unsigned)p[0] << 8 | p[1];
-}
-
 static int ethertype_ok(unsigned type)
 {
     return type == ETHERTYPE_IPV4 || type == ETHERTYPE_IPV6;
@@ -35,7 +32,7 @@ static int ethernet_offset(const uint8_t *frame, size_t caplen)
     size_t off = ETH_HDR_LEN - 2; /* ethertype position */
     /* Skip 802.1Q / 802.1ad tags. */
     while (off + 2 <= caplen) {
-        unsigned type = be16(frame + off);
+        unsigned type = get_be16(frame + off);
         if (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) {
             off += VLAN_TAG_LEN;
             continue;
@@ -71,11 +68,11 @@ int linklayer_ip_offset(int linktype, const uint8_t *frame, size_t caplen)
     case LINKTYPE_LINUX_SLL:
         if (caplen < SLL_HDR_LEN)
             return TCPREQ_ETRUNC;
-        return ethertype_ok(be16(frame + SLL_PROTO_OFF)) ? SLL_HDR_LEN : TCPREQ_EPROTO;
+        return ethertype_ok(get_be16(frame + SLL_PROTO_OFF)) ? SLL_HDR_LEN : TCPREQ_EPROTO;
     case LINKTYPE_LINUX_SLL2:
         if (caplen < SLL2_HDR_LEN)
             return TCPREQ_ETRUNC;
-        return ethertype_ok(be16(frame + SLL2_PROTO_OFF)) ? SLL2_HDR_LEN : TCPREQ_EPROTO;
+        return ethertype_ok(get_be16(frame + SLL2_PROTO_OFF)) ? SLL2_HDR_LEN : TCPREQ_EPROTO;
     case LINKTYPE_RAW:
     case DLT_RAW_ALT1:
     case DLT_RAW_ALT2:

@@ -5,6 +5,8 @@
  * preceded by a bounds check against the length the caller gave us. */
 #include "tcp/segment.h"
 
+#include "common/bytes.h"
+
 #include <string.h>
 
 #include "common/err.h"
@@ -73,31 +75,6 @@
 #define IPV6_FRAG_HDR_LEN 8      /* fixed size, RFC 8200 4.5 */
 #define IPV6_FRAG_OFF_FIELD 2    /* offset of "Fragment Offset | Res | M" within it */
 #define IPV6_FRAG_OFFSET_SHIFT 3 /* the 13-bit offset sits above 2 reserved bits and M */
-
-static uint16_t get_be16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << BITS_PER_BYTE) | p[1]);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << (3 * BITS_PER_BYTE)) | ((uint32_t)p[1] << (2 * BITS_PER_BYTE)) |
-           ((uint32_t)p[2] << BITS_PER_BYTE) | p[3];
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> BITS_PER_BYTE);
-    p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> (3 * BITS_PER_BYTE));
-    p[1] = (uint8_t)(v >> (2 * BITS_PER_BYTE));
-    p[2] = (uint8_t)(v >> BITS_PER_BYTE);
-    p[3] = (uint8_t)v;
-}
 
 static bool addr_pair_ok(const struct ip_addr *src, const struct ip_addr *dst)
 {
@@ -238,6 +215,7 @@ static int ipv4_parse(const uint8_t *buf, size_t len, struct ip_view *out, size_
     memcpy(out->src.bytes, buf + IPV4_OFF_SRC, IPV4_ADDR_LEN);
     memcpy(out->dst.bytes, buf + IPV4_OFF_DST, IPV4_ADDR_LEN);
     out->ttl = buf[IPV4_OFF_TTL];
+    out->tos = buf[IPV4_OFF_TOS];
     out->ip_id = get_be16(buf + IPV4_OFF_ID);
     out->proto = buf[IPV4_OFF_PROTO];
     out->l4 = buf + hdr_len;
@@ -311,6 +289,7 @@ static int ipv6_parse(const uint8_t *buf, size_t len, struct ip_view *out, size_
     memcpy(out->src.bytes, buf + IPV6_OFF_SRC, IPV6_ADDR_LEN);
     memcpy(out->dst.bytes, buf + IPV6_OFF_DST, IPV6_ADDR_LEN);
     out->ttl = buf[IPV6_OFF_HOP_LIMIT];
+    out->tos = (uint8_t)(get_be32(buf + IPV6_OFF_VER_TC_FLOW) >> IPV6_TCLASS_SHIFT);
     out->proto = next_hdr;
     out->l4 = buf + pos;
     out->l4_len = end - pos;

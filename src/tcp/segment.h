@@ -56,11 +56,18 @@ struct ip_params {
     uint8_t tos;             /* IPv4 TOS / IPv6 traffic class */
 };
 #define IP_DEFAULT_TTL 64
+/* The ECN field, the low two bits of the TOS / traffic class (RFC 3168 5). */
+#define IP_ECN_MASK 0x03
+#define IP_ECN_NOT_ECT 0x00
+#define IP_ECN_ECT1 0x01
+#define IP_ECN_ECT0 0x02
+#define IP_ECN_CE 0x03
 
 /* A parsed IP packet: addresses, TTL and where the transport payload is. */
 struct ip_view {
     struct ip_addr src, dst;
     uint8_t ttl;
+    uint8_t tos;     /* IPv4 TOS / IPv6 traffic class: DSCP (6 bits) and ECN (2 bits) */
     uint16_t ip_id;  /* IPv4 only */
     uint8_t proto;   /* upper-layer protocol after walking IPv6 extension headers */
     const uint8_t *l4;

@@ -1,43 +1,14 @@
 #include "testcase/syn_accept.h"
 
-#include <stdio.h>
-
 #include "tracebox/ttl_code.h"
 
 #define SYN_ACCEPT_STAGE 1
 #define RETRY_SYN_WINDOW 4096
-/* Offset of the data offset nibble in a TCP header (RFC 9293 3.1). */
-#define TCP_OFF_DATA_OFF 12
-#define DATA_OFF_SHIFT 4
-#define DATA_OFF_WORD 4
-#define HEX_BYTE_CHARS 2
 
 
 static const struct syn_accept_params *params_of(const struct tc *t)
 {
     return t->kind->params;
-}
-
-bool quote_option_bytes(const struct icmp_quote *q, const uint8_t **opts, size_t *len)
-{
-    if (q->quote_len < TCP_HDR_MIN)
-        return false;
-    size_t head_len = (size_t)(q->quote[TCP_OFF_DATA_OFF] >> DATA_OFF_SHIFT) * DATA_OFF_WORD;
-    if (head_len > q->quote_len)
-        return false;
-    *opts = q->quote + TCP_HDR_MIN;
-    *len = head_len > TCP_HDR_MIN ? head_len - TCP_HDR_MIN : 0;
-    return true;
-}
-
-void hex_bytes(const uint8_t *bytes, size_t len, char *buf, size_t cap)
-{
-    size_t n = 0;
-    if (cap == 0)
-        return;
-    buf[0] = '\0';
-    for (size_t i = 0; i < len && n + HEX_BYTE_CHARS < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%02x", bytes[i]);
 }
 
 void syn_accept_start(struct tc *t, tc_time now)

@@ -9,6 +9,7 @@
 
 #include "testcase/syn_probe.h"
 #include "testcase/tc.h"
+#include "tracebox/quote_view.h"
 
 struct syn_accept_params {
     /* Add the options under test to the SYN. */
@@ -27,11 +28,5 @@ void syn_accept_start(struct tc *t, tc_time now);
 void syn_accept_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now);
 void syn_accept_on_timer(struct tc *t, tc_time now);
 
-/* The SYN's options as the quote carries them: the bytes after the fixed header up to the
- * quoted data offset. False if the quote stops before the end of the options. A data
- * offset below 5 gives no option bytes (*len = 0). */
-bool quote_option_bytes(const struct icmp_quote *q, const uint8_t **opts, size_t *len);
-/* Hex of bytes into buf (truncated to cap). */
-void hex_bytes(const uint8_t *bytes, size_t len, char *buf, size_t cap);
 
 #endif

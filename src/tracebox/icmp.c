@@ -8,6 +8,8 @@
  * the packet as it came off the wire, before (or without) any kernel validation. */
 #include "tracebox/icmp.h"
 
+#include "common/bytes.h"
+
 #include <string.h>
 
 #include "common/err.h"
@@ -48,23 +50,6 @@
 #define TCP_PORTS_LEN 4
 #define TCP_OFF_SPORT 0
 #define TCP_OFF_DPORT 2
-
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << BITS_PER_BYTE) | p[1]);
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> BITS_PER_BYTE);
-    p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    for (int i = 3; i >= 0; i--, v >>= BITS_PER_BYTE)
-        p[i] = (uint8_t)v;
-}
 
 /* RFC 1071: summing the message with its checksum field in place gives 0 after finishing
  * iff it is intact. ICMPv6 also covers a pseudo-header (RFC 4443 2.3); ICMP does not. */
@@ -110,7 +95,7 @@ static int quote_parse(const uint8_t *q, size_t len, uint8_t family, uint8_t *co
         size_t hdr_len = (size_t)(q[0] & NIBBLE_MASK) * IP_WORD_BYTES;
         if (hdr_len > len)
             return TCPREQ_ETRUNC;
-        size_t total = be16(q + IPV4_OFF_TOTAL_LEN);
+        size_t total = get_be16(q + IPV4_OFF_TOTAL_LEN);
         if (total > len)
             put_be16(copy + IPV4_OFF_TOTAL_LEN, (uint16_t)len);
     } else {
@@ -118,7 +103,7 @@ static int quote_parse(const uint8_t *q, size_t len, uint8_t family, uint8_t *co
          * would be 0, which ip_parse() takes for a jumbogram. */
         if (len <= IPV6_HDR_LEN)
             return TCPREQ_ETRUNC;
-        size_t payload = be16(q + IPV6_OFF_PAYLOAD_LEN);
+        size_t payload = get_be16(q + IPV6_OFF_PAYLOAD_LEN);
         if (payload > len - IPV6_HDR_LEN)
             put_be16(copy + IPV6_OFF_PAYLOAD_LEN, (uint16_t)(len - IPV6_HDR_LEN));
     }
@@ -163,7 +148,7 @@ static uint32_t error_mtu(bool v6, const uint8_t *icmp)
     if (v6)
         return (uint32_t)icmp[ICMPV6_OFF_MTU32] << 24 | (uint32_t)icmp[ICMPV6_OFF_MTU32 + 1] << 16 |
                (uint32_t)icmp[ICMPV6_OFF_MTU32 + 2] << 8 | icmp[ICMPV6_OFF_MTU32 + 3];
-    return be16(icmp + ICMP_OFF_MTU16);
+    return get_be16(icmp + ICMP_OFF_MTU16);
 }
 
 int icmp_parse_error(const uint8_t *pkt, size_t len, struct icmp_quote *out,
@@ -222,11 +207,12 @@ int icmp_parse_error(const uint8_t *pkt, size_t len, struct icmp_quote *out,
     out->router = outer.src;
     out->q_src = inner.src;
     out->q_dst = inner.dst;
-    out->q_sport = be16(inner.l4 + TCP_OFF_SPORT);
-    out->q_dport = be16(inner.l4 + TCP_OFF_DPORT);
+    out->q_sport = get_be16(inner.l4 + TCP_OFF_SPORT);
+    out->q_dport = get_be16(inner.l4 + TCP_OFF_DPORT);
     /* IPv6 has no identification field to carry the TTL code (the original could not set
      * the flow label either), so only IPv4 gives an IP-level guess. */
     out->hop_guess = v6 ? 0 : ttl_decode_ipid(inner.ip_id);
+    out->q_tos = inner.tos;
     out->hop = 0;
     out->quote_len = inner.l4_len < QUOTE_MAX ? inner.l4_len : QUOTE_MAX;
     memcpy(out->quote, inner.l4, out->quote_len);

@@ -25,6 +25,7 @@ struct icmp_quote {
     struct ip_addr q_src, q_dst; /* addresses of the quoted packet */
     uint16_t q_sport, q_dport;  /* quoted TCP ports (always present: RFC 792 quotes >= 8 bytes) */
     unsigned hop_guess;         /* IPv4: from the quoted IP ID (0 unknown); IPv6: 0 */
+    uint8_t q_tos;              /* quoted TOS / traffic class (DSCP and ECN) as it arrived */
     unsigned hop;               /* filled by mbox detection: decoded hop, 0 = unknown */
     uint8_t quote[QUOTE_MAX];   /* quoted bytes from the TCP header on, as received */
     size_t quote_len;

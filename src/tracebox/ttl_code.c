@@ -11,6 +11,8 @@
  * out-vote a middlebox that rewrites one field. */
 #include "tracebox/ttl_code.h"
 
+#include "common/bytes.h"
+
 #include <stdbool.h>
 
 #include "common/err.h"
@@ -107,17 +109,6 @@ unsigned ttl_decode_ipid(uint16_t ip_id)
     return 0;
 }
 
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << BITS_PER_BYTE) | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << (3 * BITS_PER_BYTE)) | ((uint32_t)p[1] << (2 * BITS_PER_BYTE)) |
-           ((uint32_t)p[2] << BITS_PER_BYTE) | p[3];
-}
-
 /* The option run NOOP^n EOL 0* gives n; anything else (options stripped, replaced, padded
  * with garbage) gives false so the field votes decide. */
 static bool decode_opts(const uint8_t *quote, size_t len, unsigned *ttl)
@@ -203,14 +194,14 @@ unsigned ttl_decode_tcp(const uint8_t *quote, size_t len, unsigned ttl_guess, un
 
     struct tally t = {.n = 0};
     if (ack) {
-        uint32_t v = be32(quote + Q_OFF_ACK);
+        uint32_t v = get_be32(quote + Q_OFF_ACK);
         for (size_t i = 0; i < N_ACK_SHIFTS; i++)
             tally_add(&t, (v >> ack_shifts[i]) & TTL_COPY_MASK);
     }
     if (win && len >= Q_LEN_WINDOW)
-        tally_code16(&t, be16(quote + Q_OFF_WINDOW));
+        tally_code16(&t, get_be16(quote + Q_OFF_WINDOW));
     if (urg && len >= Q_LEN_URG)
-        tally_code16(&t, be16(quote + Q_OFF_URG));
+        tally_code16(&t, get_be16(quote + Q_OFF_URG));
 
     /* A value needs a third of the votes the enabled fields could cast (as the original,
      * this counts fields the quote was too short to contain). */
