@@ -460,6 +460,26 @@ static void test_original_retransmission(void **state)
     }
 }
 
+/* --timing original sends no state probe, so no RST answers one: a RST outside the window,
+ * even one at sequence number 0, is the original's invalid RST. */
+static void test_original_invalid_rst(void **state)
+{
+    (void)state;
+    for (uint32_t seq = 0; seq <= PROBE_ACK; seq += PROBE_ACK) {
+        struct run r;
+        start(&r, &incorrect_checksum_test, FE_V4, &tc_timing_original, RTT);
+        fe_fire(&r.f);
+        fe_fire(&r.f);
+        uint16_t cs2;
+        synack2(&r, &cs2);
+        fe_advance(&r.f, RTT);
+        fe_deliver(&r.f, TCP_FLAG_RST, seq, 0);
+        assert_int_equal(fe_n_out(&r.f), 0);
+        fe_expect_result(&r.f, TC_FAIL, 2, R_ACK_BAD_RST, NULL);
+        fe_free(&r.f);
+    }
+}
+
 /* Stage 1: a RST acknowledging the SYN is acceptable; without an RTT the quotes are awaited
  * 10 s from the burst. Later replies to the burst are not looked at. */
 static void test_stage1_rst_acceptable(void **state)
@@ -984,6 +1004,7 @@ int main(void)
         cmocka_unit_test(test_late_answer_to_first_probe),
         cmocka_unit_test(test_bad_checksum_after_ack),
         cmocka_unit_test(test_original_retransmission),
+        cmocka_unit_test(test_original_invalid_rst),
         cmocka_unit_test(test_stage1_rst_acceptable),
         cmocka_unit_test(test_stage1_silence_no_rtt),
         cmocka_unit_test(test_stage1_fail),
