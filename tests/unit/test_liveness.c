@@ -523,6 +523,22 @@ static void test_discovery_smallest_ttl(void **state)
     fe_free(&f);
 }
 
+/* A host on the prober's link answers the ACK with TTL 1: no hop lies before it, so its RST
+ * alone completes the discovery. */
+static void test_discovery_host_at_hop_1(void **state)
+{
+    (void)state;
+    struct fe f;
+    uint32_t isn = start_discovery(&f, FE_V6);
+    fe_advance(&f, RTT);
+    discovery_rst(&f, 1);
+    expect_syn_after_discovery(&f, isn);
+    handshake_and_pass(
+        &f, isn, "{\"hop_distance\":1,\"hop_distance_source\":\"ack-rst\",\"quoting_hops\":[]}");
+    assert_int_equal(f.t.path_len, 0);
+    fe_free(&f);
+}
+
 /* A hop that never quotes (hop 2 here): the discovery ends a few RTTs after the host's first
  * RST, with what it has. */
 static void test_discovery_ends_after_rst_without_all_quotes(void **state)
@@ -714,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_discovery_early_end_v4),
         cmocka_unit_test(test_discovery_early_end_v6),
         cmocka_unit_test(test_discovery_smallest_ttl),
+        cmocka_unit_test(test_discovery_host_at_hop_1),
         cmocka_unit_test(test_discovery_ends_after_rst_without_all_quotes),
         cmocka_unit_test(test_discovery_non_answers_ignored),
         cmocka_unit_test(test_discovery_timeout_synack_ttl),
