@@ -32,7 +32,7 @@
 #define R_ACK_BAD_RST "Invalid RST in reply to ACK with incorrect checksum"
 #define R_ACK_ACCEPTED "ACK with incorrect checksum accepted"
 #define R_ACK_NO_ANSWER                                                                            \
-    "No answer to the state probe after the ACK with incorrect checksum: cannot tell whether it " \
+    "No answer to the state probe after the ACK with incorrect checksum: cannot tell whether it "  \
     "was accepted"
 
 #define MB "Middlebox interference detected "
@@ -191,8 +191,7 @@ static void test_registry(void **state)
 
 /* Silence to the state probe, asked again, then the SYN-ACK retransmitted after Linux's
  * initial RTO of 1 s: still in SYN-RECEIVED, the ACK was dropped. Closed, PASS. */
-static void pass_on_retransmission(const struct test_case *kind, enum fe_family fam,
-                                   enum mode mode)
+static void pass_on_retransmission(const struct test_case *kind, enum fe_family fam, enum mode mode)
 {
     struct run r;
     start_mode(&r, kind, fam, &tc_timing_default, RTT, mode);
@@ -836,8 +835,7 @@ static void test_path_aware_mbox(void **state)
         fe_advance(&r.f, RTT);
         fe_deliver(&r.f, TCP_FLAG_RST | TCP_FLAG_ACK, 0, r.isn + 1);
         lab_quote(&r, 2, CU_CORRECTED, false, &q);
-        expect_custom(&r, TC_UNK, MB "at or before hop 2 (checksum corrected)",
-                      cu_quoted_csum(&q));
+        expect_custom(&r, TC_UNK, MB "at or before hop 2 (checksum corrected)", cu_quoted_csum(&q));
         assert_int_equal(r.f.t.done_at, FE_T0 + RTT);
         fe_free(&r.f);
 
@@ -848,8 +846,7 @@ static void test_path_aware_mbox(void **state)
         assert_false(r.f.t.done);
         struct icmp_quote q1;
         lab_quote(&r, 1, CU_UNCHANGED, false, &q1);
-        expect_custom(&r, TC_UNK, MB "at or before hop 2 (checksum modified)",
-                      cu_quoted_csum(&q));
+        expect_custom(&r, TC_UNK, MB "at or before hop 2 (checksum modified)", cu_quoted_csum(&q));
         assert_int_equal(r.f.t.done_at, FE_T0 + RTT);
         fe_free(&r.f);
 
