@@ -326,9 +326,23 @@ static void ack_dropped(struct tc *t, tc_time now)
     tc_finish(t, TC_PASS, -1, NULL, NULL, now);
 }
 
+/* A RST <SEQ=SEG.ACK> answering the first state probe after the repeat went out (the answer
+ * was slow, not lost). Each probe acknowledges one more than the one before
+ * (testcase/connection.h), and every one of them left after the single bad ACK: whichever
+ * one a RST answers, the host was not synchronized after that ACK. */
+static bool answers_earlier_probe(const struct tc_conn *c, const struct tcp_seg *seg)
+{
+    uint32_t behind = c->state_probe_ack - seg->seq;
+    return (seg->flags & TCP_FLAG_RST) && behind >= 1 && behind < c->state_probes;
+}
+
 static void stage2_after_ack(struct tc *t, const struct tcp_seg *seg, tc_time now)
 {
     struct checksum_state *s = t->state;
+    if (answers_earlier_probe(&s->conn, seg)) {
+        ack_dropped(t, now);
+        return;
+    }
     switch (tc_conn_state_answer(&s->conn, seg)) {
     case CONN_STATE_NOT_SYNCED:
         /* A RST for the state probe, or the SYN-ACK again: still in SYN-RECEIVED. */

@@ -164,8 +164,9 @@ void tc_conn_send_state_probe(struct tc *t, struct tc_conn *c, tc_time delay)
 
 enum conn_state_answer tc_conn_state_answer(const struct tc_conn *c, const struct tcp_seg *seg)
 {
-    if (seg->flags & TCP_FLAG_RST)
-        return seg->seq == c->state_probe_ack ? CONN_STATE_NOT_SYNCED : CONN_STATE_NONE;
+    if (seg->flags & TCP_FLAG_RST) /* before the first probe, state_probe_ack is no number */
+        return c->state_probes > 0 && seg->seq == c->state_probe_ack ? CONN_STATE_NOT_SYNCED
+                                                                     : CONN_STATE_NONE;
     if (is_synack_again(c, seg))
         return CONN_STATE_NOT_SYNCED;
     if (!(seg->flags & TCP_FLAG_ACK) || (seg->flags & TCP_FLAG_SYN))

@@ -8,6 +8,8 @@
 #define STAGE2_OFFSET 2048
 #define WIN2 512
 #define SEED_TRIES 200000u
+#define STATE_PROBE_AHEAD 1000
+#define LAB_COPIES 2
 
 /* An instance of kind after start (the burst in the log). */
 static void started(struct fe *f, const struct test_case *kind, enum fe_family fam)
@@ -181,16 +183,20 @@ static bool burst_fixed(const struct fe *f)
     return false;
 }
 
-/* Seeds from first_seed on until one burst needs the collision fix (the wrong value equals
- * a SYN's real checksum): it carries the spare bit in window and urgent pointer, and only it
- * does. first_seed is the first such seed found by searching from 1; starting there keeps
- * the test fast, and the search still finds another one should the generator change. */
-static void burst_collision(const struct test_case *kind, enum fe_family fam, unsigned first_seed)
+/* Seeds from first_seed on until one traced SYN needs the collision fix (the wrong value
+ * equals a copy's real checksum): that copy carries the spare bit in window and urgent pointer,
+ * and only it does. first_seed is the first such seed found by searching from 1; starting
+ * there keeps the test fast, and the search still finds another one should the generator
+ * change. With the lab's path the traced SYN has three copies (TTL 30, 1, 2), not 30. */
+static void burst_collision(const struct test_case *kind, enum fe_family fam, bool path_aware,
+                            unsigned first_seed)
 {
     struct fe f;
     for (unsigned seed = first_seed; seed < first_seed + SEED_TRIES; seed++) {
         fe_init_kind(&f, kind, fam, &tc_timing_default);
         f.t.env.seed = f.t.rng = seed;
+        if (path_aware)
+            fe_set_lab_path(&f);
         fe_start(&f);
         if (!burst_fixed(&f)) {
             fe_free(&f);
@@ -198,15 +204,20 @@ static void burst_collision(const struct test_case *kind, enum fe_family fam, un
         }
         uint16_t cs;
         unsigned fixed;
-        cu_check_burst(&f, &cs, &fixed); /* still wrong everywhere, still decodable */
+        /* still wrong everywhere, still decodable */
+        if (path_aware)
+            cu_check_probe(&f, LAB_COPIES, &cs, &fixed);
+        else
+            cu_check_burst(&f, &cs, &fixed);
         assert_int_equal(fixed, 1);
-        for (unsigned ttl = 1; ttl <= HOP_LIMIT; ttl++) {
+        for (size_t i = 0; i < fe_n_out(&f); i++) {
             struct cu_pkt p;
-            cu_parse(&f.t.out[ttl - 1], &p);
-            if (p.seg.window == ttl_code16(ttl))
+            cu_parse(&f.t.out[i], &p);
+            uint16_t code = ttl_code16(p.ip.ttl);
+            if (p.seg.window == code)
                 continue;
-            /* without the fix this SYN would have carried a correct checksum */
-            p.seg.window = p.seg.urg_ptr = ttl_code16(ttl);
+            /* without the fix this copy would have carried a correct checksum */
+            p.seg.window = p.seg.urg_ptr = code;
             assert_int_equal(cu_seg_csum(&f, &p.seg), cs);
         }
         fe_free(&f);
@@ -218,9 +229,11 @@ static void burst_collision(const struct test_case *kind, enum fe_family fam, un
 static void test_burst_collision(void **state)
 {
     (void)state;
-    burst_collision(&incorrect_checksum_test, FE_V4, 185);
-    burst_collision(&zero_checksum_test, FE_V4, 2774);
-    burst_collision(&zero_checksum_test, FE_V6, 4706);
+    burst_collision(&incorrect_checksum_test, FE_V4, false, 185);
+    burst_collision(&zero_checksum_test, FE_V4, false, 2774);
+    burst_collision(&zero_checksum_test, FE_V6, false, 4706);
+    burst_collision(&incorrect_checksum_test, FE_V6, true, 9871);
+    burst_collision(&zero_checksum_test, FE_V4, true, 43432);
 }
 
 /* The SYN-ACK's ISN chosen so that the ACK's real checksum is the wrong value the case will
@@ -252,13 +265,15 @@ static void ack_collision(const struct test_case *kind, enum fe_family fam)
         assert_true(their - THEIR_ISN_BASE < 0x20000);
     }
     fe_deliver(&f, TCP_FLAG_SYN | TCP_FLAG_ACK, their, syn2 + 1);
-    assert_int_equal(fe_n_out(&f), 1);
+    assert_int_equal(fe_n_out(&f), 2);
     cu_parse(&f.t.out[0], &p);
     assert_int_equal(p.seg.flags, TCP_FLAG_ACK);
     assert_int_equal(p.seg.ack, their + 1);
     assert_int_equal(p.seg.window, 0x02f0);
     assert_int_equal(p.seg.checksum, cs2);
     assert_false(p.csum_ok);
+    /* the state probe after it is the connection's: our window 512, a good checksum */
+    fe_expect_plain(&f, 1, TCP_FLAG_ACK, syn2 + 1, their + 1 + WIN2 + STATE_PROBE_AHEAD, WIN2);
     /* a RST in the (changed) window is valid */
     fe_deliver(&f, TCP_FLAG_RST, their + 1 + 0x02ef, 0);
     fe_expect_result(&f, TC_PASS, -1, "", NULL);
