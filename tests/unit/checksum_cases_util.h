@@ -14,6 +14,7 @@
 
 #include "fake_engine.h"
 #include "tcp/checksum.h"
+#include "tcp/fault.h"
 #include "tests_cases/checksum_case.h"
 #include "tracebox/ttl_code.h"
 

@@ -120,7 +120,7 @@ static void synack2_rtt(struct run *r, uint16_t *cs2, tc_time rtt)
     assert_false(p.csum_ok);
     assert_int_not_equal(p.real, p.seg.checksum);
     assert_int_equal(r->f.t.out[0].delay, 0);
-    assert_int_equal(r->f.t.out[0].faults, TC_FAULT_CHECKSUM);
+    assert_int_equal(r->f.t.out[0].faults, TCP_FAULT_CHECKSUM);
     if (r->f.t.kind == &zero_checksum_test)
         assert_int_equal(p.seg.checksum, 0);
     else
