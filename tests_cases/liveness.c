@@ -157,9 +157,16 @@ static void discovery_quote(struct tc *t, const struct icmp_quote *q)
     path_add_quoting_hop(&t->learned, hop);
 }
 
+/* The discovery is complete: the handshake starts once the last discovery ACK has left,
+ * so that none reaches the host during the handshake (nothing stateful meets them). */
 static void end_discovery(struct tc *t, tc_time now)
 {
-    send_syn(t, now);
+    struct liveness_state *s = t->state;
+    tc_time last_copy = s->disc_sent_at + (tc_time)(HOP_LIMIT - 1) * TC_BURST_GAP;
+    if (now < last_copy)
+        tc_set_timer(t, last_copy);
+    else
+        send_syn(t, now);
 }
 
 static void discovery_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)

@@ -498,6 +498,32 @@ static void test_discovery_early_end_v6(void **state)
     discovery_early_end(FE_V6);
 }
 
+/* On a short path the discovery is complete before its last ACK has left (copies leave
+ * BURST_GAP apart): the handshake waits for that ACK, so no discovery ACK can meet the
+ * connection the SYN opens. */
+static void test_discovery_complete_before_last_ack_left(void **state)
+{
+    (void)state;
+    struct fe f;
+    const tc_time short_rtt = 100; /* microseconds: the lab's */
+    uint32_t isn = start_discovery(&f, FE_V4);
+    fe_advance(&f, BURST_GAP + short_rtt);
+    fe_deliver_burst_quote(&f, 1, NULL, 0);
+    fe_deliver_burst_quote(&f, 2, NULL, 0);
+    fe_advance(&f, BURST_GAP);
+    discovery_rst(&f, LAB_HOST_HOP);
+    assert_int_equal(fe_n_out(&f), 0); /* complete, but ACKs with TTL 4..30 still to leave */
+    tc_time last_ack_left = (HOP_LIMIT - 1) * BURST_GAP;
+    assert_int_equal(fe_timer_in(&f), FE_T0 + last_ack_left - f.now);
+    discovery_rst(&f, LAB_HOST_HOP + 1); /* the next one's answer changes nothing */
+    assert_int_equal(fe_n_out(&f), 0);
+    tc_time wait = FE_T0 + last_ack_left - f.now;
+    assert_int_equal(fe_fire(&f), wait);
+    expect_syn_after_discovery(&f, isn);
+    handshake_and_pass(&f, isn, CUSTOM_LAB);
+    fe_free(&f);
+}
+
 /* The host's RST ends the discovery when the quotes are already in. RSTs may come out of
  * order: the smallest TTL answered is the distance, and the discovery is complete only once
  * every hop before it has quoted. */
@@ -727,6 +753,7 @@ int main(void)
         cmocka_unit_test(test_original_settle_listen_pass),
         cmocka_unit_test(test_original_segment_while_listening_resends_rst),
         cmocka_unit_test(test_original_syn_waits_no_backoff),
+        cmocka_unit_test(test_discovery_complete_before_last_ack_left),
         cmocka_unit_test(test_discovery_early_end_v4),
         cmocka_unit_test(test_discovery_early_end_v6),
         cmocka_unit_test(test_discovery_smallest_ttl),
