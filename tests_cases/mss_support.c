@@ -291,9 +291,13 @@ static void quotes_in(struct tc *t, tc_time now)
         return;
     }
     struct mbox_check mc = mbox_of(t);
-    if (tc_check_path(t, &mc, now)) {
+    struct mbox_result res;
+    mbox_detect(t->quotes, t->n_quotes, mc.fields, mc.diff, mc.ctx, &res);
+    if (res.detected) {
+        /* Close before the verdict: a finished test sends nothing more. */
         tc_conn_send_close(t, &s->conn);
         mss_cleanup(t);
+        tc_check_path(t, &mc, now);
         return;
     }
     if (s->peer_closed) {
