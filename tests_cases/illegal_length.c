@@ -127,6 +127,16 @@ static void start_reachability(struct tc *t, tc_time now)
     send_regular_syn(t, now);
 }
 
+/* Stage 2's verdict. Stage 2 runs because the illegal SYN drew silence: when a hop known to
+ * quote this target's probes was silent for it, the path dropped it, the host never saw the
+ * option, and nothing the regular SYN shows is about coping with it (tc_conclude: UNK
+ * "probe dropped"). The quotes are in by now, so the verdict is immediate. */
+static void finish_reachability(struct tc *t, enum tc_status st, const char *reason, tc_time now)
+{
+    tc_conclude(t, &illegal_mbox, st, st == TC_PASS ? -1 : REACHABILITY_STAGE,
+                st == TC_PASS ? NULL : reason, true, now);
+}
+
 /* No reply to the illegal SYN, the quotes are in: unless they show the path changed the
  * option, a regular SYN decides. */
 static void after_silence(struct tc *t, tc_time now)
@@ -156,12 +166,9 @@ static void illegal_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time 
             }
             return;
         }
-        char reason[sizeof(t->result.reason)];
+        char reason[sizeof(t->result.reason)] = "";
         enum tc_status st = judge_syn_reply(t, seg, s->isn, reason, sizeof(reason));
-        if (st == TC_PASS)
-            tc_finish(t, TC_PASS, -1, NULL, NULL, now);
-        else
-            tc_finish(t, st, REACHABILITY_STAGE, reason, NULL, now);
+        finish_reachability(t, st, reason, now);
     }
     /* IL_SILENCE: late answers to the illegal SYN's copies */
 }
@@ -196,7 +203,7 @@ static void illegal_on_timer(struct tc *t, tc_time now)
         if (s->tries < REACHABILITY_TRIES && !t->env.timing->original)
             send_regular_syn(t, now);
         else
-            tc_finish(t, TC_FAIL, REACHABILITY_STAGE, TC_REASON_HS_TIMEOUT, NULL, now);
+            finish_reachability(t, TC_FAIL, TC_REASON_HS_TIMEOUT, now);
         break;
     }
 }

@@ -293,14 +293,21 @@ static void quotes_in(struct tc *t, tc_time now)
         return;
     }
     struct mbox_check mc = mbox_of(t);
-    if (tc_check_path(t, &mc, now)) {
+    struct mbox_result res;
+    mbox_detect(t->quotes, t->n_quotes, mc.fields, mc.diff, mc.ctx, &res);
+    if (res.detected) {
+        /* Close before the verdict: a finished test sends nothing more. */
         tc_conn_send_close(t, &s->conn);
         mss_cleanup(t);
+        tc_check_path(t, &mc, now);
         return;
     }
     if (s->peer_closed) {
-        /* The target closed before our request: nothing more will come. */
-        tc_conn_send_close(t, &s->conn);
+        /* The target closed before our request: nothing more will come. Its FIN gets our
+         * close; after its RST there is nothing left to close (a RST would only be
+         * discarded, RFC 9293 3.10.7.1), and a RST is never answered. */
+        if (!s->conn.peer_rst)
+            tc_conn_send_close(t, &s->conn);
         finish_observed(t, now);
         return;
     }

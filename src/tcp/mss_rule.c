@@ -8,7 +8,11 @@ uint16_t mss_announced(const struct tcp_opts *syn_opts, int family, bool *presen
 {
     uint16_t mss = 0;
     bool found = false;
-    for (unsigned i = 0; syn_opts != NULL && i < syn_opts->count; i++) {
+    /* A hand-filled count beyond the array must not make us read past it (options.h). */
+    unsigned n = syn_opts != NULL ? syn_opts->count : 0;
+    if (n > TCP_OPTS_MAX_ENTRIES)
+        n = TCP_OPTS_MAX_ENTRIES;
+    for (unsigned i = 0; i < n; i++) {
         const struct tcp_opt *o = &syn_opts->opt[i];
         if (o->type == TCP_OPT_SIZED && o->kind == TCP_OPT_KIND_MSS && o->len == MSS_OPT_LEN) {
             mss = (uint16_t)((o->bytes[0] << 8) | o->bytes[1]);

@@ -109,7 +109,9 @@ static enum syn_probe_outcome control_segment(struct tc *t, struct syn_probe *p,
          * cannot be told apart from the control any more. */
         if (!(seg->flags & TCP_FLAG_RST))
             send_reset(t, seg);
-        return failed(p, TC_UNK, REASON_LATE_SYNACK, DETAIL_LATE, fail);
+        failed(p, TC_UNK, REASON_LATE_SYNACK, DETAIL_LATE, fail);
+        fail->by_silence = false; /* the host did answer: the path did not drop it */
+        return SP_FAILED;
     }
     enum tc_handshake hs = tc_handshake_classify(seg, p->control_seq);
     if (hs == TC_HS_SYNACK) {

@@ -88,11 +88,16 @@ bool tc_probe_quotes_in(const struct tc *t, tc_time now)
     return complete || now >= tc_probe_quotes_at(t);
 }
 
-/* The nearest hop known to quote that did not quote this probe; HOP_NONE if none. */
+/* The nearest hop known to quote that did not quote this probe, beyond every hop that did:
+ * a quote from hop h shows the probe passed hops 1..h-1, so silence there is a lost ICMP
+ * message (a rate limit), not a drop. HOP_NONE if none. */
 static unsigned first_silent_hop(const struct tc_traced *p)
 {
     uint32_t missing = p->expected & ~p->quoted;
-    for (unsigned h = 1; h <= HOP_LIMIT; h++)
+    unsigned h = HOP_LIMIT;
+    while (h >= 1 && !(p->quoted & HOP_BIT(h)))
+        h--;
+    for (h++; h <= HOP_LIMIT; h++)
         if (missing & HOP_BIT(h))
             return h;
     return HOP_NONE;

@@ -1,7 +1,10 @@
 /* MSSSupportTest (MUST-14), LateOptionTest (MUST-5), MultiMSSTest (MUST-16) and
- * MissingMSSTest (MUST-15): the traced SYN burst with the MSS options under test, the ACK,
- * the path check from the quotes, the request from the real HTTP ALP, and the target's
- * reply watched through reassembly until FIN, silence or a segment too large. */
+ * MissingMSSTest (MUST-15): the traced SYN with the MSS options under test (the original's
+ * burst without path knowledge, the host's copy and one per quoting hop with it), the plain
+ * retry and, for the MSS-carrying cases, the control SYN; the ACK, the path check once the
+ * probe's quotes are in, the request from the real HTTP ALP, and the target's reply watched
+ * through reassembly until FIN, silence or a segment over src/tcp/mss_rule.h's limit (the
+ * SYN's last MSS option, options plus data against it). No data at all: UNK. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +16,7 @@
 
 #include "alp/alp.h"
 #include "fake_engine.h"
+#include "tcp/mss_rule.h"
 #include "tests_cases/mss_support.h"
 #include "tracebox/ttl_code.h"
 
@@ -22,9 +26,17 @@ extern const struct test_case multi_mss_test;
 extern const struct test_case missing_mss_test;
 
 #define THEIR_ISN 0x5a5a0000u
+#define THEIR_ISN2 0x6b6b0000u
 #define RTT (80 * TC_MSEC)
 #define INFLIGHT (4 * RTT)
+#define QUOTES_LEFT (INFLIGHT - RTT) /* the quotes' wait runs from the probe */
 #define RETRANS (3 * TC_SEC + 2 * RTT)
+#define SYN_WAIT (1 * TC_SEC)     /* no RTT known: timing->syn_timeout */
+#define RETRY_WAIT (2 * TC_SEC)   /* no RTT known: backed off (RFC 6298 5.5) */
+#define NO_RTT_WAIT (10 * TC_SEC) /* quotes, no RTT known: timing->ceil */
+#define CONTROL_OFFSET 0x20000u   /* beyond any window the SYN under test may have opened */
+#define CONTROL_WINDOW 4096
+#define LAB_COPIES 2 /* fe_set_lab_path: hops 1 and 2 quote, the host at 3 */
 #define SYNACK (TCP_FLAG_SYN | TCP_FLAG_ACK)
 #define WIN 0xffff
 #define STAGE 1
@@ -36,6 +48,17 @@ extern const struct test_case missing_mss_test;
 #define MULTI_HEX "02040226020401f902040203"
 #define LATE_HEX "02040218"
 #define TOO_LARGE "Segment too large"
+#define NO_DATA "No data from the target: the MSS was not exercised"
+#define HS_TIMEOUT "Timeout during handshake"
+#define HS_RST "RST in reply to SYN during handshake"
+#define SUFFIX " with MSS option"
+#define CONTROL_ANSWERED "; a SYN without it was answered"
+#define CONTROL_SILENT "; no answer to a SYN without it either"
+#define CONTROL_REFUSED "; a SYN without it was refused too"
+#define DETAIL_LATE "; answered only after a SYN without it"
+#define LATE "SYN-ACK only after the retransmission timeout" SUFFIX DETAIL_LATE
+#define DROPPED_HOP2 "Middlebox interference detected at or before hop 2 (probe dropped)"
+#define DIFF_DROPPED_HOP2 "{\"diff\":[\"quote from hop 2\",\"\"]}"
 #define MBOX_MSS "Middlebox interference detected at or before hop 2 (MSS modified or deleted)"
 #define MBOX_INSERTED "Middlebox interference detected at or before hop 2 (MSS inserted)"
 #define NO_ALP_PORT 22
@@ -95,9 +118,9 @@ static void deliver_data(struct fe *f, uint8_t flags, uint32_t rel, size_t len, 
     fe_deliver_seg(f, &seg, false);
 }
 
-/* The SYN-ACK one RTT after the burst (len payload bytes, opt_words of options): the ACK
- * at once, the quotes awaited 4 RTTs. */
-static void synack(struct fe *f, uint32_t isn, size_t len, size_t opt_words)
+/* The SYN-ACK one RTT after the probe (len payload bytes, opt_words of options): the ACK
+ * at once. */
+static void synack_ack(struct fe *f, uint32_t isn, size_t len, size_t opt_words)
 {
     fe_advance(f, RTT);
     struct tcp_seg seg;
@@ -110,7 +133,13 @@ static void synack(struct fe *f, uint32_t isn, size_t len, size_t opt_words)
     fe_deliver_seg(f, &seg, false);
     assert_int_equal(fe_n_out(f), 1);
     fe_expect_plain(f, 0, TCP_FLAG_ACK, isn + 1, THEIR_ISN + 1 + (uint32_t)len, WIN);
-    assert_int_equal(fe_timer_in(f), INFLIGHT);
+}
+
+/* The same after the burst: the quotes awaited until 4 RTTs after it. */
+static void synack(struct fe *f, uint32_t isn, size_t len, size_t opt_words)
+{
+    synack_ack(f, isn, len, opt_words);
+    assert_int_equal(fe_timer_in(f), QUOTES_LEFT);
 }
 
 static void quote(struct fe *f, unsigned ttl, const char *router, const void *opts, size_t len)
@@ -138,14 +167,15 @@ static size_t http_request(const struct fe *f, size_t hint, uint8_t *buf, size_t
     return (size_t)n;
 }
 
-/* The quotes are in: the request, one segment with the hinted HTTP request. */
-static uint32_t expect_request(struct fe *f, uint32_t isn, size_t hint, const char *opts_hex)
+/* The request at t.out[i]: one segment with the hinted HTTP request, the reply awaited a
+ * retransmission timeout. Returns our next sequence number. */
+static uint32_t check_request(struct fe *f, size_t i, uint32_t isn, size_t hint,
+                              const char *opts_hex)
 {
-    assert_int_equal(fe_fire(f), f->t.env.timing->original ? 10 * TC_SEC : INFLIGHT);
-    assert_int_equal(fe_n_out(f), 1);
-    fe_expect_pkt(f, 0, TCP_FLAG_ACK, isn + 1, THEIR_ISN + 1, WIN, IP_DEFAULT_TTL, 0);
+    assert_int_equal(fe_n_out(f), i + 1);
+    fe_expect_pkt(f, i, TCP_FLAG_ACK, isn + 1, THEIR_ISN + 1, WIN, IP_DEFAULT_TTL, 0);
     struct fe_pkt p;
-    fe_pkt(f, 0, &p);
+    fe_pkt(f, i, &p);
     assert_string_equal(p.opts_hex, opts_hex);
     uint8_t want[1460];
     size_t n = http_request(f, hint, want, sizeof(want));
@@ -155,10 +185,19 @@ static uint32_t expect_request(struct fe *f, uint32_t isn, size_t hint, const ch
     return isn + 1 + (uint32_t)n; /* our next sequence number */
 }
 
+/* The quotes' wait after the burst is over: the request. */
+static uint32_t expect_request(struct fe *f, uint32_t isn, size_t hint, const char *opts_hex)
+{
+    assert_int_equal(fe_fire(f), f->t.env.timing->original ? 10 * TC_SEC - RTT : QUOTES_LEFT);
+    return check_request(f, 0, isn, hint, opts_hex);
+}
+
 /* MSSSupportTest up to the request: returns our next sequence number. */
 static uint32_t to_request(struct fe *f, const struct test_case *k, enum fe_family fam)
 {
-    const char *opts = k == &multi_mss_test ? MULTI_HEX : k == &missing_mss_test ? NULL : MSS515_HEX;
+    const char *opts = k == &multi_mss_test     ? MULTI_HEX
+                       : k == &missing_mss_test ? NULL
+                                                : MSS515_HEX;
     uint32_t isn = start_burst(f, k, fam, &tc_timing_default, opts);
     synack(f, isn, 0, 0);
     quote(f, 1, fam == FE_V4 ? R1 : R1_V6, NULL, 0);
@@ -242,7 +281,7 @@ static void test_retransmissions_not_counted_twice(void **st)
     deliver_data(&f, TCP_FLAG_ACK, 1, 300, 0); /* our ACK was lost: ACKed again */
     expect_ack(&f, nxt, 301);
     assert_int_equal(fe_timer_in(&f), INFLIGHT - RTT); /* no new data: the idle wait runs on */
-    deliver_data(&f, TCP_FLAG_ACK, 201, 200, 0);        /* partly new: 100 bytes */
+    deliver_data(&f, TCP_FLAG_ACK, 201, 200, 0);       /* partly new: 100 bytes */
     expect_ack(&f, nxt, 401);
     assert_int_equal(state(&f)->pushed, 400);
     assert_int_equal(fe_timer_in(&f), INFLIGHT);
@@ -262,15 +301,45 @@ static void test_retransmissions_not_counted_twice(void **st)
     fe_free(&f);
 }
 
-static void test_silence_passes(void **st)
+/* ---- UNK: the target sent no data, the MSS was not exercised ---- */
+
+static void test_silence_without_data_unk(void **st)
 {
     (void)st;
     struct fe f;
     uint32_t nxt = to_request(&f, &mss_support_test, FE_V6);
     assert_int_equal(fe_fire(&f), RETRANS);
     expect_close(&f, nxt);
-    fe_expect_result(&f, TC_PASS, -1, "", NULL);
+    fe_expect_result(&f, TC_UNK, STAGE, NO_DATA, NULL);
     fe_expect_hop(&f, 0, 1, R1_V6);
+    fe_free(&f);
+
+    /* pure ACKs and a repeated SYN-ACK are no data either */
+    nxt = to_request(&f, &missing_mss_test, FE_V4);
+    fe_deliver(&f, TCP_FLAG_ACK, THEIR_ISN + 1, nxt);
+    fe_deliver(&f, SYNACK, THEIR_ISN, nxt - 516);
+    assert_int_equal(fe_n_out(&f), 0);
+    assert_int_equal(fe_timer_in(&f), RETRANS);
+    fe_fire(&f);
+    expect_close(&f, nxt);
+    fe_expect_result(&f, TC_UNK, STAGE, NO_DATA, NULL);
+    fe_free(&f);
+}
+
+static void test_fin_or_rst_without_data_unk(void **st)
+{
+    (void)st;
+    struct fe f;
+    uint32_t nxt = to_request(&f, &late_option_test, FE_V4);
+    deliver_data(&f, TCP_FLAG_ACK | TCP_FLAG_FIN, 1, 0, 0);
+    expect_close(&f, nxt);
+    fe_expect_result(&f, TC_UNK, STAGE, NO_DATA, NULL);
+    fe_free(&f);
+
+    to_request(&f, &multi_mss_test, FE_V6);
+    deliver_data(&f, TCP_FLAG_RST, 1, 0, 0);
+    assert_int_equal(fe_n_out(&f), 0); /* a RST is never answered */
+    fe_expect_result(&f, TC_UNK, STAGE, NO_DATA, NULL);
     fe_free(&f);
 }
 
@@ -442,22 +511,26 @@ static void test_missing_handshake_keeps_status(void **st)
     uint32_t isn = start_burst(&f, &missing_mss_test, FE_V4, &tc_timing_default, NULL);
     fe_fire(&f);
     fe_expect_plain(&f, 0, TCP_FLAG_SYN, isn, 0, WIN); /* the plain retry: no options */
-    fe_fire(&f);
-    fe_expect_result(&f, TC_UNK, STAGE, "Timeout during handshake", NULL);
+    assert_int_equal(fe_fire(&f), RETRY_WAIT);
+    /* no control SYN: the SYN under test carries no MSS option to leave out */
+    assert_int_equal(fe_n_out(&f), 0);
+    assert_false(f.t.done);
+    assert_int_equal(fe_fire(&f), NO_RTT_WAIT - SYN_WAIT - RETRY_WAIT);
+    fe_expect_result(&f, TC_UNK, STAGE, HS_TIMEOUT, NULL);
     fe_free(&f);
 
     isn = start_burst(&f, &missing_mss_test, FE_V4, &tc_timing_default, NULL);
     fe_deliver(&f, TCP_FLAG_ACK, THEIR_ISN, isn + 1);
     expect_close(&f, isn + 1);
-    fe_fire(&f);
+    assert_int_equal(fe_fire(&f), NO_RTT_WAIT);
     fe_expect_result(&f, TC_FAIL, STAGE, "Non-SYN-ACK in reply to SYN during handshake", NULL);
     fe_free(&f);
 }
 
 /* ---- the MSS options on the path ---- */
 
-static void mss_quote(const struct test_case *k, const char *syn_hex, const void *opts,
-                      size_t len, const char *diff)
+static void mss_quote(const struct test_case *k, const char *syn_hex, const void *opts, size_t len,
+                      const char *diff)
 {
     struct fe f;
     uint32_t isn = start_burst(&f, k, FE_V4, &tc_timing_default, syn_hex);
@@ -526,22 +599,65 @@ static void test_multi_mss_extra_option(void **st)
 
 /* ---- handshake failures ---- */
 
+/* The plain retry: same seq and MSS options, no TTL code. */
+static void expect_retry(const struct fe *f, uint32_t isn, const char *opts_hex)
+{
+    assert_int_equal(fe_n_out(f), 1);
+    fe_expect_pkt(f, 0, TCP_FLAG_SYN, isn, 0, WIN, IP_DEFAULT_TTL, 0);
+    struct fe_pkt p;
+    fe_pkt(f, 0, &p);
+    assert_int_equal(p.seg.urg_ptr, 0);
+    assert_string_equal(p.opts_hex, opts_hex);
+}
+
+/* The control SYN of the MSS-carrying cases: no options, seq beyond any window of the first. */
+static void expect_control(const struct fe *f, uint32_t isn)
+{
+    assert_int_equal(fe_n_out(f), 1);
+    fe_expect_plain(f, 0, TCP_FLAG_SYN, isn + CONTROL_OFFSET, 0, CONTROL_WINDOW);
+}
+
+/* The control SYN answered one RTT later: its connection reset <SEQ=SEG.ACK>. */
+static void control_synack(struct fe *f, uint32_t isn)
+{
+    fe_advance(f, RTT);
+    fe_deliver(f, SYNACK, THEIR_ISN2, isn + CONTROL_OFFSET + 1);
+    expect_close(f, isn + CONTROL_OFFSET + 1);
+}
+
+/* Silence to the burst and to the retry, no RTT known: the control SYN 1 + 2 s later. */
+static uint32_t to_control(struct fe *f, const struct test_case *k, enum fe_family fam,
+                           const char *opts_hex)
+{
+    uint32_t isn = start_burst(f, k, fam, &tc_timing_default, opts_hex);
+    assert_int_equal(fe_fire(f), SYN_WAIT);
+    expect_retry(f, isn, opts_hex);
+    assert_int_equal(fe_fire(f), RETRY_WAIT);
+    expect_control(f, isn);
+    assert_int_equal(fe_timer_in(f), RETRY_WAIT);
+    return isn;
+}
+
+/* ---- handshake failures: the control SYN decides ---- */
+
 static void test_handshake_failures(void **st)
 {
     (void)st;
     struct fe f;
-    uint32_t isn = start_burst(&f, &multi_mss_test, FE_V4, &tc_timing_default, MULTI_HEX);
-    assert_int_equal(fe_fire(&f), 1 * TC_SEC);
-    assert_int_equal(fe_n_out(&f), 1);
-    fe_expect_pkt(&f, 0, TCP_FLAG_SYN, isn, 0, WIN, IP_DEFAULT_TTL, 0);
-    fe_fire(&f);
-    fe_expect_result(&f, TC_FAIL, STAGE, "Timeout during handshake with MSS option", NULL);
+    uint32_t isn = to_control(&f, &multi_mss_test, FE_V4, MULTI_HEX);
+    control_synack(&f, isn);
+    assert_false(f.t.done); /* the burst's quotes, no RTT known: until 10 s after it */
+    assert_int_equal(fe_fire(&f), NO_RTT_WAIT - SYN_WAIT - RETRY_WAIT - RTT);
+    fe_expect_result(&f, TC_FAIL, STAGE, HS_TIMEOUT SUFFIX CONTROL_ANSWERED, NULL);
     fe_free(&f);
 
-    /* RSTs: FAIL as the original, unless a quote shows the path changed the MSS */
+    /* RSTs, the control answered: FAIL, unless a quote shows the path changed the MSS */
     isn = start_burst(&f, &mss_support_test, FE_V4, &tc_timing_default, MSS515_HEX);
     fe_deliver(&f, TCP_FLAG_RST | TCP_FLAG_ACK, 0, isn + 1);
+    expect_retry(&f, isn, MSS515_HEX);
     fe_deliver(&f, TCP_FLAG_RST | TCP_FLAG_ACK, 0, isn + 1);
+    expect_control(&f, isn);
+    control_synack(&f, isn);
     quote(&f, 2, R2, "\x01\x01\x01\x01", 4);
     fe_fire(&f);
     fe_expect_result(&f, TC_UNK, STAGE, MBOX_MSS, "{\"diff\":[\"02040203\",\"\"]}");
@@ -550,9 +666,37 @@ static void test_handshake_failures(void **st)
     isn = start_burst(&f, &late_option_test, FE_V4, &tc_timing_default, MSS515_HEX);
     fe_deliver(&f, TCP_FLAG_RST | TCP_FLAG_ACK, 0, isn + 1);
     fe_deliver(&f, TCP_FLAG_RST | TCP_FLAG_ACK, 0, isn + 1);
+    control_synack(&f, isn);
     fe_fire(&f);
-    fe_expect_result(&f, TC_FAIL, STAGE, "RST in reply to SYN during handshake with MSS option",
-                     NULL);
+    fe_expect_result(&f, TC_FAIL, STAGE, HS_RST SUFFIX CONTROL_ANSWERED, NULL);
+    fe_free(&f);
+}
+
+/* Without the control's contrast a failure is no evidence: silent, refused, or the SYN
+ * under test answered only after the control went out. */
+static void test_handshake_failures_control_unk(void **st)
+{
+    (void)st;
+    struct fe f;
+    to_control(&f, &mss_support_test, FE_V6, MSS515_HEX);
+    assert_int_equal(fe_fire(&f), RETRY_WAIT);
+    assert_int_equal(fe_n_out(&f), 0);
+    fe_fire(&f);
+    fe_expect_result(&f, TC_UNK, STAGE, HS_TIMEOUT SUFFIX CONTROL_SILENT, NULL);
+    fe_free(&f);
+
+    uint32_t isn = to_control(&f, &multi_mss_test, FE_V4, MULTI_HEX);
+    fe_deliver(&f, TCP_FLAG_RST | TCP_FLAG_ACK, 0, isn + CONTROL_OFFSET + 1);
+    assert_int_equal(fe_n_out(&f), 0);
+    fe_fire(&f);
+    fe_expect_result(&f, TC_UNK, STAGE, HS_TIMEOUT SUFFIX CONTROL_REFUSED, NULL);
+    fe_free(&f);
+
+    isn = to_control(&f, &late_option_test, FE_V4, MSS515_HEX);
+    fe_deliver(&f, SYNACK, THEIR_ISN, isn + 1);
+    expect_close(&f, isn + 1);
+    fe_fire(&f);
+    fe_expect_result(&f, TC_UNK, STAGE, LATE, NULL);
     fe_free(&f);
 }
 
@@ -608,7 +752,7 @@ static void test_tls_request_whole_flight(void **st)
     uint32_t isn = p.seg.seq;
     synack(&f, isn, 0, 0);
     quote(&f, 1, R1, NULL, 0);
-    assert_int_equal(fe_fire(&f), INFLIGHT);
+    assert_int_equal(fe_fire(&f), QUOTES_LEFT);
     size_t n_req = fe_n_out(&f);
     assert_true(n_req >= 2);
     uint8_t hello[MSS_REQ_SEGS_MAX * MSS_REQ_HINT];
@@ -642,6 +786,7 @@ static void test_tls_request_whole_flight(void **st)
 
 /* ---- the target closes before the request; aborts; --timing original ---- */
 
+/* The target closes while the quotes are awaited: no request; what it sent decides. */
 static void test_closed_before_request(void **st)
 {
     (void)st;
@@ -651,13 +796,26 @@ static void test_closed_before_request(void **st)
     fe_deliver(&f, TCP_FLAG_RST, THEIR_ISN + 1, 0);
     assert_int_equal(fe_n_out(&f), 0);
     fe_fire(&f);
-    assert_int_equal(fe_n_out(&f), 0);
-    fe_expect_result(&f, TC_PASS, -1, "", NULL);
+    assert_int_equal(fe_n_out(&f), 0); /* nothing left to close after its RST */
+    fe_expect_result(&f, TC_UNK, STAGE, NO_DATA, NULL);
     fe_free(&f);
 
     isn = start_burst(&f, &mss_support_test, FE_V4, &tc_timing_default, MSS515_HEX);
     synack(&f, isn, 0, 0);
     deliver_data(&f, TCP_FLAG_ACK | TCP_FLAG_FIN, 1, 0, 0);
+    fe_fire(&f);
+    expect_close(&f, isn + 1);
+    fe_expect_result(&f, TC_UNK, STAGE, NO_DATA, NULL);
+    fe_free(&f);
+
+    /* data within the limit, then FIN, before the request (a server that speaks first) */
+    isn = start_burst(&f, &missing_mss_test, FE_V6, &tc_timing_default, NULL);
+    synack(&f, isn, 0, 0);
+    deliver_data(&f, TCP_FLAG_ACK | TCP_FLAG_PSH, 1, 1220, 0);
+    expect_ack(&f, isn + 1, 1221);
+    deliver_data(&f, TCP_FLAG_ACK | TCP_FLAG_FIN, 1221, 0, 0);
+    assert_int_equal(fe_n_out(&f), 0);
+    assert_false(f.t.done); /* path first */
     fe_fire(&f);
     expect_close(&f, isn + 1);
     fe_expect_result(&f, TC_PASS, -1, "", NULL);
@@ -695,7 +853,7 @@ static void test_original_timing(void **st)
     uint32_t isn = p.seg.seq;
     fe_advance(&f, RTT);
     fe_deliver(&f, SYNACK, THEIR_ISN, isn + 1);
-    assert_int_equal(fe_timer_in(&f), 10 * TC_SEC);
+    assert_int_equal(fe_timer_in(&f), 10 * TC_SEC - RTT); /* 10 s after the burst */
     uint32_t nxt = expect_request(&f, isn, MSS_REQ_HINT, "");
     deliver_data(&f, TCP_FLAG_ACK, 1, 100, 0);
     expect_ack(&f, nxt, 101);
@@ -706,6 +864,198 @@ static void test_original_timing(void **st)
     fe_free(&f);
 }
 
+/* ---- the limit: src/tcp/mss_rule.h ---- */
+
+/* MultiMSSTest (550, 505, 515): the last option is the limit, never the first; options and
+ * data count against it, up to exactly 515. */
+static void test_limit_is_last_mss_option(void **st)
+{
+    (void)st;
+    struct fe f;
+    /* 520 bytes: within the first option's 550, over the last one's 515 */
+    uint32_t nxt = to_request(&f, &multi_mss_test, FE_V4);
+    deliver_data(&f, TCP_FLAG_ACK, 1, 520, 0);
+    expect_close(&f, nxt);
+    fe_expect_result(&f, TC_FAIL, STAGE, TOO_LARGE, NULL);
+    fe_free(&f);
+
+    /* exactly 515: 511 bytes next to 4 option bytes, then 515 without options */
+    nxt = to_request(&f, &multi_mss_test, FE_V6);
+    deliver_data(&f, TCP_FLAG_ACK, 1, MSS_TESTED - 4, 1);
+    expect_ack(&f, nxt, 1 + MSS_TESTED - 4);
+    deliver_data(&f, TCP_FLAG_ACK, 1 + MSS_TESTED - 4, MSS_TESTED, 0);
+    expect_ack(&f, nxt, 1 + 2 * MSS_TESTED - 4);
+    assert_int_equal(fe_fire(&f), INFLIGHT);
+    expect_close(&f, nxt);
+    fe_expect_result(&f, TC_PASS, -1, "", NULL);
+    fe_free(&f);
+}
+
+/* ---- with path knowledge: the host sees the probe once ---- */
+
+/* Start with the lab's path known (host at hop 3, hops 1 and 2 quote): the host's copy with
+ * TTL 30 at once, then TTL 1 and 2 paced, window 0xffff in every copy, the MSS options under
+ * test in each (opts_hex; NULL: MissingMSSTest's TTL code as NOOPs). */
+static uint32_t start_probe(struct fe *f, const struct test_case *k, enum fe_family fam,
+                            const struct tc_timing *timing, tc_time rtt_hint, const char *opts_hex)
+{
+    fe_init_kind(f, k, fam, timing);
+    fe_set_lab_path(f);
+    f->t.env.rtt_hint = rtt_hint;
+    fe_start(f);
+    assert_int_equal(fe_n_out(f), 1 + LAB_COPIES);
+    unsigned fields = opts_hex == NULL ? MSS_MISSING_TTL_FIELDS : MSS_TTL_FIELDS;
+    uint32_t isn = fe_expect_probe(f, 0, LAB_COPIES, fields, TCP_FLAG_SYN, NULL);
+    for (unsigned i = 0; i <= LAB_COPIES; i++) {
+        struct fe_pkt p;
+        fe_pkt(f, i, &p);
+        assert_int_equal(p.seg.window, WIN);
+        char want[2 * TCP_OPTS_MAX_BYTES + 1];
+        if (opts_hex == NULL)
+            noops_eol_hex(i == 0 ? HOP_LIMIT : i, want);
+        else
+            snprintf(want, sizeof(want), "%s", opts_hex);
+        assert_string_equal(p.opts_hex, want);
+    }
+    tc_time syn_wait = rtt_hint != 0 ? 4 * rtt_hint : SYN_WAIT;
+    assert_int_equal(fe_timer_in(f), timing->original ? 30 * TC_SEC : syn_wait);
+    return isn;
+}
+
+/* The request goes with the last expected quote, not at the end of the in-flight wait. */
+static void test_path_aware_request_after_quotes(void **st)
+{
+    (void)st;
+    enum fe_family fams[] = {FE_V4, FE_V6};
+    for (size_t i = 0; i < 2; i++) {
+        struct fe f;
+        uint32_t isn =
+            start_probe(&f, &mss_support_test, fams[i], &tc_timing_default, 0, MSS515_HEX);
+        synack_ack(&f, isn, 0, 0);
+        assert_int_equal(fe_timer_in(&f), LAB_COPIES * TC_BURST_GAP + QUOTES_LEFT);
+        fe_deliver_burst_quote(&f, 1, NULL, 0);
+        assert_int_equal(fe_n_out(&f), 0);
+        fe_deliver_burst_quote(&f, 2, NULL, 0);
+        uint32_t nxt = check_request(&f, 0, isn, MSS_REQ_HINT, "");
+        deliver_data(&f, TCP_FLAG_ACK | TCP_FLAG_FIN, 1, MSS_TESTED, 0);
+        expect_close(&f, nxt);
+        fe_expect_result(&f, TC_PASS, -1, "", NULL);
+        fe_expect_lab_path(&f, 2);
+        assert_int_equal(fe_n_sent(&f), 1 + LAB_COPIES + 3);
+        fe_free(&f);
+    }
+}
+
+/* Quotes in before the SYN-ACK: the ACK and the request in one go. MissingMSSTest's probe
+ * carries the TTL code in its options; the hint is the family's default less 20. */
+static void test_path_aware_quotes_before_synack(void **st)
+{
+    (void)st;
+    enum fe_family fams[] = {FE_V4, FE_V6};
+    const size_t hints[] = {MSS_DEFAULT_V4 - 20, MSS_DEFAULT_V6 - 20};
+    for (size_t i = 0; i < 2; i++) {
+        struct fe f;
+        uint32_t isn = start_probe(&f, &missing_mss_test, fams[i], &tc_timing_default, 0, NULL);
+        fe_deliver_burst_quote(&f, 2, NULL, 0);
+        fe_deliver_burst_quote(&f, 1, NULL, 0);
+        assert_int_equal(fe_n_out(&f), 0);
+        fe_advance(&f, RTT);
+        fe_deliver(&f, SYNACK, THEIR_ISN, isn + 1);
+        fe_expect_plain(&f, 0, TCP_FLAG_ACK, isn + 1, THEIR_ISN + 1, WIN);
+        check_request(&f, 1, isn, hints[i], "");
+        fe_free(&f);
+    }
+}
+
+/* The path decides first, as soon as its quotes are in: a changed MSS option is the path's
+ * (UNK), a SYN-ACK over the limit with intact quotes the host's (FAIL). */
+static void test_path_aware_verdicts_at_last_quote(void **st)
+{
+    (void)st;
+    struct fe f;
+    uint32_t isn = start_probe(&f, &mss_support_test, FE_V4, &tc_timing_default, 0, MSS515_HEX);
+    synack_ack(&f, isn, 0, 0);
+    fe_deliver_burst_quote(&f, 1, NULL, 0);
+    fe_deliver_burst_quote(&f, 2, "\x02\x04\x05\xb4", 4);
+    expect_close(&f, isn + 1);
+    fe_expect_result(&f, TC_UNK, STAGE, MBOX_MSS, "{\"diff\":[\"\",\"020405b4\"]}");
+    fe_expect_lab_path(&f, 2);
+    fe_free(&f);
+
+    isn = start_probe(&f, &multi_mss_test, FE_V6, &tc_timing_default, 0, MULTI_HEX);
+    synack_ack(&f, isn, MSS_TESTED - 19, 5); /* 20 option bytes + 496 = 516 */
+    fe_deliver_burst_quote(&f, 1, NULL, 0);
+    assert_false(f.t.done);
+    fe_deliver_burst_quote(&f, 2, NULL, 0);
+    expect_close(&f, isn + 1);
+    fe_expect_result(&f, TC_FAIL, STAGE, TOO_LARGE, NULL);
+    fe_expect_lab_path(&f, 2);
+    fe_free(&f);
+}
+
+/* Every hop quoted, the host silent to the SYN under test and the retry, a plain SYN
+ * answered: FAIL at once. */
+static void test_path_aware_control_answered_fail(void **st)
+{
+    (void)st;
+    struct fe f;
+    uint32_t isn = start_probe(&f, &late_option_test, FE_V6, &tc_timing_default, RTT, MSS515_HEX);
+    fe_deliver_burst_quote(&f, 1, NULL, 0);
+    fe_deliver_burst_quote(&f, 2, NULL, 0);
+    assert_int_equal(fe_fire(&f), INFLIGHT);
+    expect_retry(&f, isn, MSS515_HEX);
+    assert_int_equal(fe_fire(&f), INFLIGHT); /* an RTT known: no backoff */
+    expect_control(&f, isn);
+    control_synack(&f, isn);
+    fe_expect_result(&f, TC_FAIL, STAGE, HS_TIMEOUT SUFFIX CONTROL_ANSWERED, NULL);
+    fe_expect_lab_path(&f, 2);
+    fe_free(&f);
+}
+
+/* The host silent and hop 2, which quotes this target's probes, silent for this one: the
+ * path dropped it. UNK at hop 2 whether the control is answered or, for MissingMSSTest
+ * (no control), the retry times out; the path up to hop 1. */
+static void test_path_aware_dropped_probe_unk(void **st)
+{
+    (void)st;
+    struct fe f;
+    uint32_t isn = start_probe(&f, &mss_support_test, FE_V4, &tc_timing_default, RTT, MSS515_HEX);
+    fe_deliver_burst_quote(&f, 1, NULL, 0);
+    fe_fire(&f);
+    fe_fire(&f);
+    expect_control(&f, isn);
+    control_synack(&f, isn);
+    fe_expect_result(&f, TC_UNK, STAGE, DROPPED_HOP2, DIFF_DROPPED_HOP2);
+    fe_expect_lab_path(&f, 1);
+    fe_free(&f);
+
+    isn = start_probe(&f, &missing_mss_test, FE_V6, &tc_timing_default, 0, NULL);
+    fe_deliver_burst_quote(&f, 1, NULL, 0);
+    assert_int_equal(fe_fire(&f), SYN_WAIT);
+    fe_expect_plain(&f, 0, TCP_FLAG_SYN, isn, 0, WIN);
+    assert_int_equal(fe_fire(&f), RETRY_WAIT);
+    assert_int_equal(fe_n_out(&f), 0);
+    assert_false(f.t.done);
+    assert_int_equal(fe_fire(&f), LAB_COPIES * TC_BURST_GAP + NO_RTT_WAIT - SYN_WAIT - RETRY_WAIT);
+    fe_expect_result(&f, TC_UNK, STAGE, DROPPED_HOP2, DIFF_DROPPED_HOP2);
+    fe_expect_lab_path(&f, 1);
+    fe_free(&f);
+}
+
+/* --timing original keeps its 10 s quote wait even when the quotes are complete. */
+static void test_path_aware_original_timing(void **st)
+{
+    (void)st;
+    struct fe f;
+    uint32_t isn = start_probe(&f, &mss_support_test, FE_V4, &tc_timing_original, 0, MSS515_HEX);
+    fe_deliver_burst_quote(&f, 1, NULL, 0);
+    fe_deliver_burst_quote(&f, 2, NULL, 0);
+    synack_ack(&f, isn, 0, 0);
+    assert_int_equal(fe_fire(&f), LAB_COPIES * TC_BURST_GAP + 10 * TC_SEC - RTT);
+    check_request(&f, 0, isn, MSS_REQ_HINT, "");
+    fe_free(&f);
+}
+
 int main(void)
 {
     memset(filler, 'x', sizeof(filler));
@@ -713,7 +1063,8 @@ int main(void)
         cmocka_unit_test(test_registration),
         cmocka_unit_test(test_reply_within_mss_fin_passes),
         cmocka_unit_test(test_retransmissions_not_counted_twice),
-        cmocka_unit_test(test_silence_passes),
+        cmocka_unit_test(test_silence_without_data_unk),
+        cmocka_unit_test(test_fin_or_rst_without_data_unk),
         cmocka_unit_test(test_peer_reset_passes),
         cmocka_unit_test(test_ack_cap),
         cmocka_unit_test(test_data_too_large_fails),
@@ -726,12 +1077,20 @@ int main(void)
         cmocka_unit_test(test_multi_mss_order),
         cmocka_unit_test(test_multi_mss_extra_option),
         cmocka_unit_test(test_handshake_failures),
+        cmocka_unit_test(test_handshake_failures_control_unk),
         cmocka_unit_test(test_missing_alp),
         cmocka_unit_test(test_alp_data_unavailable),
         cmocka_unit_test(test_tls_request_whole_flight),
         cmocka_unit_test(test_closed_before_request),
         cmocka_unit_test(test_abort_releases_session),
         cmocka_unit_test(test_original_timing),
+        cmocka_unit_test(test_limit_is_last_mss_option),
+        cmocka_unit_test(test_path_aware_request_after_quotes),
+        cmocka_unit_test(test_path_aware_quotes_before_synack),
+        cmocka_unit_test(test_path_aware_verdicts_at_last_quote),
+        cmocka_unit_test(test_path_aware_control_answered_fail),
+        cmocka_unit_test(test_path_aware_dropped_probe_unk),
+        cmocka_unit_test(test_path_aware_original_timing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
