@@ -75,8 +75,8 @@ json_t *evidence_to_json(const struct tc *t)
     if (w.list == NULL)
         return NULL;
     evidence_each(&t->evidence, add_entry, &w);
-    json_t *o = json_pack("{s:o, s:I, s:s, s:s}", "segments", w.list, "dropped",
-                          (json_int_t)t->evidence.dropped, "rfc_req", t->kind->rfc_req,
-                          "rfc_text", t->kind->rfc_text);
+    json_t *o = json_pack("{s:o, s:I, s:s, s:s, s:s}", "segments", w.list, "dropped",
+                          (json_int_t)t->evidence.dropped, "rfc", t->kind->req.rfc, "rfc_req",
+                          t->kind->req.id, "rfc_text", t->kind->req.text);
     return o;
 }

@@ -72,7 +72,7 @@ static void print_result(FILE *out, const json_t *res)
     fputc('\n', out);
     const json_t *ev = json_object_get(res, "evidence");
     if (ev != NULL)
-        fprintf(out, "    requirement: RFC 9293 %s: %s\n",
+        fprintf(out, "    requirement: %s %s: %s\n", json_string_value(json_object_get(ev, "rfc")),
                 json_string_value(json_object_get(ev, "rfc_req")),
                 json_string_value(json_object_get(ev, "rfc_text")));
     if (reason != NULL)

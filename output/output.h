@@ -14,9 +14,9 @@
 /* The result object of a finished test instance; wall is the UTC time it finished. */
 json_t *result_to_json(const struct tc *t, time_t wall);
 
-/* The segments the instance exchanged and its RFC 9293 requirement (for --explain):
+/* The segments the instance exchanged and its requirement (for --explain):
  * {segments: [{ms, dir, flags, seq, ack?, win, len, rsv, urg, opts, bad_csum, ttl?}],
- *  dropped, rfc_req, rfc_text}. */
+ *  dropped, rfc, rfc_req (the requirement's id), rfc_text}. */
 json_t *evidence_to_json(const struct tc *t);
 
 struct output_writer {

@@ -14,19 +14,10 @@
 #include "targets/filter.h"
 #include "targets/resume.h"
 #include "tests_cases/registry.h"
+#include "cli/list_tests.h"
 
 #define EXIT_SIGNAL_BASE 128
 #define NO_TARGET "at least one valid target is required"
-
-static void list_tests(void)
-{
-    printf("%-26s %-8s %-12s %s\n", "TEST", "DEFAULT", "RFC 9293", "REQUIREMENT");
-    for (size_t i = 0; i < test_case_count; i++) {
-        const struct test_case *tc = test_case_registry[i];
-        printf("%-26s %-8s %-12s %s\n", tc->name, tc->default_on ? "yes" : "no", tc->rfc_req,
-               tc->rfc_text);
-    }
-}
 
 #define ERR_LINE_MAX 512
 
@@ -67,7 +58,7 @@ int main(int argc, char **argv)
         if (opts.help)
             cli_usage(stdout);
         else
-            list_tests();
+            list_tests(stdout, opts.list_markdown ? LIST_MARKDOWN : LIST_TEXT);
         cli_free(&opts);
         return 0;
     }

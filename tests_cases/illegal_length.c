@@ -210,8 +210,8 @@ static void illegal_on_timer(struct tc *t, tc_time now)
 
 const struct test_case illegal_length_option_test = {
     .name = "IllegalLengthOptionTest",
-    .rfc_req = "MUST-7",
-    .rfc_text = "Cope with an illegal option length",
+    .req = {.rfc = "RFC 9293", .id = "MUST-7", .text = "Cope with an illegal option length"},
+    .checks = "MSS kind with length 0 survived, host still reachable",
     .default_on = false,
     .needs_alp = false,
     .packet_budget = HOP_LIMIT + 6,

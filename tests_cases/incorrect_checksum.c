@@ -18,9 +18,13 @@
  *
  * ZeroChecksumTest (tests_cases/zero_checksum.c) is this machine with a zero checksum. */
 #include <stdio.h>
+#include <string.h>
+
+#include "common/bytes.h"
 
 #include "tcp/checksum.h"
 #include "tests_cases/checksum_case.h"
+#include "tracebox/quote_view.h"
 #include "tracebox/ttl_code.h"
 
 #define STAGE_SYN 1
@@ -42,13 +46,9 @@
 #define ACK_WINDOW_LOW_BYTE 0x00f0
 #define LOW_BYTE_MASK 0x00ff
 #define CSUM_VALUES 0xffffu /* non-zero 16-bit values */
-/* TCP header offsets (RFC 9293 3.1). */
-#define TCP_OFF_DATA_OFF 12
+/* The checksum's offset in the TCP header (RFC 9293 3.1), where a built segment's real one
+ * is read and a quote's is zeroed to recompute it. */
 #define TCP_OFF_CSUM 16
-#define TCP_LEN_CSUM 18 /* a quote up to and including the checksum */
-#define DATA_OFF_SHIFT 4
-#define DATA_OFF_WORD 4
-#define BITS_PER_BYTE 8
 #define CSUM_HEX "%04x"
 #define CSUM_HEX_LEN 5
 
@@ -83,7 +83,7 @@ bool checksum_make_wrong(const struct tc *t, struct tcp_seg *seg, uint16_t cs,
     seg->csum_fixed = false;
     if (tcp_seg_build(seg, &t->env.src, &t->env.dst, buf, sizeof(buf), &len) != 0)
         return false;
-    uint16_t real = (uint16_t)((buf[TCP_OFF_CSUM] << BITS_PER_BYTE) | buf[TCP_OFF_CSUM + 1]);
+    uint16_t real = get_be16(buf + TCP_OFF_CSUM);
     if (real == cs)
         perturb(seg);
     seg->csum_fixed = true;
@@ -108,25 +108,22 @@ static void perturb_ack(struct tcp_seg *seg)
 enum quote_csum checksum_quote_check(const struct icmp_quote *q, uint16_t cs,
                                      const struct ip_addr *dst, uint16_t *seen)
 {
-    size_t len = q->quote_len < QUOTE_MAX ? q->quote_len : QUOTE_MAX;
-    if (len < TCP_LEN_CSUM)
+    struct quote_view v;
+    quote_view_parse(q, &v);
+    if (!v.has_checksum)
         return QCS_NONE; /* checksum not quoted */
-    *seen = (uint16_t)((q->quote[TCP_OFF_CSUM] << BITS_PER_BYTE) | q->quote[TCP_OFF_CSUM + 1]);
+    *seen = v.checksum;
     if (*seen == cs)
         return QCS_NONE;
-    if (len < TCP_HDR_MIN)
-        return QCS_MODIFIED;
-    size_t head_len = (size_t)(q->quote[TCP_OFF_DATA_OFF] >> DATA_OFF_SHIFT) * DATA_OFF_WORD;
-    if (len < head_len || q->q_src.family != dst->family)
-        return QCS_MODIFIED;
+    if (!v.has_options || q->q_src.family != dst->family)
+        return QCS_MODIFIED; /* too little quoted to verify it */
     /* The whole segment is quoted (the quote is bounded by the quoted IP length, and our
      * SYNs carry no payload): recompute over all of it, as the original, with the checksum
      * field zero (RFC 9293 3.1). */
     uint8_t copy[QUOTE_MAX];
-    for (size_t i = 0; i < len; i++)
-        copy[i] = q->quote[i];
-    copy[TCP_OFF_CSUM] = copy[TCP_OFF_CSUM + 1] = 0;
-    if (csum_tcp(&q->q_src, dst, copy, len) == *seen)
+    memcpy(copy, q->quote, v.len);
+    put_be16(copy + TCP_OFF_CSUM, 0);
+    if (csum_tcp(&q->q_src, dst, copy, v.len) == *seen)
         return QCS_CORRECTED;
     /* Changed but still wrong, e.g. an incremental update (RFC 1624) after rewriting another
      * field: the target saw a wrong checksum all the same. */
@@ -468,8 +465,8 @@ static const struct checksum_params incorrect_checksum_params = {
 
 const struct test_case incorrect_checksum_test = {
     .name = "IncorrectChecksumTest",
-    .rfc_req = "MUST-3",
-    .rfc_text = "Check the checksum and drop segments failing it (3.1)",
+    .req = {.rfc = "RFC 9293", .id = "MUST-3", .text = "Check the checksum and drop segments failing it (3.1)"},
+    .checks = "a bad checksum in the SYN, then in the handshake's ACK, is dropped (asked with the state probe)",
     .default_on = true,
     .needs_alp = false,
     /* the traced SYN, then a reset ending stage 1 or stage 2's SYN, ACK, two state probes

@@ -382,8 +382,8 @@ static void liveness_cleanup(struct tc *t)
 
 const struct test_case liveness_test = {
     .name = "LivenessTest",
-    .rfc_req = "3.5",
-    .rfc_text = "Three-way handshake opens a connection, RST closes it (3.5, 3.10.7.4)",
+    .req = {.rfc = "RFC 9293", .id = "3.5", .text = "Three-way handshake opens a connection, RST closes it (3.5, 3.10.7.4)"},
+    .checks = "handshake and RST; runs before every test and at the end; the first one learns the path",
     .default_on = false, /* the scheduler runs it around every test */
     .needs_alp = false,
     /* the discovery burst, then SYNs, resets, probes */

@@ -66,8 +66,8 @@ static const struct mss_params missing_mss_params = {
 
 const struct test_case missing_mss_test = {
     .name = "MissingMSSTest",
-    .rfc_req = "MUST-15",
-    .rfc_text = "Assume a default send MSS of 536 (IPv4) / 1220 (IPv6) without an MSS option",
+    .req = {.rfc = "RFC 9293", .id = "MUST-15", .text = "Assume a default send MSS of 536 (IPv4) / 1220 (IPv6) without an MSS option"},
+    .checks = "no MSS: at most 536 (IPv4) / 1220 (IPv6) bytes",
     .default_on = true,
     .needs_alp = true,
     .packet_budget = MSS_PACKET_BUDGET,

@@ -423,8 +423,8 @@ static const struct mss_params mss_support_params = {
 
 const struct test_case mss_support_test = {
     .name = "MSSSupportTest",
-    .rfc_req = "MUST-14",
-    .rfc_text = "Implement sending and receiving the MSS option",
+    .req = {.rfc = "RFC 9293", .id = "MUST-14", .text = "Implement sending and receiving the MSS option"},
+    .checks = "MSS 515 announced: no segment from the host carries more than 515 bytes of options and data",
     .default_on = true,
     .needs_alp = true,
     .packet_budget = MSS_PACKET_BUDGET,

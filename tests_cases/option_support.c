@@ -58,8 +58,8 @@ static const struct syn_accept_params option_support_params = {
 
 const struct test_case option_support_test = {
     .name = "OptionSupportTest",
-    .rfc_req = "MUST-4",
-    .rfc_text = "Support the mandatory option set (EOL, NOOP)",
+    .req = {.rfc = "RFC 9293", .id = "MUST-4", .text = "Support the mandatory option set (EOL, NOOP)"},
+    .checks = "EOL and NOOP accepted",
     .default_on = true,
     .needs_alp = false,
     .packet_budget = HOP_LIMIT + 4,

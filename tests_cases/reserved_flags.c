@@ -288,8 +288,8 @@ static void rf_cleanup(struct tc *t)
 
 const struct test_case reserved_flags_test = {
     .name = "ReservedFlagsTest",
-    .rfc_req = "3.1",
-    .rfc_text = "Reserved bits must be zero in generated segments and ignored in received ones",
+    .req = {.rfc = "RFC 9293", .id = "3.1", .text = "Reserved bits must be zero in generated segments and ignored in received ones"},
+    .checks = "reserved bits zero in replies; a SYN and ACK with one set still work",
     .default_on = true,
     .needs_alp = false,
     /* the traced SYN, retry, control and their resets, three rounds of an ACK and two state

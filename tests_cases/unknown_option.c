@@ -65,8 +65,8 @@ static const struct syn_accept_params unknown_option_params = {
 
 const struct test_case unknown_option_test = {
     .name = "UnknownOptionTest",
-    .rfc_req = "MUST-6",
-    .rfc_text = "Ignore without error any option kind not implemented",
+    .req = {.rfc = "RFC 9293", .id = "MUST-6", .text = "Ignore without error any option kind not implemented"},
+    .checks = "unknown option kind 158 in the SYN ignored",
     .default_on = true,
     .needs_alp = false,
     .packet_budget = HOP_LIMIT + 4,

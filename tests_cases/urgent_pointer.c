@@ -328,8 +328,8 @@ static void up_cleanup(struct tc *t)
 
 const struct test_case urgent_pointer_test = {
     .name = "UrgentPointerTest",
-    .rfc_req = "MUST-30/31",
-    .rfc_text = "Support the urgent mechanism and urgent data of any length",
+    .req = {.rfc = "RFC 9293", .id = "MUST-30, MUST-31", .text = "Support the urgent mechanism and urgent data of any length"},
+    .checks = "the request sent as urgent data over three segments",
     .default_on = true,
     .needs_alp = true,
     /* SYN (or its reset), ACK, the traced chunk, two chunks, the alive probe, three resent

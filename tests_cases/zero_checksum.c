@@ -19,8 +19,8 @@ static const struct checksum_params zero_checksum_params = {
 
 const struct test_case zero_checksum_test = {
     .name = "ZeroChecksumTest",
-    .rfc_req = "MUST-3",
-    .rfc_text = "Check the checksum and drop segments failing it, zero included (3.1)",
+    .req = {.rfc = "RFC 9293", .id = "MUST-3", .text = "Check the checksum and drop segments failing it, zero included (3.1)"},
+    .checks = "the same with a zero checksum",
     .default_on = true,
     .needs_alp = false,
     .packet_budget = HOP_LIMIT + 7,

@@ -79,7 +79,9 @@ void cli_usage(FILE *out)
           "      --explain         report for implementors on stdout: per test the RFC 9293\n"
           "                        requirement, verdict, reason, path and the segments that\n"
           "                        decided it (with -o the dataset is written as well)\n"
-          "      --list-tests      list the test cases and exit\n"
+          "      --list-tests[=markdown]\n"
+          "                        list the test cases (as the README's Markdown table)\n"
+          "                        and exit\n"
           "  -h, --help            show this help and exit\n"
           "\n"
           "Use @FILE to include a file's lines as arguments. Targets in documentation,\n"
@@ -325,7 +327,12 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
     } else if (IS("--explain", "--explain")) {
         o->explain = true;
     } else if (IS("--list-tests", "--list-tests")) {
+        /* --list-tests=markdown: the README's table (no separate value: -T may follow) */
         o->list_tests = true;
+        if (inline_value != NULL && strcmp(inline_value, "markdown") == 0)
+            o->list_markdown = true;
+        else if (inline_value != NULL)
+            rc = usage_error("argument --list-tests: expected no value or '=markdown'");
     } else if (IS("-B", "--bind")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             rc = add_bind(o, v);

@@ -51,6 +51,7 @@ struct cli_options {
     bool trace_full; /* --trace-burst full */
     size_t max_inflight;
     bool quiet, help, list_tests;
+    bool list_markdown; /* --list-tests=markdown */
     bool explain; /* --explain: the single-host report on stdout */
     /* target filter (src/targets): -b files, --shard I/N (count 0 = none), --resume OUT */
     const char **blocklists;

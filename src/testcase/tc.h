@@ -164,11 +164,19 @@ struct tc {
     struct tc_pending pending;
 };
 
+/* The requirement a test case checks, in any RFC. */
+struct tc_requirement {
+    const char *rfc;  /* "RFC 9293", "RFC 5961", ... */
+    const char *id;   /* the requirement's id in its RFC: RFC 9293's "MUST-4" (Appendix B),
+                         else the section, e.g. "3.2" */
+    const char *text; /* the requirement in one line */
+};
+
 /* The registry entry of a test case (one per tests_cases/<name>.c). */
 struct test_case {
     const char *name;     /* the original tcpreq's class name, e.g. "LivenessTest" */
-    const char *rfc_req;  /* RFC 9293 requirement id(s), e.g. "MUST-4" */
-    const char *rfc_text; /* the requirement in one line */
+    struct tc_requirement req;
+    const char *checks;   /* what the test sends and expects, in one line (--list-tests) */
     bool default_on;      /* part of the default test selection */
     bool needs_alp;       /* sends an application-layer payload (alp/) */
     unsigned packet_budget; /* most packets one instance may send */

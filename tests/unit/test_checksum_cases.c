@@ -176,7 +176,7 @@ static void test_registry(void **state)
     assert_string_equal(incorrect_checksum_test.name, "IncorrectChecksumTest");
     assert_string_equal(zero_checksum_test.name, "ZeroChecksumTest");
     for (size_t i = 0; i < N_KINDS; i++) {
-        assert_string_equal(kinds[i]->rfc_req, "MUST-3");
+        assert_string_equal(kinds[i]->req.id, "MUST-3");
         assert_true(kinds[i]->default_on);
         assert_false(kinds[i]->needs_alp);
         /* the traced SYN; stage 2's SYN, ACK, two state probes and the closing RST; a spare */

@@ -67,7 +67,7 @@ static void test_registry(void **state)
     (void)state;
     const struct test_case *k = test_case_by_name("IllegalLengthOptionTest");
     assert_ptr_equal(k, &illegal_length_option_test);
-    assert_string_equal(k->rfc_req, "MUST-7");
+    assert_string_equal(k->req.id, "MUST-7");
     assert_false(k->default_on); /* only with '*' */
     assert_false(k->needs_alp);
     /* the burst, three regular SYNs and resets of what answers them */

@@ -234,7 +234,7 @@ static void test_registration(void **st)
     const bool on[] = {true, false, true, true};
     for (size_t i = 0; i < 4; i++) {
         assert_string_equal(k[i]->name, names[i]);
-        assert_string_equal(k[i]->rfc_req, reqs[i]);
+        assert_string_equal(k[i]->req.id, reqs[i]);
         assert_int_equal(k[i]->default_on, on[i]);
         assert_true(k[i]->needs_alp);
         assert_int_equal(k[i]->packet_budget, MSS_PACKET_BUDGET);

@@ -111,7 +111,7 @@ static void test_registry(void **state)
     (void)state;
     const struct test_case *k = test_case_by_name("OptionSupportTest");
     assert_non_null(k);
-    assert_string_equal(k->rfc_req, "MUST-4");
+    assert_string_equal(k->req.id, "MUST-4");
     assert_true(k->default_on);
     assert_int_equal(k->packet_budget, HOP_LIMIT + 4);
 }

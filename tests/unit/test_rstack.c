@@ -75,7 +75,7 @@ static void test_registry(void **state)
     (void)state;
     const struct test_case *k = test_case_by_name("RSTACKTest");
     assert_non_null(k);
-    assert_string_equal(k->rfc_req, "MUST-11");
+    assert_string_equal(k->req.id, "MUST-11");
     assert_false(k->default_on);
     assert_int_equal(k->packet_budget, 8);
 }

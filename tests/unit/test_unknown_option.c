@@ -104,7 +104,7 @@ static void test_registry(void **state)
     (void)state;
     const struct test_case *k = test_case_by_name("UnknownOptionTest");
     assert_ptr_equal(k, &unknown_option_test);
-    assert_string_equal(k->rfc_req, "MUST-6");
+    assert_string_equal(k->req.id, "MUST-6");
     assert_true(k->default_on);
     assert_false(k->needs_alp);
     assert_int_equal(k->packet_budget, HOP_LIMIT + 4);
