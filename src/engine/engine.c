@@ -337,11 +337,11 @@ static void flow_finish(struct engine *eng, struct flow *f)
     if (eng->cfg->report != NULL && res != NULL)
         json_object_set_new(res, "evidence", evidence_to_json(t));
     json_array_append_new(at->results, result_pack(eng, res));
-    plan_record(&at->plan, t->kind, t->result.status);
-    status_count_verdict(&eng->status, t->result.status);
-    if (t->rtt > 0)
-        at->rtt_hint = t->rtt;
-    path_merge(&at->path, &t->learned);
+    plan_record(&at->plan, tc_kind(t), tc_verdict(t));
+    status_count_verdict(&eng->status, tc_verdict(t));
+    if (tc_measured_rtt(t) > 0)
+        at->rtt_hint = tc_measured_rtt(t);
+    path_merge(&at->path, tc_path_learned(t));
     disown_queued(eng, f);
     flow_table_remove(&eng->flows, &f->entry);
     uv_timer_stop(&f->timer);
@@ -353,9 +353,9 @@ static void flow_finish(struct engine *eng, struct flow *f)
  * or the engine's per-test deadline, whichever is first. */
 static tc_time flow_due(const struct flow *f)
 {
-    const struct tc *t = &f->tc;
-    if (t->timer_at != 0 && t->timer_at + f->timer_shift < f->deadline)
-        return t->timer_at + f->timer_shift;
+    tc_time timer = tc_timer(&f->tc);
+    if (timer != 0 && timer + f->timer_shift < f->deadline)
+        return timer + f->timer_shift;
     return f->deadline;
 }
 
@@ -372,10 +372,10 @@ static void flow_arm_timer(struct flow *f)
 static void flow_sent(struct engine *eng, struct flow *f, tc_time queued_at, tc_time now)
 {
     (void)eng;
-    if (--f->queued > 0 || f->tc.done)
+    if (--f->queued > 0 || tc_is_done(&f->tc))
         return;
-    if (f->tc.timer_at != f->timer_seen) {
-        f->timer_seen = f->tc.timer_at;
+    if (tc_timer(&f->tc) != f->timer_seen) {
+        f->timer_seen = tc_timer(&f->tc);
         f->timer_shift = 0;
     }
     tc_time waited = now > queued_at ? now - queued_at : 0;
@@ -389,15 +389,16 @@ static void flow_sent(struct engine *eng, struct flow *f, tc_time queued_at, tc_
 static void flow_after_event(struct engine *eng, struct flow *f)
 {
     struct tc *t = &f->tc;
-    for (size_t i = 0; i < t->n_out; i++)
-        enqueue_packet(eng, f, t->out[i].data, t->out[i].len, t->kind->name, t->out[i].faults,
-                       t->out[i].delay);
+    for (size_t i = 0; i < tc_out_count(t); i++) {
+        const struct tc_packet *p = tc_out_packet(t, i);
+        enqueue_packet(eng, f, p->data, p->len, tc_kind(t)->name, p->faults, p->delay);
+    }
     tc_clear_out(t);
-    if (t->done) {
+    if (tc_is_done(t)) {
         flow_finish(eng, f);
     } else {
-        if (t->timer_at != f->timer_seen) { /* a new wait: no queueing behind it yet */
-            f->timer_seen = t->timer_at;
+        if (tc_timer(t) != f->timer_seen) { /* a new wait: no queueing behind it yet */
+            f->timer_seen = tc_timer(t);
             f->timer_shift = 0;
         }
         flow_arm_timer(f);
@@ -416,12 +417,12 @@ static void on_flow_timer(uv_timer_t *timer)
      * means the reply has not arrived (without this, 4096 targets in flight at 50k pps on
      * two cores turned about 0.3 % of the checksum tests' handshakes into timeouts). */
     capture_read(eng);
-    if (f->tc.done)
+    if (tc_is_done(&f->tc))
         return; /* finished by what was just read; its timer is closing */
     if (f->queued > 0)
         return; /* its packets are still queued: flow_sent re-arms once they are out */
     tc_time now = now_us();
-    if (f->tc.timer_at != 0 && now >= f->tc.timer_at + f->timer_shift)
+    if (tc_timer(&f->tc) != 0 && now >= tc_timer(&f->tc) + f->timer_shift)
         tc_fire_timer(&f->tc, now);
     else if (now >= f->deadline)
         tc_abort(&f->tc, REASON_DEADLINE, now);
@@ -662,7 +663,7 @@ static void dispatch_packet(struct engine *eng, const uint8_t *pkt, size_t len,
         uint16_t sport = (uint16_t)(ip.l4[0] << 8 | ip.l4[1]);
         uint16_t dport = (uint16_t)(ip.l4[2] << 8 | ip.l4[3]);
         struct flow *f = find_flow(eng, dport, &ip.src, sport);
-        pcap_record_received(eng->rec, pkt, len, ts, f != NULL ? f->tc.kind->name : NULL);
+        pcap_record_received(eng->rec, pkt, len, ts, f != NULL ? tc_kind(&f->tc)->name : NULL);
         if (f != NULL) {
             struct tcp_seg seg;
             if (tcp_seg_parse(ip.l4, ip.l4_len, &ip.src, &ip.dst, &seg, NULL) == 0) {
@@ -686,7 +687,7 @@ static void dispatch_packet(struct engine *eng, const uint8_t *pkt, size_t len,
     const struct ip_addr *ours = q.q_src.family == IP_FAMILY_V4 ? &eng->cfg->src4 : &eng->cfg->src6;
     struct flow *f = ip_addr_equal(&q.q_src, ours) ? find_flow(eng, q.q_sport, &q.q_dst, q.q_dport)
                                                    : NULL;
-    pcap_record_received(eng->rec, pkt, len, ts, f != NULL ? f->tc.kind->name : NULL);
+    pcap_record_received(eng->rec, pkt, len, ts, f != NULL ? tc_kind(&f->tc)->name : NULL);
     if (f != NULL) {
         tc_deliver_quote(&f->tc, &q, now);
         flow_after_event(eng, f);
@@ -741,11 +742,11 @@ static void reset_open_flow(struct engine *eng, const struct flow *f)
         return;
     struct tcp_seg rst;
     tcp_seg_reset_for(&f->last_rcvd, &rst);
-    struct ip_params params = {.src = f->tc.env.src, .dst = f->tc.env.dst};
+    struct ip_params params = {.src = tc_env_of(&f->tc)->src, .dst = tc_env_of(&f->tc)->dst};
     uint8_t buf[IP_PACKET_MAX];
     size_t len;
     if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0)
-        enqueue_packet(eng, NULL, buf, len, f->tc.kind->name, 0, 0);
+        enqueue_packet(eng, NULL, buf, len, tc_kind(&f->tc)->name, 0, 0);
 }
 
 static void abort_all_flows(struct engine *eng)

@@ -55,6 +55,51 @@ const char *tc_status_name(enum tc_status s)
     return "ERR";
 }
 
+size_t tc_out_count(const struct tc *t)
+{
+    return t->n_out;
+}
+
+const struct tc_packet *tc_out_packet(const struct tc *t, size_t i)
+{
+    return i < t->n_out ? &t->out[i] : NULL;
+}
+
+tc_time tc_timer(const struct tc *t)
+{
+    return t->timer_at;
+}
+
+bool tc_is_done(const struct tc *t)
+{
+    return t->done;
+}
+
+enum tc_status tc_verdict(const struct tc *t)
+{
+    return t->result.status;
+}
+
+const struct test_case *tc_kind(const struct tc *t)
+{
+    return t->kind;
+}
+
+const struct tc_env *tc_env_of(const struct tc *t)
+{
+    return &t->env;
+}
+
+tc_time tc_measured_rtt(const struct tc *t)
+{
+    return t->rtt;
+}
+
+const struct path_info *tc_path_learned(const struct tc *t)
+{
+    return &t->learned;
+}
+
 int tc_create(struct tc *t, const struct test_case *kind, const struct tc_env *env)
 {
     memset(t, 0, sizeof(*t));

@@ -204,6 +204,18 @@ struct test_case {
     void (*cleanup)(struct tc *t);
 };
 
+/* The engine's view of an instance: after every call into it, what to send, when to call
+ * again, whether it is done. The engine reads an instance only through these. */
+size_t tc_out_count(const struct tc *t);
+const struct tc_packet *tc_out_packet(const struct tc *t, size_t i);
+tc_time tc_timer(const struct tc *t); /* 0 = none armed */
+bool tc_is_done(const struct tc *t);
+enum tc_status tc_verdict(const struct tc *t);
+const struct test_case *tc_kind(const struct tc *t);
+const struct tc_env *tc_env_of(const struct tc *t);
+tc_time tc_measured_rtt(const struct tc *t); /* 0 = none */
+const struct path_info *tc_path_learned(const struct tc *t);
+
 /* Lifecycle, used by the engine and by unit tests. */
 int tc_create(struct tc *t, const struct test_case *kind, const struct tc_env *env);
 void tc_destroy(struct tc *t);
