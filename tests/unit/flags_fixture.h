@@ -54,5 +54,8 @@ void ff_deliver(struct fe *f, uint8_t flags, uint32_t seq, uint32_t ack, uint8_t
 void ff_noops_eol_hex(unsigned ttl, char *buf);
 /* Time-exceeded quote of the k-th packet sent. */
 void ff_quote_of(const struct fe *f, size_t k, const char *router, struct icmp_quote *q);
+/* Time-exceeded quote, from the lab router at hop ttl, of the first packet sent with that TTL
+ * (a traced probe's copy, in either mode). */
+void ff_quote_ttl(const struct fe *f, unsigned ttl, struct icmp_quote *q);
 
 #endif
