@@ -137,8 +137,7 @@ static void test_segments_sent(void **state)
     tc_conn_send_close(&f.t, &c);
     assert_int_equal(fe_n_out(&f), 3);
     fe_expect_plain(&f, 0, TCP_FLAG_ACK, ISS + 1, IRS + 1, WINDOW);
-    fe_expect_pkt(&f, 1, TCP_FLAG_ACK | TCP_FLAG_PSH, ISS + 1, IRS + 1, WINDOW, IP_DEFAULT_TTL,
-                  0);
+    fe_expect_pkt(&f, 1, TCP_FLAG_ACK | TCP_FLAG_PSH, ISS + 1, IRS + 1, WINDOW, IP_DEFAULT_TTL, 0);
     struct fe_pkt p;
     fe_pkt(&f, 1, &p);
     assert_int_equal(p.seg.payload_len, 3);
@@ -385,11 +384,10 @@ static void test_alive_answers(void **state)
                      CONN_ALIVE_NONE);
     assert_int_equal(alive_answer(&c, peer(TCP_FLAG_SYN | TCP_FLAG_ACK, IRS, ISS + 1), &rcv_nxt),
                      CONN_ALIVE_NONE);
-    assert_int_equal(alive_answer(&c, peer(TCP_FLAG_ACK | TCP_FLAG_FIN, IRS + 1, ISS + 31),
-                                  &rcv_nxt),
-                     CONN_ALIVE_NONE);
-    assert_int_equal(alive_answer(&c, peer(TCP_FLAG_ACK, IRS + 1, ISS), &rcv_nxt),
-                     CONN_ALIVE_NONE);
+    assert_int_equal(
+        alive_answer(&c, peer(TCP_FLAG_ACK | TCP_FLAG_FIN, IRS + 1, ISS + 31), &rcv_nxt),
+        CONN_ALIVE_NONE);
+    assert_int_equal(alive_answer(&c, peer(TCP_FLAG_ACK, IRS + 1, ISS), &rcv_nxt), CONN_ALIVE_NONE);
     assert_int_equal(alive_answer(&c, peer(TCP_FLAG_ACK, IRS + 1, ISS + 32), &rcv_nxt),
                      CONN_ALIVE_NONE);
     assert_int_equal(rcv_nxt, 0); /* untouched when it is no answer */

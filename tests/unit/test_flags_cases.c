@@ -43,7 +43,7 @@ extern const struct test_case reserved_flags_test;
 #define RF_IGNORED "ACK with reserved flag ignored"
 #define RF_EMPTY_IGNORED "Empty ACK with reserved flag ignored"
 #define RF_NO_ANSWER                                                                               \
-    "No answer to the state probe after the ACK with reserved flag: cannot tell whether it "  \
+    "No answer to the state probe after the ACK with reserved flag: cannot tell whether it "       \
     "was taken"
 #define RF_TIMEOUT "Timeout during handshake" RF_SUFFIX
 #define RF_HS_RST "RST in reply to SYN during handshake" RF_SUFFIX
@@ -583,8 +583,8 @@ static void rf_expect_control(const struct fe *f, uint32_t isn)
 /* Burst (1 s) and retry (2 s: no RTT known, RFC 6298 (5.5)) unanswered: the control SYN. */
 static uint32_t rf_to_control(struct fe *f, enum fe_family fam, bool path)
 {
-    uint32_t isn = path ? rf_begin_path(f, fam, HTTP_PORT)
-                        : rf_begin(f, fam, &tc_timing_default, HTTP_PORT);
+    uint32_t isn =
+        path ? rf_begin_path(f, fam, HTTP_PORT) : rf_begin(f, fam, &tc_timing_default, HTTP_PORT);
     assert_int_equal(fe_fire(f), 1 * TC_SEC);
     rf_expect_retry(f, isn);
     assert_int_equal(fe_fire(f), 2 * TC_SEC);
@@ -663,8 +663,7 @@ static void test_rf_path_dropped_syn_unk(void **state)
     ff_expect_rst(&f, 0, isn + RF_CONTROL_OFFSET + 1);
     assert_false(f.t.done);
     assert_int_equal(fe_fire(&f), 2 * TC_BURST_GAP + QUOTES_NO_RTT - 3 * TC_SEC - RTT);
-    fe_expect_result(&f, TC_UNK, STAGE, RF_DROPPED_HOP2,
-                     "{\"diff\":[\"quote from hop 2\",\"\"]}");
+    fe_expect_result(&f, TC_UNK, STAGE, RF_DROPPED_HOP2, "{\"diff\":[\"quote from hop 2\",\"\"]}");
     fe_expect_lab_path(&f, 1);
     fe_free(&f);
 

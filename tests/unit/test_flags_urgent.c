@@ -377,8 +377,7 @@ static void test_up_urg_cleared_unk(void **state)
     ff_deliver(&f, TCP_FLAG_ACK, THEIR_ISN + 1, isn + 1 + SMALL_LEN, 0, 0);
     up_expect_close(&f, isn, SMALL_LEN);
     fe_fire(&f);
-    fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2,
-                     "{\"diff\":[\"0x20,000a\",\"0x00,0000\"]}");
+    fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2, "{\"diff\":[\"0x20,000a\",\"0x00,0000\"]}");
     assert_int_equal(f.t.path_len, 2);
     fe_free(&f);
 
@@ -388,8 +387,7 @@ static void test_up_urg_cleared_unk(void **state)
     fe_advance(&f, RTT);
     ff_deliver(&f, TCP_FLAG_ACK, THEIR_ISN + 1, isn + 1 + 3, 0, 0);
     fe_fire(&f);
-    fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2,
-                     "{\"diff\":[\"0x20,000a\",\"0x00,000a\"]}");
+    fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2, "{\"diff\":[\"0x20,000a\",\"0x00,000a\"]}");
     fe_free(&f);
 }
 
@@ -410,8 +408,7 @@ static void test_up_pointer_changed_unk(void **state)
     up_expect_alive_probe(&f, isn, SMALL_LEN);
     fe_fire(&f);
     up_expect_close(&f, isn, SMALL_LEN);
-    fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2,
-                     "{\"diff\":[\"0x20,000a\",\"0x20,0005\"]}");
+    fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2, "{\"diff\":[\"0x20,000a\",\"0x20,0005\"]}");
     assert_int_equal(f.t.path_len, 2);
     fe_free(&f);
 
@@ -420,8 +417,7 @@ static void test_up_pointer_changed_unk(void **state)
     ff_deliver(&f, TCP_FLAG_RST, THEIR_ISN + 1, 0, 0, 0);
     up_quote(&f, 2, -1, 0);
     fe_fire(&f);
-    fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2,
-                     "{\"diff\":[\"0x20,000a\",\"0x20,0000\"]}");
+    fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2, "{\"diff\":[\"0x20,000a\",\"0x20,0000\"]}");
     fe_free(&f);
 }
 
@@ -547,8 +543,7 @@ static void test_up_path_aware_mbox(void **state)
     fe_advance(&f, RTT);
     ff_deliver(&f, TCP_FLAG_ACK, THEIR_ISN + 1, isn + 1 + SMALL_LEN, 0, 0);
     up_expect_close(&f, isn, SMALL_LEN);
-    fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2,
-                     "{\"diff\":[\"0x20,000a\",\"0x00,0000\"]}");
+    fe_expect_result(&f, TC_UNK, STAGE, UP_MBOX_HOP2, "{\"diff\":[\"0x20,000a\",\"0x00,0000\"]}");
     fe_free(&f);
 }
 
