@@ -356,7 +356,10 @@ static void test_rf_synack_reserved(void **state)
 
     /* the AE bit alone is fine */
     isn = rf_begin(&f, FE_V4, &tc_timing_default, HTTP_PORT);
-    rf_establish(&f, isn);
+    fe_advance(&f, RTT);
+    ff_deliver(&f, SYNACK, THEIR_ISN, isn + 1, 0x1, 0);
+    rf_expect_round(&f, isn, 0, NULL, 0);
+    assert_false(f.t.done);
     fe_free(&f);
 }
 
@@ -736,6 +739,7 @@ static void test_rf_retry_established(void **state)
     ff_deliver(&f, SYNACK, THEIR_ISN, isn + 1, 0, 0);
     assert_int_equal(fe_n_out(&f), 2);
     rf_expect_ack(&f, 0, isn, sizeof(SMALL_REQ) - 1);
+    rf_expect_state_probe(&f, 1, isn + 1 + sizeof(SMALL_REQ) - 1, 1, TC_ORDER_GAP);
     fe_free(&f);
 
     /* the burst's quotes show the bits cleared: the host's PASS is not given */
