@@ -17,11 +17,9 @@
 #define THEIR_ISN 0x5a5a0000u
 #define RTT (80 * TC_MSEC)
 #define INFLIGHT (4 * RTT)
-#define RETRANS (3 * TC_SEC + 2 * RTT)
 #define STAGE 1
 #define R1 "198.18.1.1"
 #define R2 "198.18.2.2"
-#define R3 "198.18.3.1"
 #define R1_V6 "fd00:7463:1::1"
 #define R2_V6 "fd00:7463:2::1"
 #define SYNACK (TCP_FLAG_SYN | TCP_FLAG_ACK)

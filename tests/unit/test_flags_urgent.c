@@ -29,7 +29,6 @@ extern const struct test_case urgent_pointer_test;
 #define UP_NO_ANSWER "No answer after the request with urgent pointer"
 /* The alive probe lies this far before SND.NXT (connection.c). */
 #define UP_ALIVE_BEHIND 0x20000u
-#define UP_TTL_FIELDS (TTL_ENC_IPID | TTL_ENC_OPTS)
 #define SMALL_LEN (sizeof(SMALL_REQ) - 1)
 /* Packets of an established UrgentPointerTest: SYN, ACK, then the burst of the first chunk. */
 #define UP_BURST_FIRST 2
