@@ -227,8 +227,12 @@ static void on_round_segment(struct tc *t, const struct tcp_seg *seg, tc_time no
     case CONN_STATE_NONE:
         break;
     }
-    if ((seg->flags & TCP_FLAG_RST) && !(seg->flags & TCP_FLAG_SYN))
-        conclude(t, TC_FAIL, REASON_RST, now); /* the host refused the ACK itself */
+    /* The host refused the ACK itself: a RST in the window we offered (RFC 9293 3.10.7.4,
+     * SYN-RECEIVED's <SEQ=SEG.ACK> included). One beyond it is a late answer to an earlier
+     * state probe, whose numbers lie past RCV.NXT + our window: no refusal. */
+    uint32_t rst_off = seg->seq - tc_conn_rcv_nxt(&s->conn);
+    if ((seg->flags & TCP_FLAG_RST) && !(seg->flags & TCP_FLAG_SYN) && rst_off < s->conn.window)
+        conclude(t, TC_FAIL, REASON_RST, now);
 }
 
 static void on_handshake(struct tc *t, const struct tcp_seg *seg, tc_time now)

@@ -207,15 +207,18 @@ static void on_established(struct tc *t, const struct tcp_seg *synack, tc_time n
     arm_reply_wait(t, now);
 }
 
-/* The verdict, once the probe's quotes are in (path first). */
-static void conclude(struct tc *t, enum tc_status st, const char *reason, tc_time now)
+/* The verdict, once the probe's quotes are in (path first). by_silence: it rests on the host
+ * never acknowledging the request, whose first chunk is the traced probe; if a hop known to
+ * quote stayed silent for that chunk, the path dropped it (tc_conclude), not the host. */
+static void conclude(struct tc *t, enum tc_status st, const char *reason, bool by_silence,
+                     tc_time now)
 {
     struct up_state *s = t->state;
     struct mbox_check mc = up_mbox(t);
     if (!s->conn.peer_rst)
         tc_conn_send_close(t, &s->conn);
     tc_conn_free(&s->conn);
-    tc_conclude(t, &mc, st, st == TC_PASS ? -1 : UP_STAGE, reason, false, now);
+    tc_conclude(t, &mc, st, st == TC_PASS ? -1 : UP_STAGE, reason, by_silence, now);
 }
 
 /* An acknowledgment reaching into the request: the urgent data was taken. Anything else
@@ -231,9 +234,9 @@ static void on_reply(struct tc *t, const struct tcp_seg *seg, tc_time now)
     struct up_state *s = t->state;
     if (seg->flags & TCP_FLAG_RST) {
         s->conn.peer_rst = true;
-        conclude(t, TC_FAIL, REASON_RST, now);
+        conclude(t, TC_FAIL, REASON_RST, false, now);
     } else if ((seg->flags & TCP_FLAG_ACK) && takes_request(s, seg->ack)) {
-        conclude(t, TC_PASS, NULL, now);
+        conclude(t, TC_PASS, NULL, false, now);
     }
 }
 
@@ -244,7 +247,7 @@ static void on_alive_answer(struct tc *t, const struct tcp_seg *seg, tc_time now
     switch (tc_conn_alive_answer(&s->conn, seg, &rcv_nxt)) {
     case CONN_ALIVE_YES:
         if (takes_request(s, rcv_nxt)) {
-            conclude(t, TC_PASS, NULL, now);
+            conclude(t, TC_PASS, NULL, false, now);
         } else if (!s->resent) {
             /* The connection is there but has not taken the request: lost on the way, or
              * dropped. Once more, as a retransmission timeout would. */
@@ -253,12 +256,12 @@ static void on_alive_answer(struct tc *t, const struct tcp_seg *seg, tc_time now
             s->phase = UP_REPLY;
             arm_reply_wait(t, now);
         } else {
-            conclude(t, TC_FAIL, REASON_NOT_TAKEN, now);
+            conclude(t, TC_FAIL, REASON_NOT_TAKEN, true, now);
         }
         break;
     case CONN_ALIVE_GONE:
         s->conn.peer_rst = true;
-        conclude(t, TC_UNK, REASON_GONE, now);
+        conclude(t, TC_UNK, REASON_GONE, false, now);
         break;
     case CONN_ALIVE_NONE:
         on_reply(t, seg, now);
@@ -307,7 +310,7 @@ static void up_on_timer(struct tc *t, tc_time now)
     case UP_REPLY:
         if (t->env.timing->original) {
             /* The original's verdict on silence, kept only for --timing original. */
-            conclude(t, TC_FAIL, REASON_TIMEOUT, now);
+            conclude(t, TC_FAIL, REASON_TIMEOUT, true, now);
             break;
         }
         tc_conn_send_alive_probe(t, &s->conn, 0);
@@ -315,7 +318,7 @@ static void up_on_timer(struct tc *t, tc_time now)
         tc_set_timer(t, now + tc_wait_inflight(t, ORIGINAL_REPLY_WAIT));
         break;
     case UP_ASKING:
-        conclude(t, TC_UNK, REASON_NO_ANSWER, now);
+        conclude(t, TC_UNK, REASON_NO_ANSWER, false, now);
         break;
     }
 }

@@ -188,3 +188,18 @@ void ff_quote_of(const struct fe *f, size_t k, const char *router, struct icmp_q
 {
     fe_make_quote(fe_sent(f, k), router, q);
 }
+
+void ff_quote_ttl(const struct fe *f, unsigned ttl, struct icmp_quote *q)
+{
+    enum fe_family fam = f->t.env.src.family == IP_FAMILY_V4 ? FE_V4 : FE_V6;
+    for (size_t k = 0; k < fe_n_sent(f); k++) {
+        struct ip_view ip;
+        const struct tc_packet *pkt = fe_sent(f, k);
+        assert_int_equal(ip_parse(pkt->data, pkt->len, &ip), 0);
+        if (ip.ttl == ttl) {
+            fe_make_quote(pkt, fe_router(fam, ttl), q);
+            return;
+        }
+    }
+    fail_msg("no packet sent with TTL %u", ttl);
+}

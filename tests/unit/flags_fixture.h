@@ -17,11 +17,9 @@
 #define THEIR_ISN 0x5a5a0000u
 #define RTT (80 * TC_MSEC)
 #define INFLIGHT (4 * RTT)
-#define RETRANS (3 * TC_SEC + 2 * RTT)
 #define STAGE 1
 #define R1 "198.18.1.1"
 #define R2 "198.18.2.2"
-#define R3 "198.18.3.1"
 #define R1_V6 "fd00:7463:1::1"
 #define R2_V6 "fd00:7463:2::1"
 #define SYNACK (TCP_FLAG_SYN | TCP_FLAG_ACK)
@@ -54,5 +52,8 @@ void ff_deliver(struct fe *f, uint8_t flags, uint32_t seq, uint32_t ack, uint8_t
 void ff_noops_eol_hex(unsigned ttl, char *buf);
 /* Time-exceeded quote of the k-th packet sent. */
 void ff_quote_of(const struct fe *f, size_t k, const char *router, struct icmp_quote *q);
+/* Time-exceeded quote, from the lab router at hop ttl, of the first packet sent with that TTL
+ * (a traced probe's copy, in either mode). */
+void ff_quote_ttl(const struct fe *f, unsigned ttl, struct icmp_quote *q);
 
 #endif
