@@ -14,6 +14,7 @@
 #define DETAIL_CONTROL_REFUSED "; a SYN without it was refused too"
 #define DETAIL_LATE "; answered only after a SYN without it"
 #define REASON_LATE_SYNACK "SYN-ACK only after the retransmission timeout"
+#define REASON_LATE_RST "RST only after the retransmission timeout"
 
 static void arm_syn_wait(struct tc *t, struct syn_probe *p, tc_time now)
 {
@@ -107,9 +108,10 @@ static enum syn_probe_outcome control_segment(struct tc *t, struct syn_probe *p,
     if ((seg->flags & TCP_FLAG_ACK) && seg->ack == p->syn.seq + 1) {
         /* The SYN under test was answered after all (a slow host, a lost SYN-ACK): it
          * cannot be told apart from the control any more. */
-        if (!(seg->flags & TCP_FLAG_RST))
+        bool rst = (seg->flags & TCP_FLAG_RST) != 0;
+        if (!rst)
             send_reset(t, seg);
-        failed(p, TC_UNK, REASON_LATE_SYNACK, DETAIL_LATE, fail);
+        failed(p, TC_UNK, rst ? REASON_LATE_RST : REASON_LATE_SYNACK, DETAIL_LATE, fail);
         fail->by_silence = false; /* the host did answer: the path did not drop it */
         return SP_FAILED;
     }
@@ -139,8 +141,10 @@ enum syn_probe_outcome syn_probe_segment(struct tc *t, struct syn_probe *p,
         return probe_failed(t, p, false, hs, now, fail);
     }
     if (hs != TC_HS_SYNACK) {
-        /* Reset the connection "to be sure" (the original's _synchronize). */
-        send_reset(t, seg);
+        /* Reset the connection "to be sure" (the original's _synchronize); never a RST in
+         * reply to a RST (RFC 9293 3.10.7). */
+        if (!(seg->flags & TCP_FLAG_RST))
+            send_reset(t, seg);
         p->failure_timeout = false;
         return failed(p, TC_FAIL, tc_handshake_reason(hs), "", fail);
     }

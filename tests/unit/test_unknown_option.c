@@ -50,6 +50,7 @@ extern const struct test_case unknown_option_test;
 #define CONTROL_REFUSED "; a SYN without it was refused too"
 #define DETAIL_LATE "; answered only after a SYN without it"
 #define LATE "SYN-ACK only after the retransmission timeout" SUFFIX DETAIL_LATE
+#define LATE_RST "RST only after the retransmission timeout" SUFFIX DETAIL_LATE
 #define DROPPED_HOP2 "Middlebox interference detected at or before hop 2 (probe dropped)"
 #define DIFF_DROPPED_HOP2 "{\"diff\":[\"quote from hop 2\",\"\"]}"
 
@@ -499,7 +500,7 @@ static void test_path_aware_control_decides(void **state)
         path_aware_control(fams[i], CTRL_SILENT, TC_UNK, HS_TIMEOUT SUFFIX CONTROL_SILENT);
         path_aware_control(fams[i], CTRL_RST, TC_UNK, HS_TIMEOUT SUFFIX CONTROL_REFUSED);
         path_aware_control(fams[i], CTRL_LATE_SYNACK, TC_UNK, LATE);
-        path_aware_control(fams[i], CTRL_LATE_RST, TC_UNK, LATE);
+        path_aware_control(fams[i], CTRL_LATE_RST, TC_UNK, LATE_RST);
     }
 }
 
