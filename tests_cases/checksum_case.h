@@ -11,6 +11,10 @@
 
 #include "testcase/connection.h"
 #include "testcase/tc.h"
+#include "tracebox/ttl_code.h"
+
+/* Stage 1 is about the checksum only, so the TTL may go into every field that carries it. */
+#define CS_TTL_FIELDS TTL_ENC_ALL
 
 struct checksum_params {
     /* The wrong checksum to send (the original's _generate_cs). Called once for the SYN

@@ -62,13 +62,6 @@ static bool illegal_option_diff(const struct icmp_quote *q, const void *ctx, cha
     return true;
 }
 
-static const struct mbox_check illegal_mbox = {
-    .fields = ILLEGAL_TTL_FIELDS,
-    .diff = illegal_option_diff,
-    .info = "illegal header option deleted",
-    .stage = ILLEGAL_STAGE,
-};
-
 static void illegal_start(struct tc *t, tc_time now)
 {
     struct illegal_state *s = t->state;
@@ -133,7 +126,7 @@ static void start_reachability(struct tc *t, tc_time now)
  * "probe dropped"). The quotes are in by now, so the verdict is immediate. */
 static void finish_reachability(struct tc *t, enum tc_status st, const char *reason, tc_time now)
 {
-    tc_conclude(t, &illegal_mbox, st, st == TC_PASS ? -1 : REACHABILITY_STAGE,
+    tc_conclude(t, st, st == TC_PASS ? -1 : REACHABILITY_STAGE,
                 st == TC_PASS ? NULL : reason, true, now);
 }
 
@@ -141,7 +134,9 @@ static void finish_reachability(struct tc *t, enum tc_status st, const char *rea
  * option, a regular SYN decides. */
 static void after_silence(struct tc *t, tc_time now)
 {
-    if (!tc_check_path(t, &illegal_mbox, now))
+    if (tc_path_changed(t))
+        tc_conclude(t, TC_UNK, ILLEGAL_STAGE, NULL, false, now); /* the middlebox's UNK */
+    else
         start_reachability(t, now);
 }
 
@@ -153,7 +148,7 @@ static void illegal_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time 
         enum tc_status st = judge_syn_reply(t, seg, s->isn, reason, sizeof(reason));
         t->rtt = now - s->sent_at;
         /* Before passing or blaming the host, the quotes must show the option arrived. */
-        tc_conclude(t, &illegal_mbox, st, st == TC_PASS ? -1 : ILLEGAL_STAGE, reason, false,
+        tc_conclude(t, st, st == TC_PASS ? -1 : ILLEGAL_STAGE, reason, false,
                     now);
     } else if (s->phase == IL_REACHABILITY) {
         if ((seg->flags & TCP_FLAG_ACK) && seg->ack == s->illegal_isn + 1) {
@@ -217,6 +212,8 @@ const struct test_case illegal_length_option_test = {
     .packet_budget = HOP_LIMIT + 6,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct illegal_state),
+    .mbox = {.fields = ILLEGAL_TTL_FIELDS, .diff = illegal_option_diff,
+             .info = "illegal header option deleted", .stage = ILLEGAL_STAGE},
     .start = illegal_start,
     .on_segment = illegal_on_segment,
     .on_quote = illegal_on_quote,

@@ -29,8 +29,6 @@
 
 #define STAGE_SYN 1
 #define STAGE_ACK 2
-/* Stage 1 is about the checksum only, so the TTL may go into every field that carries it. */
-#define CS_TTL_FIELDS TTL_ENC_ALL
 /* The original's fixed waits, for --timing original. */
 #define ORIGINAL_REPLY_WAIT (60 * TC_SEC)
 #define ORIGINAL_QUOTE_WAIT (10 * TC_SEC)
@@ -46,9 +44,6 @@
 #define ACK_WINDOW_LOW_BYTE 0x00f0
 #define LOW_BYTE_MASK 0x00ff
 #define CSUM_VALUES 0xffffu /* non-zero 16-bit values */
-/* The checksum's offset in the TCP header (RFC 9293 3.1), where a built segment's real one
- * is read and a quote's is zeroed to recompute it. */
-#define TCP_OFF_CSUM 16
 #define CSUM_HEX "%04x"
 #define CSUM_HEX_LEN 5
 
@@ -474,6 +469,8 @@ const struct test_case incorrect_checksum_test = {
     .packet_budget = HOP_LIMIT + 7,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct checksum_state),
+    /* path only: the checksum's own ranking decides (checksum_rank) */
+    .mbox = {.fields = CS_TTL_FIELDS},
     .params = &incorrect_checksum_params,
     .start = checksum_start,
     .on_segment = checksum_on_segment,

@@ -15,10 +15,7 @@ static const struct mss_params late_option_params = {
     .syn_mss = late_option_syn_mss,
     .n_syn_mss = sizeof(late_option_syn_mss) / sizeof(late_option_syn_mss[0]),
     .late_mss = LATE_MSS,
-    .ttl_fields = MSS_TTL_FIELDS,
     .failure_suffix = " with MSS option",
-    .diff = mss_options_diff,
-    .mbox_info = "MSS modified or deleted",
     .req_hint = MSS_REQ_HINT,
 };
 
@@ -31,6 +28,7 @@ const struct test_case late_option_test = {
     .packet_budget = MSS_PACKET_BUDGET,
     .deadline = MSS_DEADLINE,
     .state_size = sizeof(struct mss_state),
+    .mbox = MSS_OPTIONS_MBOX,
     .params = &late_option_params,
     .start = mss_start,
     .on_segment = mss_on_segment,

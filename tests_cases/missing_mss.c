@@ -57,10 +57,7 @@ static bool missing_mss_diff(const struct icmp_quote *q, const void *ctx, char *
 static const struct mss_params missing_mss_params = {
     .syn_mss = NULL,
     .n_syn_mss = 0,
-    .ttl_fields = MSS_MISSING_TTL_FIELDS,
     .failure_suffix = NULL,
-    .diff = missing_mss_diff,
-    .mbox_info = "MSS inserted",
     .req_hint = 0, /* the default MSS less 20 */
 };
 
@@ -73,6 +70,8 @@ const struct test_case missing_mss_test = {
     .packet_budget = MSS_PACKET_BUDGET,
     .deadline = MSS_DEADLINE,
     .state_size = sizeof(struct mss_state),
+    .mbox = {.fields = MSS_MISSING_TTL_FIELDS, .diff = missing_mss_diff, .info = "MSS inserted",
+             .stage = MSS_STAGE},
     .params = &missing_mss_params,
     .start = mss_start,
     .on_segment = mss_on_segment,

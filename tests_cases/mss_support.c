@@ -36,16 +36,6 @@ static const struct mss_params *params_of(const struct tc *t)
     return t->kind->params;
 }
 
-static struct mbox_check mbox_of(const struct tc *t)
-{
-    const struct mss_params *par = params_of(t);
-    return (struct mbox_check){.fields = par->ttl_fields,
-                               .diff = par->diff,
-                               .ctx = par,
-                               .info = par->mbox_info,
-                               .stage = MSS_STAGE};
-}
-
 /* ---- the quote check ---- */
 
 static void mss_hex(uint16_t mss, char *buf, size_t cap)
@@ -64,7 +54,7 @@ static uint16_t mss_value(const struct tcp_opt *o)
 bool mss_options_diff(const struct icmp_quote *q, const void *ctx, char *exp, size_t exp_cap,
                       char *seen, size_t seen_cap)
 {
-    const struct mss_params *par = ctx;
+    const struct mss_params *par = params_of(ctx);
     struct quote_view v;
     quote_view_parse(q, &v);
     if (!v.has_options)
@@ -128,9 +118,8 @@ void mss_cleanup(struct tc *t)
 /* The verdict, the path first (tc_conclude: the probe's quotes are in by now). */
 static void finish(struct tc *t, enum tc_status st, const char *reason, tc_time now)
 {
-    struct mbox_check mc = mbox_of(t);
     mss_cleanup(t);
-    tc_conclude(t, &mc, st, st == TC_PASS ? -1 : MSS_STAGE, reason, false, now);
+    tc_conclude(t, st, st == TC_PASS ? -1 : MSS_STAGE, reason, false, now);
 }
 
 /* The observation is over (FIN, RST, silence): within the limit, if it was exercised. */
@@ -164,7 +153,7 @@ void mss_start(struct tc *t, tc_time now)
         tcp_opts_add_mss(&p->syn.opts, par->syn_mss[i]);
     /* The limit is what the SYN under test announces (its last MSS, else the default). */
     s->mss = mss_announced(&p->syn.opts, t->env.dst.family, NULL);
-    p->fields = par->ttl_fields;
+    p->fields = t->kind->mbox.fields;
     p->burst = true;
     p->retry_window = MSS_WINDOW;
     /* With MSS options under test, a SYN without them is the control. */
@@ -177,9 +166,8 @@ void mss_start(struct tc *t, tc_time now)
 static void handshake_failed(struct tc *t, const struct syn_probe_failure *f, tc_time now)
 {
     char reason[sizeof(t->result.reason)];
-    struct mbox_check mc = mbox_of(t);
     syn_probe_failure_reason(f, params_of(t)->failure_suffix, reason, sizeof(reason));
-    tc_conclude(t, &mc, f->status, MSS_STAGE, reason, f->by_silence, now);
+    tc_conclude(t, f->status, MSS_STAGE, reason, f->by_silence, now);
 }
 
 /* Acknowledge what the target sent in order. */
@@ -292,14 +280,11 @@ static void quotes_in(struct tc *t, tc_time now)
         finish(t, TC_FAIL, REASON_TOO_LARGE, now);
         return;
     }
-    struct mbox_check mc = mbox_of(t);
-    struct mbox_result res;
-    mbox_detect(t->quotes, t->n_quotes, mc.fields, mc.diff, mc.ctx, &res);
-    if (res.detected) {
-        /* Close before the verdict: a finished test sends nothing more. */
+    if (tc_path_changed(t)) {
+        /* Close before the verdict (a finished test sends nothing more); the middlebox
+         * check then decides it. */
         tc_conn_send_close(t, &s->conn);
-        mss_cleanup(t);
-        tc_check_path(t, &mc, now);
+        finish(t, TC_UNK, NULL, now);
         return;
     }
     if (s->peer_closed) {
@@ -414,10 +399,7 @@ static const uint16_t mss_support_syn_mss[] = {MSS_TESTED};
 static const struct mss_params mss_support_params = {
     .syn_mss = mss_support_syn_mss,
     .n_syn_mss = sizeof(mss_support_syn_mss) / sizeof(mss_support_syn_mss[0]),
-    .ttl_fields = MSS_TTL_FIELDS,
     .failure_suffix = " with MSS option",
-    .diff = mss_options_diff,
-    .mbox_info = "MSS modified or deleted",
     .req_hint = MSS_REQ_HINT,
 };
 
@@ -430,6 +412,7 @@ const struct test_case mss_support_test = {
     .packet_budget = MSS_PACKET_BUDGET,
     .deadline = MSS_DEADLINE,
     .state_size = sizeof(struct mss_state),
+    .mbox = MSS_OPTIONS_MBOX,
     .params = &mss_support_params,
     .start = mss_start,
     .on_segment = mss_on_segment,

@@ -48,11 +48,8 @@ struct mss_params {
     const uint16_t *syn_mss; /* MSS options of the SYN, in order */
     size_t n_syn_mss;
     uint16_t late_mss;       /* MSS option on the request after the handshake; 0 = none */
-    unsigned ttl_fields;     /* TTL_ENC_* of the burst */
     /* Appended to the reason of a failed handshake ("... with MSS option"). */
     const char *failure_suffix;
-    quote_diff_fn diff;      /* called with ctx = this struct */
-    const char *mbox_info;
     size_t req_hint;         /* ALP request length hint; 0 = the limit less 20 */
 };
 
@@ -77,8 +74,14 @@ struct mss_state {
     tc_time observe_until; /* the reply is watched no longer than this */
 };
 
-/* Callbacks for a test_case whose params is a struct mss_params and whose state_size is
- * sizeof(struct mss_state). */
+/* The middlebox check of the cases whose SYN carries MSS options (its fields: the probe's
+ * TTL code). */
+#define MSS_OPTIONS_MBOX                                                                           \
+    {.fields = MSS_TTL_FIELDS, .diff = mss_options_diff, .info = "MSS modified or deleted",      \
+     .stage = MSS_STAGE}
+
+/* Callbacks for a test_case whose params is a struct mss_params, whose state_size is
+ * sizeof(struct mss_state) and whose mbox check is the options' (e.g. MSS_OPTIONS_MBOX). */
 void mss_start(struct tc *t, tc_time now);
 void mss_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now);
 void mss_on_quote(struct tc *t, const struct icmp_quote *q, tc_time now);
@@ -86,7 +89,7 @@ void mss_on_timer(struct tc *t, tc_time now);
 void mss_cleanup(struct tc *t);
 
 /* The original MSS tests' quote check: the MSS options of the quoted SYN must be exactly
- * those sent, in order; other kinds may come and go. */
+ * those sent, in order; other kinds may come and go. ctx: the instance. */
 bool mss_options_diff(const struct icmp_quote *q, const void *ctx, char *exp, size_t exp_cap,
                       char *seen, size_t seen_cap);
 

@@ -11,10 +11,7 @@ static const uint16_t multi_mss_syn_mss[] = {550, 505, MSS_TESTED};
 static const struct mss_params multi_mss_params = {
     .syn_mss = multi_mss_syn_mss,
     .n_syn_mss = sizeof(multi_mss_syn_mss) / sizeof(multi_mss_syn_mss[0]),
-    .ttl_fields = MSS_TTL_FIELDS,
     .failure_suffix = " with MSS option",
-    .diff = mss_options_diff,
-    .mbox_info = "MSS modified or deleted",
     .req_hint = MSS_REQ_HINT,
 };
 
@@ -27,6 +24,7 @@ const struct test_case multi_mss_test = {
     .packet_budget = MSS_PACKET_BUDGET,
     .deadline = MSS_DEADLINE,
     .state_size = sizeof(struct mss_state),
+    .mbox = MSS_OPTIONS_MBOX,
     .params = &multi_mss_params,
     .start = mss_start,
     .on_segment = mss_on_segment,

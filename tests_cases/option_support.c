@@ -48,12 +48,6 @@ static bool options_diff(const struct icmp_quote *q, const void *ctx, char *exp,
 static const struct syn_accept_params option_support_params = {
     .add_options = add_nop_nop_eol,
     .failure_suffix = " with options",
-    .mbox = {
-        .fields = OPTION_TTL_FIELDS,
-        .diff = options_diff,
-        .info = "header option(s) deleted",
-        .stage = 1,
-    },
 };
 
 const struct test_case option_support_test = {
@@ -65,6 +59,7 @@ const struct test_case option_support_test = {
     .packet_budget = HOP_LIMIT + 4,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct syn_accept_state),
+    .mbox = {.fields = OPTION_TTL_FIELDS, .diff = options_diff, .info = "header option(s) deleted", .stage = 1},
     .params = &option_support_params,
     .start = syn_accept_start,
     .on_segment = syn_accept_on_segment,

@@ -21,6 +21,7 @@
 #include "alp/alp.h"
 #include "testcase/connection.h"
 #include "testcase/syn_probe.h"
+#include "tracebox/quote_view.h"
 #include "tracebox/ttl_code.h"
 
 #define RF_STAGE 1
@@ -68,16 +69,16 @@ struct rf_state {
 };
 
 /* The original's _quote_diff: the checked reserved bits must arrive as sent. A quote
- * shorter than 13 bytes does not show them. */
-#define QUOTE_RSRVD_MIN 13
-#define TCP_OFF_RSRVD 12
+ * that stops before them does not show them. */
 static bool rsrvd_diff(const struct icmp_quote *q, const void *ctx, char *exp, size_t exp_cap,
                        char *seen, size_t seen_cap)
 {
     (void)ctx;
-    if (q->quote_len < QUOTE_RSRVD_MIN)
+    struct quote_view v;
+    quote_view_parse(q, &v);
+    if (!v.has_offset)
         return false;
-    unsigned rsrvd = q->quote[TCP_OFF_RSRVD] & RSRVD_CHECKED;
+    unsigned rsrvd = v.reserved & RSRVD_CHECKED;
     if (rsrvd == RSRVD_PROBE)
         return false;
     /* Python's f"{x:#06b}": "0b" and four binary digits */
@@ -90,18 +91,11 @@ static bool rsrvd_diff(const struct icmp_quote *q, const void *ctx, char *exp, s
     return true;
 }
 
-static const struct mbox_check rf_mbox = {
-    .fields = TTL_ENC_ALL,
-    .diff = rsrvd_diff,
-    .info = "reserved flags reset",
-    .stage = RF_STAGE,
-};
-
 static void conclude(struct tc *t, enum tc_status st, const char *reason, tc_time now)
 {
     struct rf_state *s = t->state;
     tc_conn_free(&s->conn);
-    tc_conclude(t, &rf_mbox, st, st == TC_PASS ? -1 : RF_STAGE, reason, false, now);
+    tc_conclude(t, st, st == TC_PASS ? -1 : RF_STAGE, reason, false, now);
 }
 
 static void rf_start(struct tc *t, tc_time now)
@@ -246,7 +240,7 @@ static void on_handshake(struct tc *t, const struct tcp_seg *seg, tc_time now)
     } else if (o == SP_FAILED) {
         char reason[sizeof(t->result.reason)];
         syn_probe_failure_reason(&f, SUFFIX, reason, sizeof(reason));
-        tc_conclude(t, &rf_mbox, f.status, RF_STAGE, reason, f.by_silence, now);
+        tc_conclude(t, f.status, RF_STAGE, reason, f.by_silence, now);
     }
 }
 
@@ -301,6 +295,8 @@ const struct test_case reserved_flags_test = {
     .packet_budget = HOP_LIMIT + 16,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct rf_state),
+    .mbox = {.fields = TTL_ENC_ALL, .diff = rsrvd_diff, .info = "reserved flags reset",
+             .stage = RF_STAGE},
     .start = rf_start,
     .on_segment = rf_on_segment,
     .on_timer = rf_on_timer,

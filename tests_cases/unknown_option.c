@@ -55,12 +55,6 @@ static bool unknown_option_diff(const struct icmp_quote *q, const void *ctx, cha
 static const struct syn_accept_params unknown_option_params = {
     .add_options = add_unknown_option,
     .failure_suffix = " with unknown option",
-    .mbox = {
-        .fields = UNKNOWN_TTL_FIELDS,
-        .diff = unknown_option_diff,
-        .info = "unknown header option deleted",
-        .stage = 1,
-    },
 };
 
 const struct test_case unknown_option_test = {
@@ -72,6 +66,7 @@ const struct test_case unknown_option_test = {
     .packet_budget = HOP_LIMIT + 4,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct syn_accept_state),
+    .mbox = {.fields = UNKNOWN_TTL_FIELDS, .diff = unknown_option_diff, .info = "unknown header option deleted", .stage = 1},
     .params = &unknown_option_params,
     .start = syn_accept_start,
     .on_segment = syn_accept_on_segment,

@@ -20,6 +20,7 @@
 #include "alp/alp.h"
 #include "testcase/connection.h"
 #include "testcase/syn_probe.h"
+#include "tracebox/quote_view.h"
 #include "tracebox/ttl_code.h"
 
 #define UP_STAGE 1
@@ -67,33 +68,22 @@ struct up_state {
 
 /* The original's _quote_modified: URG must still be set and the urgent pointer intact.
  * A quote shorter than the fixed header does not show the pointer. */
-#define TCP_OFF_FLAGS 13
-#define TCP_OFF_URG_PTR 18
 static bool urg_diff(const struct icmp_quote *q, const void *ctx, char *exp, size_t exp_cap,
                      char *seen, size_t seen_cap)
 {
-    const struct up_state *s = ctx;
-    if (q->quote_len < TCP_HDR_MIN)
+    const struct tc *t = ctx;
+    const struct up_state *s = t->state;
+    struct quote_view v;
+    quote_view_parse(q, &v);
+    if (!v.has_urg_ptr)
         return false;
-    bool urg = (q->quote[TCP_OFF_FLAGS] & TCP_FLAG_URG) != 0;
-    unsigned up = ((unsigned)q->quote[TCP_OFF_URG_PTR] << 8) | q->quote[TCP_OFF_URG_PTR + 1];
-    if (urg && up == s->req_len)
+    unsigned urg = v.flags & TCP_FLAG_URG;
+    if (urg && v.urg_ptr == s->req_len)
         return false;
     /* The original's format: the URG bit as a flags mask, then the pointer in hex. */
     snprintf(exp, exp_cap, "0x%02x,%04x", (unsigned)TCP_FLAG_URG, (unsigned)s->req_len);
-    snprintf(seen, seen_cap, "0x%02x,%04x", (unsigned)(q->quote[TCP_OFF_FLAGS] & TCP_FLAG_URG), up);
+    snprintf(seen, seen_cap, "0x%02x,%04x", urg, (unsigned)v.urg_ptr);
     return true;
-}
-
-static struct mbox_check up_mbox(const struct tc *t)
-{
-    return (struct mbox_check){
-        .fields = UP_TTL_FIELDS,
-        .diff = urg_diff,
-        .ctx = t->state,
-        .info = "URG/UP modified",
-        .stage = UP_STAGE,
-    };
 }
 
 static void up_start(struct tc *t, tc_time now)
@@ -214,11 +204,10 @@ static void conclude(struct tc *t, enum tc_status st, const char *reason, bool b
                      tc_time now)
 {
     struct up_state *s = t->state;
-    struct mbox_check mc = up_mbox(t);
     if (!s->conn.peer_rst)
         tc_conn_send_close(t, &s->conn);
     tc_conn_free(&s->conn);
-    tc_conclude(t, &mc, st, st == TC_PASS ? -1 : UP_STAGE, reason, by_silence, now);
+    tc_conclude(t, st, st == TC_PASS ? -1 : UP_STAGE, reason, by_silence, now);
 }
 
 /* An acknowledgment reaching into the request: the urgent data was taken. Anything else
@@ -340,6 +329,8 @@ const struct test_case urgent_pointer_test = {
     .packet_budget = HOP_LIMIT + 11,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct up_state),
+    .mbox = {.fields = UP_TTL_FIELDS, .diff = urg_diff, .info = "URG/UP modified",
+             .stage = UP_STAGE},
     .start = up_start,
     .on_segment = up_on_segment,
     .on_timer = up_on_timer,

@@ -26,6 +26,7 @@ const struct test_case zero_checksum_test = {
     .packet_budget = HOP_LIMIT + 7,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct checksum_state),
+    .mbox = {.fields = CS_TTL_FIELDS}, /* path only: checksum_rank decides */
     .params = &zero_checksum_params,
     .start = checksum_start,
     .on_segment = checksum_on_segment,

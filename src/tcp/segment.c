@@ -19,15 +19,6 @@
 #define U16_MAX_VALUE 0xffffu
 
 /* TCP header field offsets, RFC 9293 3.1 figure 1. */
-#define TCP_OFF_SPORT 0
-#define TCP_OFF_DPORT 2
-#define TCP_OFF_SEQ 4
-#define TCP_OFF_ACK 8
-#define TCP_OFF_DATA_OFF 12 /* data offset (high nibble) + reserved (low nibble) */
-#define TCP_OFF_FLAGS 13
-#define TCP_OFF_WINDOW 14
-#define TCP_OFF_CSUM 16
-#define TCP_OFF_URG 18
 #define TCP_DATA_OFF_MIN (TCP_HDR_MIN / WORD_BYTES)
 #define TCP_DATA_OFF_MAX (TCP_HDR_MAX / WORD_BYTES)
 

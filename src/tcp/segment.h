@@ -20,6 +20,17 @@
 #define TCP_FLAG_ECE 0x40
 #define TCP_FLAG_CWR 0x80
 
+/* TCP header field offsets (RFC 9293 3.1): the one copy. */
+#define TCP_OFF_SPORT 0
+#define TCP_OFF_DPORT 2
+#define TCP_OFF_SEQ 4
+#define TCP_OFF_ACK 8
+#define TCP_OFF_DATA_OFF 12 /* data offset (high nibble) + reserved (low nibble) */
+#define TCP_OFF_FLAGS 13
+#define TCP_OFF_WINDOW 14
+#define TCP_OFF_CSUM 16
+#define TCP_OFF_URG 18
+
 #define TCP_HDR_MIN 20
 #define TCP_HDR_MAX 60
 #define IPV4_HDR_MIN 20

@@ -20,7 +20,7 @@ void syn_accept_start(struct tc *t, tc_time now)
     p->syn.seq = tc_random32(t);
     p->syn.flags = TCP_FLAG_SYN;
     par->add_options(&p->syn.opts);
-    p->fields = par->mbox.fields;
+    p->fields = t->kind->mbox.fields;
     p->burst = true;
     p->retry_window = RETRY_SYN_WINDOW;
     /* A SYN without the options tells a host that refuses them from one answering nothing. */
@@ -37,13 +37,13 @@ static void handle(struct tc *t, enum syn_probe_outcome o, const struct tcp_seg 
     if (o == SP_FAILED) {
         char reason[sizeof(t->result.reason)];
         syn_probe_failure_reason(f, par->failure_suffix, reason, sizeof(reason));
-        tc_conclude(t, &par->mbox, f->status, SYN_ACCEPT_STAGE, reason, f->by_silence, now);
+        tc_conclude(t, f->status, SYN_ACCEPT_STAGE, reason, f->by_silence, now);
     } else if (o == SP_ESTABLISHED) {
         /* The SYN was accepted: tear the connection down at once. */
         struct tcp_seg rst;
         tc_seg_reset(t, synack, &rst);
         tc_send(t, &rst, 0, 0);
-        tc_conclude(t, &par->mbox, TC_PASS, -1, NULL, false, now);
+        tc_conclude(t, TC_PASS, -1, NULL, false, now);
     }
 }
 

@@ -15,15 +15,15 @@ struct syn_accept_params {
     /* Add the options under test to the SYN. */
     void (*add_options)(struct tcp_opts *opts);
     const char *failure_suffix; /* appended to a handshake failure, e.g. " with options" */
-    struct mbox_check mbox;     /* what a quote must still carry */
 };
 
 struct syn_accept_state {
     struct syn_probe probe;
 };
 
-/* Callbacks for a test_case whose params is a struct syn_accept_params and whose
- * state_size is sizeof(struct syn_accept_state). */
+/* Callbacks for a test_case whose params is a struct syn_accept_params, whose state_size is
+ * sizeof(struct syn_accept_state) and whose mbox check says what a quote must still carry
+ * (its fields are the probe's TTL code). */
 void syn_accept_start(struct tc *t, tc_time now);
 void syn_accept_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now);
 void syn_accept_on_timer(struct tc *t, tc_time now);

@@ -182,15 +182,3 @@ void syn_probe_failure_reason(const struct syn_probe_failure *f, const char *suf
     snprintf(buf, cap, "%s%s%s", f->reason, suffix != NULL ? suffix : "",
              f->detail != NULL ? f->detail : "");
 }
-
-bool tc_check_path(struct tc *t, const struct mbox_check *mc, tc_time now)
-{
-    return tc_check_mboxes(t, mc->fields, mc->diff, mc->ctx, mc->info, mc->stage, now);
-}
-
-void tc_finish_unless_mbox(struct tc *t, const struct mbox_check *mc, enum tc_status st,
-                           int stage, const char *reason, tc_time now)
-{
-    if (!tc_check_path(t, mc, now))
-        tc_finish(t, st, stage, reason, NULL, now);
-}

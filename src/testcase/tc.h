@@ -91,11 +91,13 @@ struct tc_packet {
 
 struct test_case;
 
-/* What a case's middlebox check looks at (the original's _detect_mboxes arguments). */
+/* What a case's middlebox check looks at (the original's _detect_mboxes arguments). A case
+ * declares it in its test_case; the framework then calls diff with the instance (a const
+ * struct tc *) as ctx. */
 struct mbox_check {
     unsigned fields;    /* TTL_ENC_* the probes carried */
     quote_diff_fn diff; /* does a quote differ in what the test depends on? NULL: path only */
-    const void *ctx;
+    const void *ctx;    /* for tc_conclude_with / tc_check_mboxes callers; declared: unused */
     const char *info;   /* "(...)" part of the reason */
     int stage;          /* stage of the UNK verdict */
 };
@@ -151,6 +153,7 @@ struct tc {
     tc_time rtt;      /* latest handshake RTT measured by this instance, 0 = none */
     unsigned ttl_fields; /* TTL_ENC_* of the traced probes sent (for the path at finish) */
     bool path_done;      /* path already computed by tc_check_mboxes */
+    size_t path_clear_quotes; /* quotes the declared check last found clean (+1; 0 = never) */
     unsigned packets_sent;
     uint64_t rng;
     tc_time started_at;
@@ -182,6 +185,9 @@ struct test_case {
     unsigned packet_budget; /* most packets one instance may send */
     tc_time deadline;     /* engine aborts the instance with ERR after this long */
     size_t state_size;
+    /* The middlebox check of its traced probe (path first, then verdict: tc_conclude,
+     * tc_check_path); diff gets the instance as ctx. All zero: the case traces nothing. */
+    struct mbox_check mbox;
     /* Case-specific constants, for cases sharing one machine (ZeroChecksumTest is
      * IncorrectChecksumTest with a zero checksum); NULL if unused. */
     const void *params;
@@ -270,13 +276,21 @@ void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, j
                tc_time now);
 /* Path first, then verdict. The case's verdict is known (by_silence: it rests on the host
  * not answering the traced probe); once the probe's quotes are in (at once if they are),
- * finish with: UNK "Middlebox interference detected at or before hop N (mc->info)" when a
- * quote shows the path changed what the test depends on (mc may be NULL); else, for a
- * verdict by silence, UNK "... (probe dropped)" when a hop known to quote this target's
- * probes stayed silent for this one (the path lost it, not the host); else the verdict.
- * Until then the case gets no more events. */
-void tc_conclude(struct tc *t, const struct mbox_check *mc, enum tc_status st, int stage,
-                 const char *reason, bool by_silence, tc_time now);
+ * finish with: UNK "Middlebox interference detected at or before hop N (info)" when a quote
+ * shows the path changed what the test depends on (the case's declared mbox check); else,
+ * for a verdict by silence, UNK "... (probe dropped)" when a hop known to quote this
+ * target's probes stayed silent for this one beyond the last that quoted it (the path lost
+ * it, not the host); else the verdict. Until then the case gets no more events. */
+void tc_conclude(struct tc *t, enum tc_status st, int stage, const char *reason, bool by_silence,
+                 tc_time now);
+/* The same with an explicit check (mc may be NULL: no check). */
+void tc_conclude_with(struct tc *t, const struct mbox_check *mc, enum tc_status st, int stage,
+                      const char *reason, bool by_silence, tc_time now);
+/* Whether the quotes in so far show the path changed what the test depends on (the case's
+ * declared check). Finishes nothing: the case closes what it opened, then tc_conclude gives
+ * the UNK. A check that found nothing is not run again until another quote arrives, and
+ * tc_conclude does not repeat it. */
+bool tc_path_changed(struct tc *t);
 
 /* Run middlebox detection over the collected quotes, set t->path and, if a change is
  * seen, finish UNK with "Middlebox interference detected ... (info)" and custom.diff
@@ -284,12 +298,6 @@ void tc_conclude(struct tc *t, const struct mbox_check *mc, enum tc_status st, i
 bool tc_check_mboxes(struct tc *t, unsigned fields, quote_diff_fn diff, const void *ctx,
                      const char *info, int stage, tc_time now);
 
-/* tc_check_mboxes with the case's check. */
-bool tc_check_path(struct tc *t, const struct mbox_check *mc, tc_time now);
-/* Finish with the middlebox verdict if the quotes show the path changed what the test
- * depends on (the path is to blame, not the host), else with the given verdict. */
-void tc_finish_unless_mbox(struct tc *t, const struct mbox_check *mc, enum tc_status st,
-                           int stage, const char *reason, tc_time now);
 
 /* For a case with its own middlebox ranking: decode the hops of the collected quotes
  * (fields: TTL_ENC_* of the probes) into t->quotes[i].hop and record the path from all of

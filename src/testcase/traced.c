@@ -107,8 +107,12 @@ static void conclude_now(struct tc *t, tc_time now)
 {
     struct tc_pending *v = &t->pending;
     v->active = false;
-    if (v->has_check && tc_check_mboxes(t, v->check.fields, v->check.diff, v->check.ctx,
-                                        v->check.info, v->check.stage, now))
+    /* The declared check may have found these very quotes clean already (tc_path_changed):
+     * then only the path is recorded. */
+    bool clean = v->has_check && v->check.ctx == t && t->path_clear_quotes == t->n_quotes + 1;
+    if (v->has_check && !clean &&
+        tc_check_mboxes(t, v->check.fields, v->check.diff, v->check.ctx, v->check.info,
+                        v->check.stage, now))
         return;
     unsigned silent = v->by_silence && t->traced.path_known ? first_silent_hop(&t->traced)
                                                              : HOP_NONE;
@@ -128,8 +132,38 @@ static void conclude_now(struct tc *t, tc_time now)
     tc_finish(t, v->status, v->stage, v->reason[0] != '\0' ? v->reason : NULL, NULL, now);
 }
 
-void tc_conclude(struct tc *t, const struct mbox_check *mc, enum tc_status st, int stage,
-                 const char *reason, bool by_silence, tc_time now)
+/* The case's declared check, its diff handed the instance. */
+static const struct mbox_check *declared_check(const struct tc *t, struct mbox_check *out)
+{
+    const struct mbox_check *d = &t->kind->mbox;
+    if (d->fields == 0 && d->diff == NULL)
+        return NULL;
+    *out = *d;
+    out->ctx = t;
+    return out;
+}
+
+bool tc_path_changed(struct tc *t)
+{
+    struct mbox_check mc;
+    if (declared_check(t, &mc) == NULL || t->path_clear_quotes == t->n_quotes + 1)
+        return false;
+    struct mbox_result res;
+    mbox_detect(t->quotes, t->n_quotes, mc.fields, mc.diff, mc.ctx, &res);
+    if (!res.detected)
+        t->path_clear_quotes = t->n_quotes + 1;
+    return res.detected;
+}
+
+void tc_conclude(struct tc *t, enum tc_status st, int stage, const char *reason, bool by_silence,
+                 tc_time now)
+{
+    struct mbox_check mc;
+    tc_conclude_with(t, declared_check(t, &mc), st, stage, reason, by_silence, now);
+}
+
+void tc_conclude_with(struct tc *t, const struct mbox_check *mc, enum tc_status st, int stage,
+                      const char *reason, bool by_silence, tc_time now)
 {
     if (t->done)
         return;

@@ -48,8 +48,6 @@
 
 /* TCP ports are the first 4 bytes of the quoted segment. */
 #define TCP_PORTS_LEN 4
-#define TCP_OFF_SPORT 0
-#define TCP_OFF_DPORT 2
 
 /* RFC 1071: summing the message with its checksum field in place gives 0 after finishing
  * iff it is intact. ICMPv6 also covers a pseudo-header (RFC 4443 2.3); ICMP does not. */

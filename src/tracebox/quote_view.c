@@ -5,14 +5,7 @@
 #include "common/bytes.h"
 #include "tcp/segment.h"
 
-/* TCP header offsets (RFC 9293 3.1); a field is quoted when the quote reaches its end. */
-#define Q_OFF_SEQ 4
-#define Q_OFF_ACK 8
-#define Q_OFF_DATA_OFF 12
-#define Q_OFF_FLAGS 13
-#define Q_OFF_WINDOW 14
-#define Q_OFF_CSUM 16
-#define Q_OFF_URG 18
+/* A field is quoted when the quote reaches its end. */
 #define DATA_OFF_SHIFT 4
 #define RESERVED_MASK 0x0f
 #define WORD_BYTES 4
@@ -24,22 +17,22 @@ void quote_view_parse(const struct icmp_quote *q, struct quote_view *v)
     size_t len = q->quote_len < QUOTE_MAX ? q->quote_len : QUOTE_MAX;
     v->len = len;
     v->tos = q->q_tos;
-    if ((v->has_seq = len >= Q_OFF_SEQ + 4))
-        v->seq = get_be32(b + Q_OFF_SEQ);
-    if ((v->has_ack = len >= Q_OFF_ACK + 4))
-        v->ack = get_be32(b + Q_OFF_ACK);
-    if ((v->has_offset = len > Q_OFF_DATA_OFF)) {
-        v->data_off = b[Q_OFF_DATA_OFF] >> DATA_OFF_SHIFT;
-        v->reserved = b[Q_OFF_DATA_OFF] & RESERVED_MASK;
+    if ((v->has_seq = len >= TCP_OFF_SEQ + 4))
+        v->seq = get_be32(b + TCP_OFF_SEQ);
+    if ((v->has_ack = len >= TCP_OFF_ACK + 4))
+        v->ack = get_be32(b + TCP_OFF_ACK);
+    if ((v->has_offset = len > TCP_OFF_DATA_OFF)) {
+        v->data_off = b[TCP_OFF_DATA_OFF] >> DATA_OFF_SHIFT;
+        v->reserved = b[TCP_OFF_DATA_OFF] & RESERVED_MASK;
     }
-    if ((v->has_flags = len > Q_OFF_FLAGS))
-        v->flags = b[Q_OFF_FLAGS];
-    if ((v->has_window = len >= Q_OFF_WINDOW + 2))
-        v->window = get_be16(b + Q_OFF_WINDOW);
-    if ((v->has_checksum = len >= Q_OFF_CSUM + 2))
-        v->checksum = get_be16(b + Q_OFF_CSUM);
-    if ((v->has_urg_ptr = len >= Q_OFF_URG + 2))
-        v->urg_ptr = get_be16(b + Q_OFF_URG);
+    if ((v->has_flags = len > TCP_OFF_FLAGS))
+        v->flags = b[TCP_OFF_FLAGS];
+    if ((v->has_window = len >= TCP_OFF_WINDOW + 2))
+        v->window = get_be16(b + TCP_OFF_WINDOW);
+    if ((v->has_checksum = len >= TCP_OFF_CSUM + 2))
+        v->checksum = get_be16(b + TCP_OFF_CSUM);
+    if ((v->has_urg_ptr = len >= TCP_OFF_URG + 2))
+        v->urg_ptr = get_be16(b + TCP_OFF_URG);
     if (v->has_offset && len >= TCP_HDR_MIN) {
         size_t head_len = (size_t)v->data_off * WORD_BYTES;
         if (head_len <= len) {

@@ -31,13 +31,9 @@
 #define ACK_HALF_SHIFT 16 /* the ACK number holds the 16-bit code in both halves */
 
 /* Quoted TCP header offsets (RFC 9293 3.1) and the quote lengths that cover them. */
-#define Q_OFF_ACK 8
-#define Q_LEN_ACK 12 /* up to and including the ACK number */
-#define Q_OFF_DATA_OFF 12
-#define Q_OFF_WINDOW 14
-#define Q_LEN_WINDOW 16 /* up to and including the window */
-#define Q_OFF_URG 18
-#define Q_LEN_URG 20 /* the whole fixed header */
+#define Q_LEN_ACK (TCP_OFF_ACK + 4) /* up to and including the ACK number */
+#define Q_LEN_WINDOW (TCP_OFF_WINDOW + 2)
+#define Q_LEN_URG TCP_HDR_MIN /* the whole fixed header */
 #define Q_OFF_OPTS TCP_HDR_MIN
 /* The original only trusts the option run when the quote reaches 4 option bytes. */
 #define Q_LEN_OPTS_MIN 24
@@ -113,7 +109,7 @@ unsigned ttl_decode_ipid(uint16_t ip_id)
  * with garbage) gives false so the field votes decide. */
 static bool decode_opts(const uint8_t *quote, size_t len, unsigned *ttl)
 {
-    size_t head_len = (size_t)(quote[Q_OFF_DATA_OFF] >> NIBBLE_BITS) * WORD_BYTES;
+    size_t head_len = (size_t)(quote[TCP_OFF_DATA_OFF] >> NIBBLE_BITS) * WORD_BYTES;
     if (head_len <= Q_OFF_OPTS || head_len > len)
         return false;
 
@@ -194,14 +190,14 @@ unsigned ttl_decode_tcp(const uint8_t *quote, size_t len, unsigned ttl_guess, un
 
     struct tally t = {.n = 0};
     if (ack) {
-        uint32_t v = get_be32(quote + Q_OFF_ACK);
+        uint32_t v = get_be32(quote + TCP_OFF_ACK);
         for (size_t i = 0; i < N_ACK_SHIFTS; i++)
             tally_add(&t, (v >> ack_shifts[i]) & TTL_COPY_MASK);
     }
     if (win && len >= Q_LEN_WINDOW)
-        tally_code16(&t, get_be16(quote + Q_OFF_WINDOW));
+        tally_code16(&t, get_be16(quote + TCP_OFF_WINDOW));
     if (urg && len >= Q_LEN_URG)
-        tally_code16(&t, get_be16(quote + Q_OFF_URG));
+        tally_code16(&t, get_be16(quote + TCP_OFF_URG));
 
     /* A value needs a third of the votes the enabled fields could cast (as the original,
      * this counts fields the quote was too short to contain). */

@@ -381,7 +381,7 @@ static void test_conclude_at_once(void **state)
     quote_ttl(&f, 1, -1);
     quote_ttl(&f, 2, -1);
     fe_advance(&f, RTT);
-    tc_conclude(&f.t, &check, TC_FAIL, STAGE, "host failed", false, f.now);
+    tc_conclude_with(&f.t, &check, TC_FAIL, STAGE, "host failed", false, f.now);
     fe_expect_result(&f, TC_FAIL, STAGE, "host failed", NULL);
     assert_int_equal(f.t.done_at, FE_T0 + RTT);
     fe_expect_lab_path(&f, 2);
@@ -391,7 +391,7 @@ static void test_conclude_at_once(void **state)
     /* a PASS without a reason, no check */
     begin(&f, FE_V6, &tc_timing_default, false, true);
     fe_advance(&f, 4 * RTT);
-    tc_conclude(&f.t, NULL, TC_PASS, -1, NULL, false, f.now);
+    tc_conclude_with(&f.t, NULL, TC_PASS, -1, NULL, false, f.now);
     fe_expect_result(&f, TC_PASS, -1, "", NULL);
     assert_int_equal(f.t.path_len, 0);
     fe_free(&f);
@@ -407,7 +407,7 @@ static void test_conclude_holds_without_callbacks(void **state)
     begin(&f, FE_V4, &tc_timing_default, false, true);
     tc_set_timer(&f.t, f.now + 10 * TC_SEC); /* the case's own timer is replaced */
     fe_advance(&f, RTT);
-    tc_conclude(&f.t, &check, TC_PASS, -1, NULL, false, f.now);
+    tc_conclude_with(&f.t, &check, TC_PASS, -1, NULL, false, f.now);
     assert_false(f.t.done);
     assert_true(f.t.pending.active);
     assert_int_equal(fe_timer_in(&f), 3 * RTT);
@@ -429,7 +429,7 @@ static void test_conclude_holds_without_callbacks(void **state)
     assert_int_equal(f.t.n_quotes, 1);
     fe_expect_lab_path(&f, 1);
     /* a second conclusion after the verdict changes nothing */
-    tc_conclude(&f.t, &check, TC_FAIL, STAGE, "late", true, f.now);
+    tc_conclude_with(&f.t, &check, TC_FAIL, STAGE, "late", true, f.now);
     fe_expect_result(&f, TC_PASS, -1, "", NULL);
     fe_free(&f);
 }
@@ -442,7 +442,7 @@ static void test_conclude_on_last_quote(void **state)
     touch_enabled = false;
     begin(&f, FE_V6, &tc_timing_default, true, true);
     fe_advance(&f, RTT);
-    tc_conclude(&f.t, &check, TC_FAIL, STAGE, "host failed", true, f.now);
+    tc_conclude_with(&f.t, &check, TC_FAIL, STAGE, "host failed", true, f.now);
     assert_int_equal(fe_timer_in(&f), 2 * TC_BURST_GAP + 3 * RTT);
     fe_advance(&f, 1 * TC_MSEC);
     quote_ttl(&f, 1, -1);
@@ -464,7 +464,7 @@ static void test_conclude_mbox_first(void **state)
     begin(&f, FE_V4, &tc_timing_default, false, true);
     quote_ttl(&f, 2, 0x2);
     quote_ttl(&f, 1, 0x2);
-    tc_conclude(&f.t, &check, TC_FAIL, 1, "host failed", false, f.now);
+    tc_conclude_with(&f.t, &check, TC_FAIL, 1, "host failed", false, f.now);
     fe_fire(&f);
     fe_expect_result(&f, TC_UNK, STAGE, REASON_HOP1, "{\"diff\":[\"0\",\"2\"]}");
     fe_expect_lab_path(&f, 1);
@@ -473,7 +473,7 @@ static void test_conclude_mbox_first(void **state)
     /* hop 1 shows the change, hop 2 stayed silent, the verdict rests on silence */
     begin(&f, FE_V4, &tc_timing_default, true, true);
     quote_ttl(&f, 1, 0x4);
-    tc_conclude(&f.t, &check, TC_FAIL, 1, "Timeout", true, f.now);
+    tc_conclude_with(&f.t, &check, TC_FAIL, 1, "Timeout", true, f.now);
     assert_false(f.t.done);
     fe_fire(&f);
     fe_expect_result(&f, TC_UNK, STAGE, REASON_HOP1, "{\"diff\":[\"0\",\"4\"]}");
@@ -489,7 +489,7 @@ static void dropped(enum fe_family fam)
     begin(&f, fam, &tc_timing_default, true, true);
     fe_advance(&f, RTT);
     quote_ttl(&f, 1, -1);
-    tc_conclude(&f.t, &check, TC_FAIL, 1, "Timeout during handshake", true, f.now);
+    tc_conclude_with(&f.t, &check, TC_FAIL, 1, "Timeout during handshake", true, f.now);
     assert_false(f.t.done);
     assert_int_equal(fe_fire(&f), 2 * TC_BURST_GAP + 3 * RTT);
     fe_expect_result(&f, TC_UNK, STAGE, DROPPED_HOP2, "{\"diff\":[\"quote from hop 2\",\"\"]}");
@@ -516,7 +516,7 @@ static void test_conclude_dropped_nearest_hop(void **state)
      * so hop 1's silence is a lost ICMP message, not a drop: the verdict stands */
     begin(&f, FE_V4, &tc_timing_default, true, true);
     quote_ttl(&f, 2, -1);
-    tc_conclude(&f.t, NULL, TC_UNK, 5, "No answer", true, f.now);
+    tc_conclude_with(&f.t, NULL, TC_UNK, 5, "No answer", true, f.now);
     if (!f.t.done)
         fe_fire(&f);
     fe_expect_result(&f, TC_UNK, 5, "No answer", NULL);
@@ -531,7 +531,7 @@ static void test_conclude_dropped_nearest_hop(void **state)
     f.t.env.rtt_hint = RTT;
     fe_start(&f);
     quote_ttl(&f, 1, -1);
-    tc_conclude(&f.t, NULL, TC_UNK, 5, "No answer", true, f.now);
+    tc_conclude_with(&f.t, NULL, TC_UNK, 5, "No answer", true, f.now);
     fe_fire(&f);
     fe_expect_result(&f, TC_UNK, 5, DROPPED_HOP2, "{\"diff\":[\"quote from hop 2\",\"\"]}");
     assert_int_equal(f.t.path_len, 1);
@@ -540,7 +540,7 @@ static void test_conclude_dropped_nearest_hop(void **state)
 
     /* nothing quoted at all */
     begin(&f, FE_V6, &tc_timing_default, true, true);
-    tc_conclude(&f.t, &check, TC_FAIL, 1, "Timeout", true, f.now);
+    tc_conclude_with(&f.t, &check, TC_FAIL, 1, "Timeout", true, f.now);
     fe_fire(&f);
     fe_expect_result(&f, TC_UNK, STAGE, DROPPED_HOP1, "{\"diff\":[\"quote from hop 1\",\"\"]}");
     assert_int_equal(f.t.path_len, 0);
@@ -556,14 +556,14 @@ static void test_conclude_dropped_rule_limits(void **state)
     touch_enabled = false;
     begin(&f, FE_V4, &tc_timing_default, true, true);
     quote_ttl(&f, 1, -1);
-    tc_conclude(&f.t, &check, TC_FAIL, 1, "RST in reply", false, f.now);
+    tc_conclude_with(&f.t, &check, TC_FAIL, 1, "RST in reply", false, f.now);
     fe_fire(&f);
     fe_expect_result(&f, TC_FAIL, 1, "RST in reply", NULL);
     fe_free(&f);
 
     begin(&f, FE_V4, &tc_timing_default, false, true);
     quote_ttl(&f, 1, -1);
-    tc_conclude(&f.t, &check, TC_FAIL, 1, "Timeout", true, f.now);
+    tc_conclude_with(&f.t, &check, TC_FAIL, 1, "Timeout", true, f.now);
     fe_fire(&f);
     fe_expect_result(&f, TC_FAIL, 1, "Timeout", NULL);
     fe_free(&f);
@@ -575,7 +575,7 @@ static void test_conclude_dropped_rule_limits(void **state)
     f.t.env.rtt_hint = RTT;
     fe_start(&f);
     quote_ttl(&f, 1, -1);
-    tc_conclude(&f.t, &check, TC_FAIL, 1, "Timeout", true, f.now);
+    tc_conclude_with(&f.t, &check, TC_FAIL, 1, "Timeout", true, f.now);
     fe_fire(&f);
     fe_expect_result(&f, TC_FAIL, 1, "Timeout", NULL);
     fe_free(&f);
@@ -590,7 +590,7 @@ static void test_conclude_original_timing(void **state)
     begin(&f, FE_V4, &tc_timing_original, true, true);
     quote_ttl(&f, 1, -1);
     quote_ttl(&f, 2, -1);
-    tc_conclude(&f.t, &check, TC_PASS, -1, NULL, false, f.now);
+    tc_conclude_with(&f.t, &check, TC_PASS, -1, NULL, false, f.now);
     assert_false(f.t.done);
     assert_int_equal(fe_fire(&f), 2 * TC_BURST_GAP + 10 * TC_SEC);
     fe_expect_result(&f, TC_PASS, -1, "", NULL);
