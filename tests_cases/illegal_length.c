@@ -85,9 +85,7 @@ static enum tc_status judge_syn_reply(struct tc *t, const struct tcp_seg *seg, u
 {
     enum tc_handshake hs = tc_handshake_classify(seg, isn);
     if (!(seg->flags & TCP_FLAG_RST)) {
-        struct tcp_seg rst;
-        tc_seg_reset(t, seg, &rst);
-        tc_send(t, &rst, 0, 0);
+        tc_send_reset(t, seg);
     }
     if (hs == TC_HS_RST || hs == TC_HS_SYNACK)
         return TC_PASS;
@@ -155,9 +153,7 @@ static void illegal_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time 
             /* A late answer to the illegal SYN, not to the regular one: it neither passes
              * nor fails stage 2. A connection it opened is reset; a RST is not answered. */
             if (!(seg->flags & TCP_FLAG_RST)) {
-                struct tcp_seg rst;
-                tc_seg_reset(t, seg, &rst);
-                tc_send(t, &rst, 0, 0);
+                tc_send_reset(t, seg);
             }
             return;
         }

@@ -174,13 +174,6 @@ static bool check_path(struct tc *t, bool only_final, tc_time now)
     return true;
 }
 
-static void send_reset(struct tc *t, const struct tcp_seg *rcvd)
-{
-    struct tcp_seg rst;
-    tc_seg_reset(t, rcvd, &rst);
-    tc_send(t, &rst, 0, 0);
-}
-
 /* Every copy of the traced SYN carries the same wrong checksum. */
 static void make_copy_wrong(struct tc *t, struct tcp_seg *copy, void *ctx)
 {
@@ -258,7 +251,7 @@ static void stage1_reply(struct tc *t, const struct tcp_seg *seg, tc_time now)
     if (!(seg->flags & TCP_FLAG_RST)) {
         /* The target accepted a SYN with a wrong checksum (or the path corrected it):
          * reset that connection to be sure. */
-        send_reset(t, seg);
+        tc_send_reset(t, seg);
         fail = REASON_SYN_NON_RST;
     } else if (seg->ack != s->isn + 1) {
         fail = REASON_SYN_BAD_RST;
@@ -283,7 +276,7 @@ static void stage2_handshake(struct tc *t, const struct tcp_seg *seg, tc_time no
         return;
     }
     if (hs != TC_HS_SYNACK) {
-        send_reset(t, seg);
+        tc_send_reset(t, seg);
         tc_finish(t, TC_FAIL, STAGE_ACK, tc_handshake_reason(hs), NULL, now);
         return;
     }

@@ -260,9 +260,7 @@ static void on_handshake_reply(struct tc *t, const struct tcp_seg *seg, tc_time 
     enum tc_handshake hs = tc_handshake_classify(seg, s->isn);
     if (hs != TC_HS_SYNACK) {
         if (hs != TC_HS_RST) {
-            struct tcp_seg rst; /* reset the odd connection to be sure */
-            tc_seg_reset(t, seg, &rst);
-            tc_send(t, &rst, 0, 0);
+            tc_send_reset(t, seg); /* reset the odd connection to be sure */
         }
         s->failure = hs;
         s->failure_timeout = false;

@@ -48,13 +48,6 @@ static void rstack_start(struct tc *t, tc_time now)
     tc_set_timer(t, now + tc_wait_synack(t, ORIGINAL_SYN_WAIT));
 }
 
-static void send_reset(struct tc *t, const struct tcp_seg *rcvd)
-{
-    struct tcp_seg rst;
-    tc_seg_reset(t, rcvd, &rst);
-    tc_send(t, &rst, 0, 0);
-}
-
 static void on_handshake_reply(struct tc *t, const struct tcp_seg *seg, tc_time now)
 {
     struct rstack_state *s = t->state;
@@ -64,7 +57,7 @@ static void on_handshake_reply(struct tc *t, const struct tcp_seg *seg, tc_time 
         return;
     }
     if (hs != TC_HS_SYNACK) {
-        send_reset(t, seg);
+        tc_send_reset(t, seg);
         tc_finish(t, TC_FAIL, RSTACK_STAGE, tc_handshake_reason(hs), NULL, now);
         return;
     }
@@ -95,7 +88,7 @@ static void on_handshake_reply(struct tc *t, const struct tcp_seg *seg, tc_time 
 static void survived(struct tc *t, tc_time now)
 {
     struct rstack_state *s = t->state;
-    send_reset(t, &s->synack); /* tear it down with a plain RST */
+    tc_send_reset(t, &s->synack); /* tear it down with a plain RST */
     tc_finish(t, TC_FAIL, RSTACK_STAGE, REASON_RSTACK_IGNORED, NULL, now);
 }
 
@@ -119,7 +112,7 @@ static void after_rstack(struct tc *t, const struct tcp_seg *seg, tc_time now)
         survived(t, now);
     } else if (acks_new && (seg->flags & TCP_FLAG_SYN)) {
         /* A listener answered the new SYN: the RST-ACK had closed the first connection. */
-        send_reset(t, seg);
+        tc_send_reset(t, seg);
         tc_finish(t, TC_PASS, -1, NULL, NULL, now);
     }
 }

@@ -40,9 +40,7 @@ static void handle(struct tc *t, enum syn_probe_outcome o, const struct tcp_seg 
         tc_conclude(t, f->status, SYN_ACCEPT_STAGE, reason, f->by_silence, now);
     } else if (o == SP_ESTABLISHED) {
         /* The SYN was accepted: tear the connection down at once. */
-        struct tcp_seg rst;
-        tc_seg_reset(t, synack, &rst);
-        tc_send(t, &rst, 0, 0);
+        tc_send_reset(t, synack);
         tc_conclude(t, TC_PASS, -1, NULL, false, now);
     }
 }

@@ -94,13 +94,6 @@ static enum syn_probe_outcome probe_failed(struct tc *t, struct syn_probe *p, bo
     return SP_PENDING;
 }
 
-static void send_reset(struct tc *t, const struct tcp_seg *seg)
-{
-    struct tcp_seg rst;
-    tc_seg_reset(t, seg, &rst);
-    tc_send(t, &rst, 0, 0);
-}
-
 static enum syn_probe_outcome control_segment(struct tc *t, struct syn_probe *p,
                                               const struct tcp_seg *seg,
                                               struct syn_probe_failure *fail)
@@ -110,7 +103,7 @@ static enum syn_probe_outcome control_segment(struct tc *t, struct syn_probe *p,
          * cannot be told apart from the control any more. */
         bool rst = (seg->flags & TCP_FLAG_RST) != 0;
         if (!rst)
-            send_reset(t, seg);
+            tc_send_reset(t, seg);
         failed(p, TC_UNK, rst ? REASON_LATE_RST : REASON_LATE_SYNACK, DETAIL_LATE, fail);
         fail->by_silence = false; /* the host did answer: the path did not drop it */
         return SP_FAILED;
@@ -118,7 +111,7 @@ static enum syn_probe_outcome control_segment(struct tc *t, struct syn_probe *p,
     enum tc_handshake hs = tc_handshake_classify(seg, p->control_seq);
     if (hs == TC_HS_SYNACK) {
         /* The host answers SYNs, only not this one: its failure is positive evidence. */
-        send_reset(t, seg);
+        tc_send_reset(t, seg);
         return failed(p, TC_FAIL, failure_reason(p), DETAIL_CONTROL_ANSWERED, fail);
     }
     if (hs == TC_HS_RST)
@@ -144,7 +137,7 @@ enum syn_probe_outcome syn_probe_segment(struct tc *t, struct syn_probe *p,
         /* Reset the connection "to be sure" (the original's _synchronize); never a RST in
          * reply to a RST (RFC 9293 3.10.7). */
         if (!(seg->flags & TCP_FLAG_RST))
-            send_reset(t, seg);
+            tc_send_reset(t, seg);
         p->failure_timeout = false;
         return failed(p, TC_FAIL, tc_handshake_reason(hs), "", fail);
     }

@@ -445,6 +445,15 @@ void tc_seg_reset(const struct tc *t, const struct tcp_seg *rcvd, struct tcp_seg
     tcp_seg_reset_for(rcvd, out);
 }
 
+void tc_send_reset(struct tc *t, const struct tcp_seg *rcvd)
+{
+    if (rcvd->flags & TCP_FLAG_RST)
+        return;
+    struct tcp_seg rst;
+    tc_seg_reset(t, rcvd, &rst);
+    tc_send(t, &rst, 0, 0);
+}
+
 enum tc_handshake tc_handshake_classify(const struct tcp_seg *seg, uint32_t sent_seq)
 {
     /* Simultaneous open is not supported: targets are listening hosts. */

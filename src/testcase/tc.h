@@ -327,6 +327,8 @@ void tc_seg_reply(const struct tc *t, const struct tcp_seg *rcvd, uint8_t flags,
 /* Reset for a received segment per RFC 9293 3.10.7.1 (the original's make_reset): with
  * ACK: <SEQ=SEG.ACK><CTL=RST>; without: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
 void tc_seg_reset(const struct tc *t, const struct tcp_seg *rcvd, struct tcp_seg *out);
+/* Send that reset (never for a RST: a RST is not answered, RFC 9293 3.10.7). */
+void tc_send_reset(struct tc *t, const struct tcp_seg *rcvd);
 
 /* Handshake classification after sending a SYN with sequence number sent_seq
  * (the original's _synchronize). */
