@@ -18,7 +18,8 @@
     X(late_option_test)                                                                            \
     X(multi_mss_test)                                                                              \
     X(reserved_flags_test)                                                                         \
-    X(urgent_pointer_test)
+    X(urgent_pointer_test)                                                                         \
+    X(rst_challenge_ack_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)

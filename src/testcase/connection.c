@@ -12,6 +12,45 @@
  * plus our whole window, which bounds what it may have in flight (RFC 9293 3.8.6). */
 #define STATE_PROBE_AHEAD 1000u
 
+#define REASON_NO_MEMORY "Out of memory"
+
+void tc_conn_open(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_keep, tc_time now)
+{
+    tc_conn_init(c, tc_random32(t), window);
+    c->rx_keep = rx_keep;
+    struct syn_probe *p = &c->opener;
+    tc_seg_new(t, &p->syn);
+    p->syn.seq = c->iss;
+    p->syn.flags = TCP_FLAG_SYN;
+    p->syn.window = window;
+    p->burst = false;
+    syn_probe_start(t, p, now);
+}
+
+bool tc_conn_opening(const struct tc_conn *c)
+{
+    return syn_probe_active(&c->opener);
+}
+
+enum tc_conn_open_outcome tc_conn_open_event(struct tc *t, struct tc_conn *c,
+                                             const struct tcp_seg *seg, tc_time now,
+                                             struct syn_probe_failure *fail)
+{
+    enum syn_probe_outcome o = seg != NULL ? syn_probe_segment(t, &c->opener, seg, now, fail)
+                                           : syn_probe_timer(t, &c->opener, now, fail);
+    if (o == SP_FAILED)
+        return CONN_OPEN_FAILED;
+    if (o != SP_ESTABLISHED)
+        return CONN_OPEN_PENDING;
+    if (tc_conn_established(c, seg, c->rx_keep) != 0) {
+        tc_conn_send_close(t, c);
+        *fail = (struct syn_probe_failure){.status = TC_ERR, .reason = REASON_NO_MEMORY, .detail = ""};
+        return CONN_OPEN_FAILED;
+    }
+    tc_conn_send_ack(t, c);
+    return CONN_OPEN_DONE;
+}
+
 void tc_conn_init(struct tc_conn *c, uint32_t iss, uint16_t window)
 {
     memset(c, 0, sizeof(*c));

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "reasm/stream.h"
+#include "testcase/syn_probe.h"
 #include "testcase/tc.h"
 
 struct tc_conn {
@@ -38,6 +39,9 @@ struct tc_conn {
     uint32_t state_probe_ack; /* SEG.ACK of the latest state probe */
     unsigned state_probes;    /* sent so far: each acknowledges one more, so a late answer
                                  to an earlier one is not taken for the latest's */
+    /* tc_conn_open's handshake */
+    struct syn_probe opener;
+    size_t rx_keep;
 };
 
 /* What a segment from the peer was. */
@@ -56,6 +60,21 @@ struct conn_rx {
     struct reasm_result reasm; /* for DATA / RETRANS */
     bool fin;                  /* the peer's FIN arrived in order (all its data is in) */
 };
+
+/* Opening a connection whose handshake is not under test: a plain SYN with a random ISS
+ * (syn_probe, no tracing, no retry), its SYN-ACK acknowledged. The case forwards segments
+ * and timer events while tc_conn_opening() and gets the outcome back. */
+void tc_conn_open(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_keep, tc_time now);
+bool tc_conn_opening(const struct tc_conn *c);
+enum tc_conn_open_outcome {
+    CONN_OPEN_PENDING = 0,
+    CONN_OPEN_DONE,   /* established, our ACK sent */
+    CONN_OPEN_FAILED, /* *fail says how (out of memory: status ERR) */
+};
+/* A segment (seg) or the timer (seg NULL) while opening. */
+enum tc_conn_open_outcome tc_conn_open_event(struct tc *t, struct tc_conn *c,
+                                             const struct tcp_seg *seg, tc_time now,
+                                             struct syn_probe_failure *fail);
 
 /* Before the handshake: our ISS and window. */
 void tc_conn_init(struct tc_conn *c, uint32_t iss, uint16_t window);
