@@ -9,6 +9,7 @@
 #include "common/err.h"
 #include "tcp/fault.h"
 #include "tcp/reply.h"
+#include "testcase/connection.h"
 #include "testcase/tc_private.h"
 #include "tracebox/ttl_code.h"
 
@@ -110,6 +111,11 @@ int tc_create(struct tc *t, const struct test_case *kind, const struct tc_env *e
     t->rng = env->seed != 0 ? env->seed : RNG_NONZERO_SEED;
     if (kind->state_size > 0 && (t->state = calloc(1, kind->state_size)) == NULL)
         return TCPREQ_ENOMEM;
+    if (kind->on_open != NULL && (t->conn = calloc(1, sizeof(*t->conn))) == NULL) {
+        free(t->state);
+        t->state = NULL;
+        return TCPREQ_ENOMEM;
+    }
     return TCPREQ_OK;
 }
 
@@ -118,6 +124,10 @@ void tc_destroy(struct tc *t)
     if (t->kind != NULL && t->kind->cleanup != NULL && t->state != NULL)
         t->kind->cleanup(t);
     free(t->state);
+    if (t->conn != NULL) {
+        tc_conn_free(t->conn);
+        free(t->conn);
+    }
     free(t->out);
     free(t->isns);
     free(t->quotes);
@@ -125,11 +135,43 @@ void tc_destroy(struct tc *t)
     memset(t, 0, sizeof(*t));
 }
 
+struct tc_conn *tc_connection(struct tc *t)
+{
+    return t->conn;
+}
+
 void tc_start(struct tc *t, tc_time now)
 {
     t->event_at = now;
     t->started_at = now;
-    t->kind->start(t, now);
+    if (t->conn != NULL)
+        tc_conn_open(t, t->conn, t->kind->open.window, t->kind->open.rx_keep, now);
+    if (t->kind->start != NULL)
+        t->kind->start(t, now);
+}
+
+/* The framework's opening for an on_open case: a segment (or the timer: seg NULL). */
+static void opening_event(struct tc *t, const struct tcp_seg *seg, tc_time now)
+{
+    struct syn_probe_failure f;
+    switch (tc_conn_open_event(t, t->conn, seg, now, &f)) {
+    case CONN_OPEN_DONE:
+        t->kind->on_open(t, now);
+        break;
+    case CONN_OPEN_FAILED: {
+        char reason[sizeof(t->result.reason)];
+        syn_probe_failure_reason(&f, NULL, reason, sizeof(reason));
+        tc_finish(t, f.status, t->kind->open.stage, reason, NULL, now);
+        break;
+    }
+    case CONN_OPEN_PENDING:
+        break;
+    }
+}
+
+static bool opening(const struct tc *t)
+{
+    return t->conn != NULL && tc_conn_opening(t->conn);
 }
 
 static void record_isn(struct tc *t, uint32_t isn, tc_time now)
@@ -167,7 +209,9 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, unsigned tt
     }
     if (seg.flags & TCP_FLAG_SYN)
         record_isn(t, seg.seq, now);
-    if (listening && t->kind->on_segment != NULL)
+    if (listening && opening(t))
+        opening_event(t, &seg, now);
+    else if (listening && t->kind->on_segment != NULL)
         t->kind->on_segment(t, &seg, now);
 }
 
@@ -201,6 +245,8 @@ void tc_fire_timer(struct tc *t, tc_time now)
         return;
     if (t->pending.active)
         tc_pending_timer(t, now);
+    else if (opening(t))
+        opening_event(t, NULL, now);
     else
         t->kind->on_timer(t, now);
 }

@@ -90,6 +90,15 @@ struct tc_packet {
 #define TC_ORDER_GAP (2 * TC_MSEC)
 
 struct test_case;
+struct tc_conn;
+
+/* A connection the framework opens for a case before it starts (testcase/connection.h):
+ * for cases whose handshake is not under test. */
+struct tc_open_spec {
+    uint16_t window;  /* the window we offer */
+    size_t rx_keep;   /* bytes of the peer's data kept (for an ALP); 0 = none */
+    int stage;        /* stage of a failed opening's verdict */
+};
 
 /* What a case's middlebox check looks at (the original's _detect_mboxes arguments). A case
  * declares it in its test_case; the framework then calls diff with the instance (a const
@@ -165,6 +174,7 @@ struct tc {
     struct path_info learned;
     struct tc_traced traced;
     struct tc_pending pending;
+    struct tc_conn *conn; /* the connection the framework opens for the case (on_open), or NULL */
 };
 
 /* The requirement a test case checks, in any RFC. */
@@ -191,7 +201,13 @@ struct test_case {
     /* Case-specific constants, for cases sharing one machine (ZeroChecksumTest is
      * IncorrectChecksumTest with a zero checksum); NULL if unused. */
     const void *params;
-    /* Callbacks. start and on_timer are required; on_segment gets only well-formed
+    /* A case whose handshake is not under test declares on_open: the framework opens a
+     * connection (a plain SYN, the SYN-ACK acknowledged; tc_connection gives it) and calls
+     * on_open once it is established; a failed opening finishes the test with the
+     * handshake's verdict at open.stage. start is then optional. */
+    struct tc_open_spec open;
+    void (*on_open)(struct tc *t, tc_time now);
+    /* Callbacks. start (unless on_open) and on_timer are required; on_segment gets only well-formed
      * segments with a valid checksum for this flow (ISNs of SYNs are already recorded);
      * on_quote is optional (quotes are stored in tc->quotes either way). */
     void (*start)(struct tc *t, tc_time now);
@@ -221,6 +237,9 @@ const struct test_case *tc_kind(const struct tc *t);
 const struct tc_env *tc_env_of(const struct tc *t);
 tc_time tc_measured_rtt(const struct tc *t); /* 0 = none */
 const struct path_info *tc_path_learned(const struct tc *t);
+
+/* The connection the framework opened for the case (on_open), NULL for other cases. */
+struct tc_conn *tc_connection(struct tc *t);
 
 /* Lifecycle, used by the engine and by unit tests. */
 int tc_create(struct tc *t, const struct test_case *kind, const struct tc_env *env);
