@@ -671,7 +671,7 @@ static void dispatch_packet(struct engine *eng, const uint8_t *pkt, size_t len,
                 f->last_rcvd = seg;
                 f->have_rcvd = true;
             }
-            tc_deliver_segment(&f->tc, ip.l4, ip.l4_len, ip.ttl, now);
+            tc_deliver_segment(&f->tc, ip.l4, ip.l4_len, ip.ttl, ip.tos, now);
             flow_after_event(eng, f);
         } else {
             reset_unknown(eng, &ip);

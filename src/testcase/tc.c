@@ -187,12 +187,14 @@ static void record_isn(struct tc *t, uint32_t isn, tc_time now)
     t->isns[t->n_isns++] = (struct tc_isn){.at = now, .isn = isn};
 }
 
-void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, unsigned ttl, tc_time now)
+void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, unsigned ttl, uint8_t tos,
+                        tc_time now)
 {
     struct tcp_seg seg;
     bool csum_ok = false;
     t->event_at = now;
     t->rx_ttl = (uint8_t)(ttl <= UINT8_MAX ? ttl : 0);
+    t->rx_tos = tos;
     /* The original discarded segments that fail to parse (options included) or carry a bad
      * checksum: a receiver must not act on them (RFC 9293 3.1, MUST-2/MUST-3). */
     if (tcp_seg_parse(l4, len, &t->env.dst, &t->env.src, &seg, &csum_ok) != TCPREQ_OK)
@@ -292,8 +294,11 @@ static void send_with_id(struct tc *t, const struct tcp_seg *seg, unsigned ttl, 
         return;
     }
     struct tc_packet *p = out_slot(t);
-    struct ip_params ip = {
-        .src = t->env.src, .dst = t->env.dst, .ttl = (uint8_t)ttl, .ip_id = ip_id};
+    struct ip_params ip = {.src = t->env.src,
+                           .dst = t->env.dst,
+                           .ttl = (uint8_t)ttl,
+                           .ip_id = ip_id,
+                           .tos = t->tx_tos};
     if (p == NULL || ip_tcp_build(&ip, seg, p->data, sizeof(p->data), &p->len) != TCPREQ_OK) {
         tc_finish(t, TC_ERR, -1, REASON_BUILD, NULL, t->event_at);
         return;
@@ -303,6 +308,11 @@ static void send_with_id(struct tc *t, const struct tcp_seg *seg, unsigned ttl, 
     t->n_out++;
     t->packets_sent++;
     evidence_add(&t->evidence, seg, true, ttl, seg->csum_fixed, t->event_at + delay);
+}
+
+void tc_set_tos(struct tc *t, uint8_t tos)
+{
+    t->tx_tos = tos;
 }
 
 void tc_send(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_id)

@@ -167,8 +167,11 @@ struct tc {
     uint64_t rng;
     tc_time started_at;
     struct evidence_log evidence; /* segments exchanged, for --explain */
-    /* IP TTL / hop limit of the segment being delivered (0 = unknown). */
-    uint8_t rx_ttl;
+    /* IP TTL / hop limit (0 = unknown) and TOS / traffic class of the segment being
+     * delivered. */
+    uint8_t rx_ttl, rx_tos;
+    /* TOS / traffic class of what the case sends (DSCP and ECN; tc_set_tos). */
+    uint8_t tx_tos;
     /* What this instance learned about the path (quoting hops, host distance); the engine
      * merges it into what it knows of the target. */
     struct path_info learned;
@@ -246,10 +249,11 @@ int tc_create(struct tc *t, const struct test_case *kind, const struct tc_env *e
 void tc_destroy(struct tc *t);
 void tc_start(struct tc *t, tc_time now);
 /* Hand over a received TCP packet payload (the bytes after the IP header) from env.dst, and
- * the IP TTL / hop limit it arrived with (0 = unknown). Malformed segments are dropped here
+ * the IP TTL / hop limit and TOS / traffic class it arrived with (ttl 0 = unknown). Malformed segments are dropped here
  * (the original tcpreq did the same); bad-checksum ones too, unless the case has
  * on_bad_checksum. */
-void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, unsigned ttl, tc_time now);
+void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, unsigned ttl, uint8_t tos,
+                        tc_time now);
 void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now);
 /* Call when now >= t->timer_at; clears the timer before calling the case. */
 void tc_fire_timer(struct tc *t, tc_time now);
@@ -259,6 +263,9 @@ void tc_abort(struct tc *t, const char *reason, tc_time now);
 void tc_clear_out(struct tc *t);
 
 /* Actions, used by test cases. */
+/* The IPv4 TOS / IPv6 traffic class of the packets queued from now on (DSCP and ECN bits,
+ * RFC 3168 5; 0 by default). */
+void tc_set_tos(struct tc *t, uint8_t tos);
 /* Queue seg to the target with TTL/hop limit ttl (0 = default) and IPv4 ID ip_id. */
 void tc_send(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_id);
 /* The same, leaving delay after the current event (a discriminating probe that must not

@@ -119,7 +119,7 @@ tc_time fe_fire(struct fe *f)
 void fe_deliver_bytes(struct fe *f, const uint8_t *l4, size_t len)
 {
     drain(f);
-    tc_deliver_segment(&f->t, l4, len, f->rx_ttl, f->now);
+    tc_deliver_segment(&f->t, l4, len, f->rx_ttl, f->rx_tos, f->now);
 }
 
 void fe_target_seg(struct tcp_seg *seg, uint8_t flags, uint32_t seq, uint32_t ack)
@@ -279,6 +279,7 @@ void fe_make_quote(const struct tc_packet *sent, const char *router, struct icmp
     q->q_sport = (uint16_t)((ip.l4[0] << 8) | ip.l4[1]);
     q->q_dport = (uint16_t)((ip.l4[2] << 8) | ip.l4[3]);
     q->hop_guess = ip.src.family == IP_FAMILY_V4 ? ttl_decode_ipid(ip.ip_id) : 0;
+    q->q_tos = ip.tos;
     q->quote_len = ip.l4_len < QUOTE_MAX ? ip.l4_len : QUOTE_MAX;
     memcpy(q->quote, ip.l4, q->quote_len);
 }

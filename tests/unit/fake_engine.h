@@ -28,6 +28,7 @@ struct fe {
     struct tc t;
     tc_time now;
     unsigned rx_ttl; /* IP TTL of the segments delivered (0 = unknown, the default) */
+    uint8_t rx_tos;  /* their TOS / traffic class (0 by default) */
     struct tc_packet *log; /* every packet queued so far, in order */
     size_t n_log, cap_log;
 };
