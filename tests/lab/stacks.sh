@@ -25,8 +25,10 @@
 #   nots        Linux, net.ipv4.tcp_timestamps=0          to-r2
 #
 # Functions: lab_stacks_up [NAME...], lab_stack_ns NAME, lab_stack_dev NAME, lab_stack_addr
-# NAME 4|6, lab_stack_alive NAME (server running and answering HTTP in both families),
-# lab_stacks_down (called by lab_down). The Linux variants' sysctls are all per network
+# NAME 4|6, lab_stacks_table (all of these for the stacks that are up), lab_stack_alive NAME
+# (server running and answering HTTP in both families), lab_stacks_down (called by lab_down).
+# Run directly (`LAB_PREFIX=name tests/lab/stacks.sh [NAME...]`), it brings up the lab, its
+# prober firewall and the stacks, prints the table, and tears it all down on Ctrl-C. The Linux variants' sysctls are all per network
 # namespace (net.ipv4.tcp_* since Linux 4.x-5.x), set in the stack's namespace only.
 #
 # lwip: tests/lab/stacks/lwip_http.c (+ lwip_tap.c), built with cc against liblwip-dev at
@@ -54,6 +56,11 @@
 #   runsc's control socket is an abstract Unix socket, i.e. per network namespace: runsc
 #     kill/state/delete run inside the stack's namespace.
 
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  set -euo pipefail
+  # shellcheck source-path=SCRIPTDIR
+  . "$(dirname "$0")/lab.sh"
+fi
 : "${LAB_DIR:?source tests/lab/lab.sh first}"
 LAB_STACKS=(lwip gvisor cookies nosynretry nots)
 LAB_STACK_PORT=80
@@ -172,6 +179,8 @@ _lab_stack_build_lwip() {
   echo "$bin"
 }
 
+# Servers start as `ip netns exec ... &`, not through _lab_in: a backgrounded function would be
+# a subshell, $! its pid instead of the server's, and the server an orphan once it is killed.
 _lab_stack_up_lwip() {
   local ns bin log=$LAB_TMP/stack-lwip.log
   ns=$(lab_stack_ns lwip) && bin=$(_lab_stack_build_lwip) && _lab_stack_link lwip 0 || return 1
@@ -273,9 +282,6 @@ _lab_stack_up_linux() {
   _lab_stack_wait_http "$name" "$!" "$log"
 }
 
-# (Servers start as `ip netns exec ... &`, not through _lab_in: a backgrounded function would
-# be a subshell, and $! its pid instead of the server's.)
-
 # lab_stacks_up [NAME...]: bring up the named stacks (default: all of LAB_STACKS) after
 # lab_up. Returns once each answers HTTP over IPv4 and IPv6 from the prober.
 lab_stacks_up() {
@@ -299,6 +305,17 @@ lab_stacks_up() {
     nosynretry) _lab_stack_up_linux nosynretry net.ipv4.tcp_synack_retries=0 ;;
     nots) _lab_stack_up_linux nots net.ipv4.tcp_timestamps=0 ;;
     esac || { _lab_err "stack $name did not come up"; return 1; }
+  done
+}
+
+# lab_stacks_table: one line per stack that is up: NAME NAMESPACE CAPTURE_DEV IPV4 IPV6
+lab_stacks_table() {
+  local -
+  set -euo pipefail
+  local name
+  for name in "${LAB_STACK_UP[@]}"; do
+    echo "$name $(lab_stack_ns "$name") $(lab_stack_dev "$name") $(lab_stack_addr "$name" 4)" \
+      "$(lab_stack_addr "$name" 6)"
   done
 }
 
@@ -347,3 +364,18 @@ lab_stacks_down() {
   LAB_STACK_UP=()
   return 0
 }
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  trap lab_down EXIT
+  trap 'exit 130' INT TERM
+  lab_up
+  lab_prober_firewall
+  lab_stacks_up "$@"
+  echo "# NAME NAMESPACE CAPTURE_DEV IPV4 IPV6 (prober: $LAB_PROBER_NS)"
+  lab_stacks_table
+  echo "# up; Ctrl-C (or kill $$) tears the lab down"
+  sleep infinity &
+  hold=$!
+  trap 'kill "$hold" 2>/dev/null; lab_down' EXIT
+  wait "$hold"
+fi
