@@ -17,6 +17,7 @@
 # Non-conforming target (one at a time; lab_target_clear):
 #   lab_target_ignore_rst, lab_target_ignore_rstack, lab_target_silent_port P,
 #   lab_target_set_reserved.
+# Targets with other TCP stacks (lwIP, gVisor, Linux variants), also at hop 3: tests/lab/stacks.sh.
 #
 # Topology (every box is its own network namespace, linked by veth pairs):
 #

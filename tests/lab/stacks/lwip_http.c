@@ -25,9 +25,9 @@
  * has no static IPv6 routes), which stacks.sh sends from r2 (`labnet.py ra`).
  */
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
