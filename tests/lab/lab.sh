@@ -461,6 +461,18 @@ lab_capture_stop() {
   return 0
 }
 
+# lab_capture_max_copies FILE: across the prober's flows in FILE (captured at a host), the
+# most copies of one SYN (same port and sequence number) or one data segment (same port,
+# sequence number and length) the host received: 1 when each probe arrived exactly once.
+lab_capture_max_copies() {
+  local -
+  set -eu +o pipefail
+  tshark -r "$1" -Y "ip.src == $LAB_PROBER4 or ipv6.src == $LAB_PROBER6" -T fields \
+    -e tcp.srcport -e tcp.seq_raw -e tcp.flags.syn -e tcp.len 2>/dev/null |
+    awk -F'\t' '$3 == 1 || $4 > 0 { n[$1 " " $2 " " $3 " " $4]++ }
+                END { m = 0; for (k in n) if (n[k] > m) m = n[k]; print m }'
+}
+
 # lab_packets_sent ERRFILE: the packet count from tcpreq's closing summary on stderr
 # ("tcpreq: done: N targets done, S packets sent, R received"; not written with -q).
 lab_packets_sent() {

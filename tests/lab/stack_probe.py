@@ -18,6 +18,13 @@ Modes (RFC 9293 section numbers say what a conforming host does):
   rst-resyn   SYN, SYN-ACK, RST+ACK (acceptable: SEG.SEQ = RCV.NXT), then a new SYN on the
               same 4-tuple with another sequence number: the RST closed the connection
               (3.10.7.3), so the new SYN starts a new one and gets a fresh SYN-ACK.
+  oow-established
+              The handshake, then an ACK far outside the window (SEG.SEQ = RCV.NXT - 2^17,
+              tcpreq's alive probe): 3.10.7.4 answers <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+  rst-in-window
+              The handshake, a RST at RCV.NXT + 1 (in the window, not exact: RFC 5961 3.2's
+              challenge ACK), then the alive probe, then data at RCV.NXT: is the connection
+              still there?
 Every segment received on the 4-tuple is printed as it arrives, with its time since the first
 SYN-ACK: "T  FLAGS seq=S ack=A [ISS+N]".
 """
@@ -64,6 +71,12 @@ class Flow:
         cs = labnet.tcp_checksum(self.fam, self.src, self.dst, hdr) ^ csum_xor
         self.sock.sendto(hdr[:16] + struct.pack("!H", cs) + hdr[18:], (self.dst, 0))
 
+    def send_data(self, seq: int, ack: int, data: bytes) -> None:
+        hdr = struct.pack("!HHIIBBHHH", self.sport, self.dport, seq % MOD, ack % MOD, 5 << 4,
+                          ACK | PSH, 64240, 0, 0)
+        cs = labnet.tcp_checksum(self.fam, self.src, self.dst, hdr + data)
+        self.sock.sendto(hdr[:16] + struct.pack("!H", cs) + hdr[18:] + data, (self.dst, 0))
+
     def recv(self, timeout: float):
         """The next segment of this flow as (flags, seq, ack), or None after timeout."""
         deadline = time.monotonic() + timeout
@@ -105,7 +118,8 @@ def watch(flow: Flow, seconds: float) -> None:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("mode", choices=["retrans", "ack-ahead", "ack-ahead-established", "rst-resyn"])
+    p.add_argument("mode", choices=["retrans", "ack-ahead", "ack-ahead-established", "rst-resyn",
+                                    "oow-established", "rst-in-window"])
     p.add_argument("dst")
     p.add_argument("port", type=int)
     p.add_argument("--wait", type=float, default=4.0, help="seconds to watch after the probe")
@@ -129,6 +143,24 @@ def main() -> int:
         watch(flow, 0.2)
         print(f"# ACK ISS+{1 + AHEAD} in ESTABLISHED")
         flow.send(nxt, flow.iss + 1 + AHEAD, ACK)
+    elif a.mode == "oow-established":
+        print("# handshake ACK")
+        flow.send(nxt, flow.iss + 1, ACK)
+        watch(flow, 0.2)
+        print("# ACK with SEG.SEQ = RCV.NXT - 2^17 in ESTABLISHED")
+        flow.send(nxt - (1 << 17), flow.iss + 1, ACK)
+    elif a.mode == "rst-in-window":
+        print("# handshake ACK")
+        flow.send(nxt, flow.iss + 1, ACK)
+        watch(flow, 0.2)
+        print("# RST at RCV.NXT + 1")
+        flow.send(nxt + 1, 0, RST)
+        watch(flow, 0.5)
+        print("# ACK with SEG.SEQ = RCV.NXT - 2^17")
+        flow.send(nxt - (1 << 17), flow.iss + 1, ACK)
+        watch(flow, 0.5)
+        print("# 5 bytes of data at RCV.NXT")
+        flow.send_data(nxt, flow.iss + 1, b"hello")
     else:
         print("# RST+ACK in SYN-RECEIVED")
         flow.send(nxt, flow.iss + 1, RST | ACK)
