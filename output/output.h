@@ -6,18 +6,8 @@
 #define TCPREQ_OUTPUT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
-#include <time.h>
-
-#include "testcase/tc.h"
-
-/* The result object of a finished test instance; wall is the UTC time it finished. */
-json_t *result_to_json(const struct tc *t, time_t wall);
-
-/* The segments the instance exchanged and its RFC 9293 requirement (for --explain):
- * {segments: [{ms, dir, flags, seq, ack?, win, len, rsv, urg, opts, bad_csum, ttl?}],
- *  dropped, rfc_req, rfc_text}. */
-json_t *evidence_to_json(const struct tc *t);
 
 struct output_writer {
     const char *name;

@@ -6,7 +6,7 @@
 
 #include "cli/analyze_args.h"
 #include "cli/args.h"
-#include "engine/analyze_cmd.h"
+#include "cmd/analyze_cmd.h"
 #include "engine/engine.h"
 #include "input/source.h"
 #include "output/output.h"
@@ -29,6 +29,18 @@ static void list_tests(void)
 }
 
 #define ERR_LINE_MAX 512
+
+/* A writer and its stream as a target sink. */
+struct writer_sink {
+    FILE *out;
+    const struct output_writer *writer;
+};
+
+static int writer_sink_write(void *ctx, const json_t *record)
+{
+    const struct writer_sink *ws = ctx;
+    return ws->writer->write_target(ws->out, record);
+}
 
 /* -b files into blocklist and --resume OUT into the filter's set, before anything is sent or
  * the output is opened. 0 or EXIT_USAGE with one line on stderr. */
@@ -78,9 +90,10 @@ int main(int argc, char **argv)
     }
 
     struct input_source source;
-    if ((rc = input_source_init(&source, &opts, stderr)) != 0) {
+    if (input_source_init(&source, opts.targets, opts.n_targets, opts.inputs, opts.n_inputs,
+                          stderr) != 0) {
         cli_free(&opts);
-        return rc;
+        return EXIT_USAGE;
     }
     struct prefix_tree blocklist;
     prefix_tree_init(&blocklist);
@@ -117,8 +130,11 @@ int main(int argc, char **argv)
         writer = output_for_path(opts.output);
     }
     /* DISC/FLTR records join the results in the one dataset stream. */
-    filter.cfg.out = out;
-    filter.cfg.writer = writer;
+    struct writer_sink dataset = {.out = out, .writer = writer};
+    struct writer_sink report = {.out = stdout, .writer = &output_explain};
+    struct target_sink dataset_sink = {.write = writer != NULL ? writer_sink_write : NULL,
+                                       .ctx = &dataset};
+    filter.cfg.sink = dataset_sink;
 
     struct engine_config cfg = {
         .src4 = opts.src4,
@@ -128,10 +144,8 @@ int main(int argc, char **argv)
         .timing = &opts.timing,
         .selection = &opts.selection,
         .max_inflight = opts.max_inflight,
-        .out = out,
-        .writer = writer,
-        .report_out = stdout,
-        .report = opts.explain ? &output_explain : NULL,
+        .dataset = dataset_sink,
+        .report = {.write = opts.explain ? writer_sink_write : NULL, .ctx = &report},
         .quiet = opts.quiet,
         /* with files the total is known only at their end */
         .targets_total = opts.n_inputs == 0 ? opts.n_targets : 0,

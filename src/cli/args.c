@@ -27,6 +27,25 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* --help's layout: "      --json FILE       text", the text and its continuation lines
+ * starting in one column. */
+#define HELP_INDENT 6
+#define HELP_TEXT_COLUMN 24
+
+/* An option taken from a module table (input formats), laid out as the fixed ones. */
+static void print_option_help(FILE *out, const char *option, const char *arg, const char *help)
+{
+    char head[64];
+    snprintf(head, sizeof(head), "%s %s", option, arg);
+    fprintf(out, "%*s%-*s", HELP_INDENT, "", HELP_TEXT_COLUMN - HELP_INDENT, head);
+    for (const char *p = help; *p != '\0'; p++) {
+        fputc(*p, out);
+        if (*p == '\n')
+            fprintf(out, "%*s", HELP_TEXT_COLUMN, "");
+    }
+    fputc('\n', out);
+}
+
 void cli_usage(FILE *out)
 {
     fputs("usage: tcpreq [options] [IP:PORT | [IPv6]:PORT ...]\n"
@@ -58,14 +77,11 @@ void cli_usage(FILE *out)
           "                        task index split one list with no overlap and no gap\n"
           "      --resume FILE     skip targets already complete in FILE (an earlier JSON\n"
           "                        Lines output); with -o FILE the same file is appended to\n"
-          "                        after cutting off a partial last line\n"
-          "      --json FILE       targets from JSON Lines {ip, port, host?, ...} (every key\n"
-          "                        is kept in the output); repeatable, '-' = stdin\n"
-          "      --zmap FILE       targets from ZMap CSV (saddr, sport, success columns;\n"
-          "                        rows with success != 1 skipped); repeatable\n"
-          "      --nmap FILE       targets from Nmap XML (nmap -oX): open TCP ports of hosts\n"
-          "                        that are up, IPv4 and IPv6; repeatable\n"
-          "  -q, --quiet           no progress or warnings on stderr\n"
+          "                        after cutting off a partial last line\n",
+          out);
+    for (size_t i = 0; i < input_format_count; i++)
+        print_option_help(out, input_formats[i]->option, "FILE", input_formats[i]->help);
+    fputs("  -q, --quiet           no progress or warnings on stderr\n"
           "      --pcap FILE       record every packet sent and received (pcap, raw IP)\n"
           "      --firewall KIND   'nft' or 'iptables': install a table that drops the\n"
           "                        kernel's RSTs for our flows while tcpreq runs and remove\n"
@@ -185,10 +201,10 @@ static int add_bind(struct cli_options *o, const char *text)
 
 static int add_target(struct cli_options *o, const char *text)
 {
-    struct cli_target t;
+    struct ip_endpoint t;
     if (ip_endpoint_parse(text, &t.ip, &t.port) != 0)
         return usage_error("invalid target '%s' (expected IP:PORT or [IPv6]:PORT)", text);
-    struct cli_target *v = realloc(o->targets, (o->n_targets + 1) * sizeof(*v));
+    struct ip_endpoint *v = realloc(o->targets, (o->n_targets + 1) * sizeof(*v));
     if (v == NULL)
         return usage_error("out of memory");
     o->targets = v;
@@ -206,24 +222,17 @@ static int add_test_spec(struct cli_options *o, const char *spec)
     return 0;
 }
 
-static enum input_format input_format_of_option(const char *name)
-{
-    if (strcmp(name, "--json") == 0)
-        return INPUT_JSONL;
-    return strcmp(name, "--zmap") == 0 ? INPUT_ZMAP : INPUT_NMAP;
-}
-
-static int add_input(struct cli_options *o, const char *path, enum input_format format)
+static int add_input(struct cli_options *o, const char *path, const struct input_format *format)
 {
     if (strcmp(path, "-") == 0)
         for (size_t k = 0; k < o->n_inputs; k++)
             if (strcmp(o->inputs[k].path, "-") == 0)
                 return usage_error("standard input ('-') can be read only once");
-    struct cli_input *grown = realloc(o->inputs, (o->n_inputs + 1) * sizeof(*grown));
+    struct input_file *grown = realloc(o->inputs, (o->n_inputs + 1) * sizeof(*grown));
     if (grown == NULL)
         return usage_error("out of memory");
     o->inputs = grown;
-    o->inputs[o->n_inputs++] = (struct cli_input){.path = path, .format = format};
+    o->inputs[o->n_inputs++] = (struct input_file){.path = path, .format = format};
     return 0;
 }
 
@@ -314,6 +323,7 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
 #define IS(short_name, long_name)                                                             \
     (strcmp(name, short_name) == 0 || strcmp(name, long_name) == 0)
     const char *v;
+    const struct input_format *format;
     if (IS("-h", "--help")) {
         o->help = true;
     } else if (IS("-q", "--quiet")) {
@@ -387,9 +397,9 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
     } else if (IS("--shard", "--shard")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             rc = parse_shard(o, v);
-    } else if (IS("--json", "--json") || IS("--zmap", "--zmap") || IS("--nmap", "--nmap")) {
+    } else if ((format = input_format_by_option(name)) != NULL) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
-            rc = add_input(o, v, input_format_of_option(name));
+            rc = add_input(o, v, format);
     } else if (IS("--resume", "--resume")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             o->resume = v;

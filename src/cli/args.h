@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "common/addr.h"
-#include "input/input.h"
+#include "input/source.h"
 #include "scheduler/plan.h"
 #include "testcase/tc.h"
 
@@ -26,19 +26,8 @@
 #define INFLIGHT_PPS_PER_TARGET 25
 #define INFLIGHT_MAX 65536
 
-struct cli_target {
-    struct ip_addr ip;
-    uint16_t port;
-};
-
-/* --json/--zmap/--nmap FILE, in command-line order ("-" = standard input) */
-struct cli_input {
-    const char *path;
-    enum input_format format;
-};
-
 struct cli_options {
-    struct cli_target *targets;
+    struct ip_endpoint *targets;
     size_t n_targets;
     struct ip_addr src4, src6;
     double rate;
@@ -56,7 +45,7 @@ struct cli_options {
     size_t n_blocklists;
     uint32_t shard_index, shard_count;
     const char *resume;
-    struct cli_input *inputs;
+    struct input_file *inputs; /* each input format's option (--json, ...), in order */
     size_t n_inputs;
     const char *pcap_path; /* --pcap FILE */
     int firewall;          /* --firewall nft|iptables|none: enum fw_kind */

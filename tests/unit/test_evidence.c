@@ -11,6 +11,7 @@
 
 #include "fake_engine.h"
 #include "output/output.h"
+#include "record/record.h"
 #include "tracebox/ttl_code.h"
 
 #define OUR_ISN 1000u

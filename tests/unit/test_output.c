@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "output/output.h"
+#include "record/record.h"
 #include "tests_cases/registry.h"
 
 /* 2026-01-02T03:04:05Z */
