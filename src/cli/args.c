@@ -46,6 +46,22 @@ static void print_option_help(FILE *out, const char *option, const char *arg, co
     fputc('\n', out);
 }
 
+/* The output modules picked by extension, one line each, from their table. */
+static void print_output_formats(FILE *out)
+{
+    for (size_t i = 0; i < output_module_count; i++) {
+        const struct output_module *m = output_modules[i];
+        if (m->extensions == NULL)
+            continue;
+        char exts[64];
+        size_t n = 0;
+        exts[0] = '\0';
+        for (const char *const *e = m->extensions; *e != NULL && n < sizeof(exts); e++)
+            n += (size_t)snprintf(exts + n, sizeof(exts) - n, "%s%s", n > 0 ? ", " : "", *e);
+        fprintf(out, "%*s%-14s %s\n", HELP_TEXT_COLUMN + 2, "", exts, m->description);
+    }
+}
+
 void cli_usage(FILE *out)
 {
     fputs("usage: tcpreq [options] [IP:PORT | [IPv6]:PORT ...]\n"
@@ -60,9 +76,12 @@ void cli_usage(FILE *out)
           "  -T, --test NAME...    tests to run (repeatable): a name adds it, '*' adds all,\n"
           "                        '!Name' removes; starting with a removal starts from the\n"
           "                        default set (see --list-tests)\n"
-          "  -o, --output FILE     write results as JSON Lines (.json/.jsonl); without -o,\n"
-          "                        one console line per test\n"
-          "  -i, --interface DEV   capture device (default: the one holding the -B address)\n"
+          "  -o, --output FILE     write the results to FILE in the format its extension\n"
+          "                        names (none: JSON Lines); without -o, one console line\n"
+          "                        per test on stdout. Formats:\n",
+          out);
+    print_output_formats(out);
+    fputs("  -i, --interface DEV   capture device (default: the one holding the -B address)\n"
           "      --timing MODE     'adaptive' (default: waits derived from the measured RTT)\n"
           "                        or 'original' (the Python tcpreq's fixed waits)\n"
           "      --wait-floor MS   shortest RTT-derived wait (default 200)\n"
@@ -75,9 +94,9 @@ void cli_usage(FILE *out)
           "      --shard I/N       test only shard I (0..N-1) of the targets: N machines\n"
           "                        (batch array job, Kubernetes indexed job) with I = the\n"
           "                        task index split one list with no overlap and no gap\n"
-          "      --resume FILE     skip targets already complete in FILE (an earlier JSON\n"
-          "                        Lines output); with -o FILE the same file is appended to\n"
-          "                        after cutting off a partial last line\n",
+          "      --resume FILE     skip targets already complete in FILE (an earlier output,\n"
+          "                        .jsonl or .csv); with -o FILE the same file is appended\n"
+          "                        to after cutting off a target cut short\n",
           out);
     for (size_t i = 0; i < input_format_count; i++)
         print_option_help(out, input_formats[i]->option, "FILE", input_formats[i]->help);
@@ -410,6 +429,26 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
     return rc;
 }
 
+/* -o and --resume name formats by their extensions: unknown ones are usage errors, before
+ * anything is sent (-o out.csv used to write JSON Lines; --resume out.csv read it as JSON
+ * Lines, found nothing, and tested every target again). */
+static int check_output_formats(struct cli_options *o)
+{
+    char err[ERR_MAX];
+    if (o->output != NULL &&
+        (o->output_module = output_module_for_path(o->output, err, sizeof(err))) == NULL)
+        return usage_error("argument -o/--output: %s", err);
+    if (o->resume == NULL)
+        return 0;
+    if ((o->resume_module = output_module_for_path(o->resume, err, sizeof(err))) == NULL)
+        return usage_error("argument --resume: %s", err);
+    if (o->resume_module->resume_scan == NULL)
+        return usage_error("argument --resume: %s is %s output, which cannot be resumed (it "
+                           "does not show when a target is whole); write .jsonl or .csv",
+                           o->resume, o->resume_module->name);
+    return 0;
+}
+
 /* A target whose family has no -B address is DISC (src/targets), not an error: a mixed list
  * scanned from a v4-only host still yields a whole dataset. Without any -B nothing can be
  * sent at all. */
@@ -458,6 +497,8 @@ int cli_parse(int argc, char **argv, struct cli_options *o)
         selection_default(&o->selection);
     else if (selection_parse(o->test_specs, o->n_test_specs, &o->selection, err, sizeof(err)) != 0)
         return usage_error("argument -T/--test: %s", err);
+    if ((rc = check_output_formats(o)) != 0)
+        return rc;
     return check_targets(o);
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/addr.h"
 #include "input/source.h"
+#include "output/output.h"
 #include "scheduler/plan.h"
 #include "testcase/tc.h"
 
@@ -35,6 +36,7 @@ struct cli_options {
     size_t n_test_specs;
     struct test_selection selection;
     const char *output;
+    const struct output_module *output_module; /* -o's, by its extension */
     const char *iface;
     struct tc_timing timing;
     size_t max_inflight;
@@ -45,6 +47,7 @@ struct cli_options {
     size_t n_blocklists;
     uint32_t shard_index, shard_count;
     const char *resume;
+    const struct output_module *resume_module; /* --resume's, by its extension */
     struct input_file *inputs; /* each input format's option (--json, ...), in order */
     size_t n_inputs;
     const char *pcap_path; /* --pcap FILE */

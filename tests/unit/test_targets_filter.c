@@ -37,11 +37,6 @@ static int list_next(void *ctx, struct target *out)
     return 1;
 }
 
-static int write_jsonl(void *ctx, const json_t *record)
-{
-    return output_jsonl.write_target(ctx, record);
-}
-
 /* Run the filter over records; the ips passed on go to passed (one per line), the written
  * DISC/FLTR records to written. */
 static void run_filter(const struct target_filter_config *base, const char *const *records,
@@ -51,7 +46,9 @@ static void run_filter(const struct target_filter_config *base, const char *cons
     FILE *pass_f = open_memstream(passed, &passed_len);
     FILE *out = open_memstream(written, &written_len);
     struct target_filter_config cfg = *base;
-    cfg.sink = (struct target_sink){.write = write_jsonl, .ctx = out};
+    struct output_writer w;
+    assert_int_equal(output_open(&w, output_module_by_name("jsonl"), out, false), 0);
+    cfg.sink = output_sink(&w);
     struct list_source src = {.records = records, .n = n};
     struct target_filter f;
     target_filter_init(&f, &cfg, list_next, &src);
