@@ -7,7 +7,9 @@
 
 #include "cli/analyze_args.h"
 #include "cli/args.h"
+#include "cli/summary_args.h"
 #include "cmd/analyze_cmd.h"
+#include "cmd/summary_cmd.h"
 #include "common/err.h"
 #include "engine/engine.h"
 #include "input/source.h"
@@ -184,6 +186,8 @@ int main(int argc, char **argv)
     /* A subcommand with its own options; the prober's command line is the original's. */
     if (argc > 1 && strcmp(argv[1], ANALYZE_COMMAND) == 0)
         return analyze_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], SUMMARY_COMMAND) == 0)
+        return summary_main(argc - 1, argv + 1);
     struct cli_options opts;
     int rc = cli_parse(argc, argv, &opts);
     if (rc == 0 && opts.help)
