@@ -39,6 +39,6 @@ static const char *const console_extensions[] = {".txt", NULL};
 const struct output_module output_console = {
     .name = "console",
     .extensions = console_extensions,
-    .description = "console lines, one per test (not resumable)",
+    .description = "console lines (cannot be resumed)",
     .write_target = console_write_target,
 };

@@ -75,7 +75,7 @@ static const char *const jsonl_extensions[] = {".jsonl", ".json", NULL};
 const struct output_module output_jsonl = {
     .name = "jsonl",
     .extensions = jsonl_extensions,
-    .description = "JSON Lines, one object per target (the original's)",
+    .description = "JSON Lines, one object per target",
     .write_target = jsonl_write_target,
     .resume_scan = jsonl_resume_scan,
 };

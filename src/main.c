@@ -11,6 +11,7 @@
 #include "cmd/analyze_cmd.h"
 #include "cmd/summary_cmd.h"
 #include "common/err.h"
+#include "common/version.h"
 #include "engine/engine.h"
 #include "input/source.h"
 #include "output/output.h"
@@ -134,6 +135,9 @@ static int scan_main(const struct cli_options *opts)
         return run_free(&run, EXIT_USAGE);
     struct output_scan resumed;
     int rc = load_filter_inputs(opts, &run, &resumed);
+    /* before the output is opened (and an earlier one truncated) */
+    if (rc == 0 && engine_check_sources(&opts->src4, &opts->src6) != 0)
+        rc = EXIT_USAGE;
     if (rc == 0)
         rc = open_outputs(opts, &run, resumed.valid_len);
     if (rc != 0)
@@ -194,6 +198,8 @@ int main(int argc, char **argv)
         cli_usage(stdout);
     else if (rc == 0 && opts.list_tests)
         list_tests();
+    else if (rc == 0 && opts.version)
+        printf("tcpreq %s (git %s)\n", tcpreq_version, tcpreq_revision);
     else if (rc == 0 && opts.n_targets == 0 && opts.n_inputs == 0) {
         fprintf(stderr, "tcpreq: error: %s\n", NO_TARGET);
         rc = EXIT_USAGE;

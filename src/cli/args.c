@@ -111,6 +111,7 @@ void cli_usage(FILE *out)
           "                        requirement, verdict, reason, path and the segments that\n"
           "                        decided it (with -o the dataset is written as well)\n"
           "      --list-tests      list the test cases and exit\n"
+          "      --version         print the version and the git revision, and exit\n"
           "  -h, --help            show this help and exit\n"
           "\n"
           "Use @FILE to include a file's lines as arguments. Targets in documentation,\n"
@@ -118,8 +119,10 @@ void cli_usage(FILE *out)
           "The kernel must not answer our SYN-ACKs with RSTs: use --firewall or load\n"
           "firewall/tcpreq.nft first.\n"
           "\n"
-          "Captures (pcap, pcapng, e.g. from --pcap) are diagnosed offline with\n"
-          "  tcpreq analyze [--json] [-Y SEL] FILE   (see tcpreq analyze --help)\n",
+          "Captures (pcap, pcapng, e.g. from --pcap) are diagnosed offline, and datasets\n"
+          "summarised, by subcommands (see their --help and the man pages):\n"
+          "  tcpreq analyze [--json] [-Y SEL] FILE\n"
+          "  tcpreq summary [--json | --csv] [--svg FILE] FILE...\n",
           out);
 }
 
@@ -351,6 +354,8 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
         o->explain = true;
     } else if (IS("--list-tests", "--list-tests")) {
         o->list_tests = true;
+    } else if (IS("--version", "--version")) {
+        o->version = true;
     } else if (IS("-B", "--bind")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             rc = add_bind(o, v);
@@ -487,7 +492,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o)
         else
             rc = add_target(o, arg);
     }
-    if (rc != 0 || o->help || o->list_tests)
+    if (rc != 0 || o->help || o->list_tests || o->version)
         return rc;
     if (o->max_inflight == 0)
         o->max_inflight = cli_default_inflight(o->rate);

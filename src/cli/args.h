@@ -40,7 +40,7 @@ struct cli_options {
     const char *iface;
     struct tc_timing timing;
     size_t max_inflight;
-    bool quiet, help, list_tests;
+    bool quiet, help, list_tests, version;
     bool explain; /* --explain: the single-host report on stdout */
     /* target filter (src/targets): -b files, --shard I/N (count 0 = none), --resume OUT */
     const char **blocklists;

@@ -42,6 +42,11 @@ struct engine_stats {
     int signal; /* SIGINT/SIGTERM that stopped the run early; 0 = ran to the end */
 };
 
+/* Each -B address must be held by a local interface: from any other, tcpreq would send
+ * packets whose answers never reach it (and would spoof the source). 0, or -1 with one
+ * line on stderr naming the address. */
+int engine_check_sources(const struct ip_addr *src4, const struct ip_addr *src6);
+
 /* Run until every target is done (or SIGINT/SIGTERM: stats->signal says which). 0 or a
  * negative error, with a message on stderr. */
 int engine_run(const struct engine_config *cfg, target_source_fn source, void *source_ctx,
