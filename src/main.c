@@ -85,6 +85,7 @@ static int open_outputs(const struct cli_options *opts, struct run *run, off_t r
         fprintf(stderr, "tcpreq: error: %s: %s\n", opts->output, strerror(errno));
         return EXIT_USAGE;
     }
+    /* --explain's report takes stdout; the console lines would only repeat it */
     if (module == NULL && !opts->explain)
         module = output_module_by_name("console");
     if (module != NULL) {
