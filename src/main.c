@@ -131,8 +131,8 @@ static int scan_main(const struct cli_options *opts)
         .shard_count = opts->shard_count,
     };
     target_filter_init(&run.filter, &filter_cfg, input_source_next, &run.source);
-    if (input_source_init(&run.source, opts->targets, opts->n_targets, opts->inputs,
-                          opts->n_inputs, stderr) != 0)
+    if (input_source_init(&run.source, opts->targets, opts->n_targets, opts->inputs, opts->n_inputs,
+                          stderr) != 0)
         return run_free(&run, EXIT_USAGE);
     struct output_scan resumed;
     int rc = load_filter_inputs(opts, &run, &resumed);

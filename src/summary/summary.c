@@ -49,8 +49,8 @@ static enum sum_status status_of(const char *text)
 static void bad_line(struct summary *s, uint64_t line_no, const char *why)
 {
     if (s->diag != NULL && s->bad_lines < SUMMARY_EXAMPLES)
-        fprintf(s->diag, "tcpreq summary: %s:%llu: %s; line skipped\n",
-                s->files[s->n_files - 1], (unsigned long long)line_no, why);
+        fprintf(s->diag, "tcpreq summary: %s:%llu: %s; line skipped\n", s->files[s->n_files - 1],
+                (unsigned long long)line_no, why);
     s->bad_lines++;
 }
 

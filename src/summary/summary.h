@@ -39,9 +39,9 @@ struct sum_test {
     char name[SUMMARY_NAME_MAX];
     uint64_t runs;
     uint64_t counts[SUM_STATUSES];
-    struct topk reasons;                  /* "STATUS\treason" */
-    uint64_t middlebox;                   /* results blaming a middlebox */
-    uint64_t hops[SUMMARY_HOP_MAX + 1];   /* by hop, [0] = unknown hop */
+    struct topk reasons;                /* "STATUS\treason" */
+    uint64_t middlebox;                 /* results blaming a middlebox */
+    uint64_t hops[SUMMARY_HOP_MAX + 1]; /* by hop, [0] = unknown hop */
 };
 
 /* Targets that were tested (records without _status), by outcome; the five add up. */
@@ -62,7 +62,7 @@ struct sum_duplicate {
 };
 
 struct summary {
-    FILE *diag; /* bad lines are reported here (the first SUMMARY_EXAMPLES), or NULL */
+    FILE *diag;         /* bad lines are reported here (the first SUMMARY_EXAMPLES), or NULL */
     const char **files; /* names, in the order read */
     size_t n_files;
     uint64_t lines, records, results, disc, fltr;

@@ -32,8 +32,8 @@
 static const char *const colours[SUM_STATUSES] = {"#009E73", "#E69F00", "#D55E00", "#0072B2",
                                                   "#999999"};
 /* Text on a segment: white where the fill is dark enough. */
-static const char *const text_colours[SUM_STATUSES] = {"#ffffff", "#000000", "#ffffff",
-                                                       "#ffffff", "#000000"};
+static const char *const text_colours[SUM_STATUSES] = {"#ffffff", "#000000", "#ffffff", "#ffffff",
+                                                       "#000000"};
 
 /* XML text and attribute values: the markup characters escaped, and the control
  * characters XML 1.0 does not allow replaced. */
@@ -41,11 +41,21 @@ static void xml_text(FILE *out, const char *s)
 {
     for (; *s != '\0'; s++) {
         switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&apos;", out);
+            break;
         default:
             fputc((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' ? '?' : *s, out);
         }
@@ -129,8 +139,9 @@ static void axis(FILE *out, double top, double bottom, double axis_max)
 
 static void bar(FILE *out, const struct sum_test *r, double y, double scale)
 {
-    fprintf(out, "  <text class=\"label\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" "
-                 "text-anchor=\"end\">",
+    fprintf(out,
+            "  <text class=\"label\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" "
+            "text-anchor=\"end\">",
             PLOT_X - 8, y + BAR_H / 2 + 4, FONT_SIZE);
     xml_text(out, r->name);
     fputs("</text>\n", out);
@@ -146,8 +157,7 @@ static void bar(FILE *out, const struct sum_test *r, double y, double scale)
         fprintf(out,
                 "\" data-status=\"%s\" data-count=\"%llu\" x=\"%.4f\" y=\"%.1f\" "
                 "width=\"%.4f\" height=\"%.1f\" fill=\"%s\"><title>",
-                sum_status_names[k], (unsigned long long)r->counts[k], x, y, w, BAR_H,
-                colours[k]);
+                sum_status_names[k], (unsigned long long)r->counts[k], x, y, w, BAR_H, colours[k]);
         xml_text(out, r->name);
         fprintf(out, ": %s %s</title></rect>\n", count, sum_status_names[k]);
         if (w > (double)strlen(count) * DIGIT_W + INSIDE_PAD)
