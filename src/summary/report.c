@@ -21,17 +21,6 @@ static bool any_other_status(const struct summary *s)
     return s->other_tests.counts[SUM_OTHER] > 0;
 }
 
-/* The test rows to report: the named ones, then "(other tests)" if it counted anything. */
-static size_t n_rows(const struct summary *s)
-{
-    return s->n_tests + (s->other_tests.runs > 0 ? 1 : 0);
-}
-
-static struct sum_test *row(struct summary *s, size_t i)
-{
-    return i < s->n_tests ? &s->tests[i] : &s->other_tests;
-}
-
 /* A reason entry's status and text ("STATUS\treason"). */
 static const char *split_reason(const char *key, char *status, size_t cap)
 {
@@ -88,8 +77,8 @@ int summary_print_text(struct summary *s, FILE *out, size_t reasons_shown)
     for (int k = 0; k < statuses; k++)
         fprintf(out, " %17s", sum_status_names[k]);
     fputc('\n', out);
-    for (size_t i = 0; i < n_rows(s); i++) {
-        const struct sum_test *r = row(s, i);
+    for (size_t i = 0; i < summary_rows(s); i++) {
+        const struct sum_test *r = summary_row(s, i);
         fprintf(out, "%-26s %10llu", r->name, (unsigned long long)r->runs);
         for (int k = 0; k < statuses; k++)
             fprintf(out, " %10llu %5.1f%%", (unsigned long long)r->counts[k],
@@ -98,8 +87,8 @@ int summary_print_text(struct summary *s, FILE *out, size_t reasons_shown)
     }
 
     bool header = false;
-    for (size_t i = 0; i < n_rows(s) && reasons_shown > 0; i++) {
-        struct sum_test *r = row(s, i);
+    for (size_t i = 0; i < summary_rows(s) && reasons_shown > 0; i++) {
+        struct sum_test *r = summary_row(s, i);
         if (r->reasons.n == 0)
             continue;
         if (!header)
@@ -116,8 +105,8 @@ int summary_print_text(struct summary *s, FILE *out, size_t reasons_shown)
     }
 
     header = false;
-    for (size_t i = 0; i < n_rows(s); i++) {
-        const struct sum_test *r = row(s, i);
+    for (size_t i = 0; i < summary_rows(s); i++) {
+        const struct sum_test *r = summary_row(s, i);
         if (r->middlebox == 0)
             continue;
         if (!header)
@@ -182,8 +171,8 @@ int summary_print_json(struct summary *s, FILE *out, size_t reasons_shown)
                                                   (json_int_t)d->line, "first_file",
                                                   s->files[d->first_file]));
     }
-    for (size_t i = 0; i < n_rows(s); i++)
-        json_array_append_new(tests, test_json(row(s, i), reasons_shown));
+    for (size_t i = 0; i < summary_rows(s); i++)
+        json_array_append_new(tests, test_json(summary_row(s, i), reasons_shown));
     const struct sum_targets *t = &s->targets;
     json_t *o = json_pack(
         "{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I},"
@@ -215,8 +204,8 @@ int summary_print_csv(struct summary *s, FILE *out)
     for (size_t i = 0; i < sizeof(header) / sizeof(header[0]); i++)
         ok = ok && csv_write_str(out, header[i], i == 0);
     ok = ok && csv_end_record(out);
-    for (size_t i = 0; i < n_rows(s) && ok; i++) {
-        const struct sum_test *r = row(s, i);
+    for (size_t i = 0; i < summary_rows(s) && ok; i++) {
+        const struct sum_test *r = summary_row(s, i);
         char num[32], hops[SUMMARY_HOP_MAX * 24];
         ok = csv_write_str(out, r->name, true);
         snprintf(num, sizeof(num), "%llu", (unsigned long long)r->runs);

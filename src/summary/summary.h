@@ -83,8 +83,10 @@ void summary_free(struct summary *s);
 /* Read one dataset (name for messages, kept by pointer). 0, or TCPREQ_ESYS on a read error
  * (errno), TCPREQ_ENOMEM. Bad lines are counted, reported and skipped. */
 int summary_read(struct summary *s, FILE *in, const char *name);
-/* Count one line (without its newline) as line number line_no of the file being read. */
-int summary_add_line(struct summary *s, const char *line, size_t len, uint64_t line_no);
+/* The rows to report: the named tests in order of first appearance, then "(other tests)"
+ * when it counted anything. */
+size_t summary_rows(const struct summary *s);
+struct sum_test *summary_row(struct summary *s, size_t i);
 
 /* The renderers (report.c, svg.c). Each returns 0 or TCPREQ_ESYS. */
 int summary_print_text(struct summary *s, FILE *out, size_t reasons_shown);

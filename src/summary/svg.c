@@ -89,23 +89,13 @@ static void thousands(uint64_t v, char *buf, size_t cap)
     buf[o] = '\0';
 }
 
-static size_t rows(const struct summary *s)
-{
-    return s->n_tests + (s->other_tests.runs > 0 ? 1 : 0);
-}
-
-static const struct sum_test *row(const struct summary *s, size_t i)
-{
-    return i < s->n_tests ? &s->tests[i] : &s->other_tests;
-}
-
-static void legend(FILE *out, const struct summary *s, double y)
+static void legend(FILE *out, struct summary *s, double y)
 {
     double x = PLOT_X;
     for (int k = 0; k < SUM_STATUSES; k++) {
         bool used = false;
-        for (size_t i = 0; i < rows(s); i++)
-            used = used || row(s, i)->counts[k] > 0;
+        for (size_t i = 0; i < summary_rows(s); i++)
+            used = used || summary_row(s, i)->counts[k] > 0;
         if (!used && k == SUM_OTHER)
             continue; /* PASS..ERR always, so figures of several datasets match */
         fprintf(out,
@@ -175,11 +165,11 @@ static void bar(FILE *out, const struct sum_test *r, double y, double scale)
 
 int summary_print_svg(struct summary *s, FILE *out)
 {
-    size_t n = rows(s);
+    size_t n = summary_rows(s);
     uint64_t max = 0;
     for (size_t i = 0; i < n; i++)
-        if (row(s, i)->runs > max)
-            max = row(s, i)->runs;
+        if (summary_row(s, i)->runs > max)
+            max = summary_row(s, i)->runs;
     double axis_max = nice_max(max), scale = PLOT_W / axis_max;
     double plot_top = TITLE_H + LEGEND_H;
     double plot_bottom = plot_top + (double)n * (BAR_H + BAR_GAP);
@@ -202,7 +192,7 @@ int summary_print_svg(struct summary *s, FILE *out)
     legend(out, s, TITLE_H);
     axis(out, plot_top, plot_bottom, axis_max);
     for (size_t i = 0; i < n; i++)
-        bar(out, row(s, i), plot_top + (double)i * (BAR_H + BAR_GAP) + BAR_GAP / 2, scale);
+        bar(out, summary_row(s, i), plot_top + (double)i * (BAR_H + BAR_GAP) + BAR_GAP / 2, scale);
     fputs("</svg>\n", out);
     return ferror(out) ? TCPREQ_ESYS : TCPREQ_OK;
 }
