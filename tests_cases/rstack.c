@@ -139,7 +139,9 @@ static void rstack_on_timer(struct tc *t, tc_time now)
 
 const struct test_case rstack_test = {
     .name = "RSTACKTest",
-    .req = {.rfc = "RFC 9293", .id = "MUST-11", .text = "RST-ACK in SYN-RECEIVED resets the connection (3.10.7.4)"},
+    .req = {.rfc = "RFC 9293",
+            .id = "MUST-11",
+            .text = "RST-ACK in SYN-RECEIVED resets the connection (3.10.7.4)"},
     .checks = "RST-ACK in SYN-RECEIVED resets the connection (a new SYN is answered from LISTEN)",
     .default_on = false,
     .needs_alp = false,
