@@ -53,17 +53,20 @@ static void retry_plain(struct tc *t, struct syn_probe *p, tc_time now)
     syn.window = p->retry_window;
     tc_send(t, &syn, 0, 0);
     p->phase = SP_RETRY;
+    p->retried = true;
     arm_syn_wait(t, p, now);
 }
 
 static enum syn_probe_outcome failed(struct syn_probe *p, enum tc_status st, const char *reason,
-                                     const char *detail, struct syn_probe_failure *fail)
+                                     const char *detail, enum syn_probe_control control,
+                                     struct syn_probe_failure *fail)
 {
     p->phase = SP_DONE;
     fail->status = st;
     fail->reason = reason;
     fail->detail = detail;
     fail->by_silence = p->failure_timeout;
+    fail->control = control;
     return SP_FAILED;
 }
 
@@ -81,7 +84,7 @@ static enum syn_probe_outcome probe_failed(struct tc *t, struct syn_probe *p, bo
     p->failure_timeout = timeout;
     p->failure = hs;
     if (!p->control)
-        return failed(p, TC_UNK, failure_reason(p), "", fail);
+        return failed(p, TC_UNK, failure_reason(p), "", SP_CONTROL_NONE, fail);
     struct tcp_seg syn;
     tc_seg_new(t, &syn);
     p->control_seq = p->syn.seq + CONTROL_SEQ_OFFSET;
@@ -104,7 +107,8 @@ static enum syn_probe_outcome control_segment(struct tc *t, struct syn_probe *p,
         bool rst = (seg->flags & TCP_FLAG_RST) != 0;
         if (!rst)
             tc_send_reset(t, seg);
-        failed(p, TC_UNK, rst ? REASON_LATE_RST : REASON_LATE_SYNACK, DETAIL_LATE, fail);
+        failed(p, TC_UNK, rst ? REASON_LATE_RST : REASON_LATE_SYNACK, DETAIL_LATE, SP_CONTROL_LATE,
+               fail);
         fail->by_silence = false; /* the host did answer: the path did not drop it */
         return SP_FAILED;
     }
@@ -112,10 +116,12 @@ static enum syn_probe_outcome control_segment(struct tc *t, struct syn_probe *p,
     if (hs == TC_HS_SYNACK) {
         /* The host answers SYNs, only not this one: its failure is positive evidence. */
         tc_send_reset(t, seg);
-        return failed(p, TC_FAIL, failure_reason(p), DETAIL_CONTROL_ANSWERED, fail);
+        return failed(p, TC_FAIL, failure_reason(p), DETAIL_CONTROL_ANSWERED, SP_CONTROL_ANSWERED,
+                      fail);
     }
     if (hs == TC_HS_RST)
-        return failed(p, TC_UNK, failure_reason(p), DETAIL_CONTROL_REFUSED, fail);
+        return failed(p, TC_UNK, failure_reason(p), DETAIL_CONTROL_REFUSED, SP_CONTROL_REFUSED,
+                      fail);
     return SP_PENDING; /* not an answer to the control */
 }
 
@@ -139,7 +145,7 @@ enum syn_probe_outcome syn_probe_segment(struct tc *t, struct syn_probe *p,
         if (!(seg->flags & TCP_FLAG_RST))
             tc_send_reset(t, seg);
         p->failure_timeout = false;
-        return failed(p, TC_FAIL, tc_handshake_reason(hs), "", fail);
+        return failed(p, TC_FAIL, tc_handshake_reason(hs), "", SP_CONTROL_NONE, fail);
     }
     /* Karn: the retry repeats the probe's sequence number, so a SYN-ACK after it may
      * answer either; only an answer to the first transmission is an RTT sample. */
@@ -148,6 +154,11 @@ enum syn_probe_outcome syn_probe_segment(struct tc *t, struct syn_probe *p,
     p->phase = SP_DONE;
     tc_cancel_timer(t);
     return SP_ESTABLISHED;
+}
+
+bool syn_probe_retried(const struct syn_probe *p)
+{
+    return p->retried;
 }
 
 enum syn_probe_outcome syn_probe_timer(struct tc *t, struct syn_probe *p, tc_time now,
@@ -161,7 +172,7 @@ enum syn_probe_outcome syn_probe_timer(struct tc *t, struct syn_probe *p, tc_tim
     case SP_SINGLE:
         return probe_failed(t, p, true, TC_HS_SYNACK, now, fail);
     case SP_CONTROL:
-        return failed(p, TC_UNK, failure_reason(p), DETAIL_CONTROL_SILENT, fail);
+        return failed(p, TC_UNK, failure_reason(p), DETAIL_CONTROL_SILENT, SP_CONTROL_SILENT, fail);
     case SP_IDLE:
     case SP_DONE:
         break;

@@ -37,12 +37,22 @@ struct syn_probe {
     enum tc_handshake failure; /* how the SYN under test failed (TC_HS_RST or a timeout) */
     bool failure_timeout;
     uint32_t control_seq;
+    bool retried; /* the plain retry went out (syn_probe_retried) */
 };
 
 enum syn_probe_outcome {
     SP_PENDING = 0, /* still waiting (or the retry just went out) */
     SP_ESTABLISHED, /* a SYN-ACK acknowledging our SYN arrived: *seg is it */
     SP_FAILED,      /* the handshake failed: see struct syn_probe_failure */
+};
+
+/* What the control SYN showed. */
+enum syn_probe_control {
+    SP_CONTROL_NONE = 0, /* none was sent (no control, or the failure came before it) */
+    SP_CONTROL_ANSWERED, /* a SYN-ACK for it: the host answers SYNs, only not this one */
+    SP_CONTROL_SILENT,   /* no answer to it either */
+    SP_CONTROL_REFUSED,  /* a RST for it too */
+    SP_CONTROL_LATE,     /* the SYN under test was answered after all, once it was out */
 };
 
 struct syn_probe_failure {
@@ -53,6 +63,7 @@ struct syn_probe_failure {
     /* What the control SYN showed, for the end of the reason ("" = no control was sent). */
     const char *detail;
     bool by_silence; /* the SYN under test drew no answer at all */
+    enum syn_probe_control control;
 };
 
 /* Send the traced probe (or the single SYN) and arm the SYN wait. */
@@ -65,6 +76,9 @@ bool syn_probe_active(const struct syn_probe *p);
 enum syn_probe_outcome syn_probe_segment(struct tc *t, struct syn_probe *p,
                                          const struct tcp_seg *seg, tc_time now,
                                          struct syn_probe_failure *fail);
+/* Whether the SYN under test went out a second time (its plain retry): an answer then came
+ * only after the first transmission failed. */
+bool syn_probe_retried(const struct syn_probe *p);
 /* The SYN wait ran out. */
 enum syn_probe_outcome syn_probe_timer(struct tc *t, struct syn_probe *p, tc_time now,
                                        struct syn_probe_failure *fail);

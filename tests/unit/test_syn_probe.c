@@ -175,6 +175,7 @@ static void established_first_try(enum fe_family fam, bool path)
     assert_int_equal(sp(&f)->established, 1);
     assert_int_equal(sp(&f)->probe.phase, SP_DONE);
     assert_int_equal(f.t.rtt, RTT);
+    assert_false(syn_probe_retried(&sp(&f)->probe));
     fe_expect_result(&f, TC_PASS, -1, "", NULL);
     fe_free(&f);
 }
@@ -202,6 +203,7 @@ static void test_established_after_retry(void **state)
     fe_deliver(&f, SYNACK, THEIR_ISN, ISN + 1);
     assert_int_equal(sp(&f)->established, 1);
     assert_int_equal(f.t.rtt, 0);
+    assert_true(syn_probe_retried(&sp(&f)->probe)); /* answered only on the retry */
     fe_expect_result(&f, TC_PASS, -1, "", NULL);
     fe_free(&f);
 
@@ -259,6 +261,7 @@ static void test_failures_without_control(void **state)
     assert_int_equal(fe_n_out(&f), 0);
     expect_failure(&f, TC_UNK, TIMEOUT_SUFFIX, true);
     assert_string_equal(sp(&f)->fail.detail, "");
+    assert_int_equal(sp(&f)->fail.control, SP_CONTROL_NONE);
     fe_free(&f);
 
     begin(&f, FE_V6, &tc_timing_default, true, false);
@@ -281,6 +284,7 @@ static void test_wrong_replies_fail(void **state)
     assert_int_equal(fe_n_out(&f), 1);
     fe_expect_plain(&f, 0, TCP_FLAG_RST, ISN + 1, 0, 0);
     expect_failure(&f, TC_FAIL, "Non-SYN-ACK in reply to SYN during handshake" SUFFIX, false);
+    assert_int_equal(sp(&f)->fail.control, SP_CONTROL_NONE);
     fe_free(&f);
 
     begin(&f, FE_V6, &tc_timing_default, true, true);
@@ -324,6 +328,7 @@ static void control_answered(enum fe_family fam, bool path)
     assert_int_equal(fe_n_out(&f), 1);
     fe_expect_plain(&f, 0, TCP_FLAG_RST, CONTROL_SEQ + 1, 0, 0);
     expect_failure(&f, TC_FAIL, TIMEOUT_SUFFIX "; a SYN without it was answered", true);
+    assert_int_equal(sp(&f)->fail.control, SP_CONTROL_ANSWERED);
     assert_int_equal(sp(&f)->established, 0);
     fe_free(&f);
 }
@@ -356,6 +361,7 @@ static void test_control_silent_unk(void **state)
     assert_int_equal(fe_fire(&f), 2 * TC_SEC);
     assert_int_equal(fe_n_out(&f), 0);
     expect_failure(&f, TC_UNK, TIMEOUT_SUFFIX "; no answer to a SYN without it either", true);
+    assert_int_equal(sp(&f)->fail.control, SP_CONTROL_SILENT);
     fe_free(&f);
 }
 
@@ -368,6 +374,7 @@ static void test_control_refused_unk(void **state)
     fe_deliver(&f, TCP_FLAG_RST | TCP_FLAG_ACK, 0, CONTROL_SEQ + 1);
     assert_int_equal(fe_n_out(&f), 0);
     expect_failure(&f, TC_UNK, TIMEOUT_SUFFIX "; a SYN without it was refused too", true);
+    assert_int_equal(sp(&f)->fail.control, SP_CONTROL_REFUSED);
     fe_free(&f);
 }
 
@@ -392,6 +399,7 @@ static void test_control_late_answer_unk(void **state)
                    "SYN-ACK only after the retransmission timeout" SUFFIX
                    "; answered only after a SYN without it",
                    false);
+    assert_int_equal(sp(&f)->fail.control, SP_CONTROL_LATE);
     assert_int_equal(sp(&f)->established, 0);
     fe_free(&f);
 
@@ -401,6 +409,7 @@ static void test_control_late_answer_unk(void **state)
     assert_int_equal(fe_n_out(&f), 0);
     assert_true(sp(&f)->failed);
     assert_int_equal(sp(&f)->fail.status, TC_UNK);
+    assert_int_equal(sp(&f)->fail.control, SP_CONTROL_LATE);
     fe_free(&f);
 }
 
