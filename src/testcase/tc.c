@@ -136,6 +136,7 @@ void tc_destroy(struct tc *t)
     free(t->isns);
     free(t->quotes);
     json_decref(t->result.custom);
+    json_decref(t->pending.custom);
     memset(t, 0, sizeof(*t));
 }
 
@@ -384,7 +385,10 @@ void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, j
     t->done = true;
     t->done_at = now;
     t->timer_at = 0;
+    /* A held verdict that never came (the test aborted while it waited) drops its custom. */
     t->pending.active = false;
+    json_decref(t->pending.custom);
+    t->pending.custom = NULL;
     t->result.status = st;
     t->result.stage = stage;
     snprintf(t->result.reason, sizeof(t->result.reason), "%s", reason != NULL ? reason : "");

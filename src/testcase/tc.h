@@ -132,6 +132,7 @@ struct tc_pending {
     bool has_check;
     struct mbox_check check;
     char reason[256];
+    json_t *custom; /* the case's custom for the verdict (owned), or NULL */
 };
 
 struct tc {
@@ -309,6 +310,11 @@ void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, j
  * it, not the host); else the verdict. Until then the case gets no more events. */
 void tc_conclude(struct tc *t, enum tc_status st, int stage, const char *reason, bool by_silence,
                  tc_time now);
+/* tc_conclude with the case's custom (owned; may be NULL): the verdict's custom. An UNK for
+ * the path keeps its diff and gains the case's other keys (what the host did is still worth
+ * reporting when the path is to blame). */
+void tc_conclude_custom(struct tc *t, enum tc_status st, int stage, const char *reason,
+                        json_t *custom, bool by_silence, tc_time now);
 /* The same with an explicit check (mc may be NULL: no check). */
 void tc_conclude_with(struct tc *t, const struct mbox_check *mc, enum tc_status st, int stage,
                       const char *reason, bool by_silence, tc_time now);

@@ -104,17 +104,29 @@ static unsigned first_silent_hop(const struct tc_traced *p)
     return HOP_NONE;
 }
 
+/* An UNK for the path: its diff stays, the case's other keys join it. Takes custom. */
+static void add_case_custom(struct tc *t, json_t *custom)
+{
+    if (custom != NULL && json_is_object(t->result.custom))
+        json_object_update_missing(t->result.custom, custom);
+    json_decref(custom);
+}
+
 static void conclude_now(struct tc *t, tc_time now)
 {
     struct tc_pending *v = &t->pending;
     v->active = false;
+    json_t *custom = v->custom;
+    v->custom = NULL;
     /* The declared check may have found these very quotes clean already (tc_path_changed):
      * then only the path is recorded. */
     bool clean = v->has_check && v->check.ctx == t && t->path_clear_quotes == t->n_quotes + 1;
     if (v->has_check && !clean &&
         tc_check_mboxes(t, v->check.fields, v->check.diff, v->check.ctx, v->check.info,
-                        v->check.stage, now))
+                        v->check.stage, now)) {
+        add_case_custom(t, custom);
         return;
+    }
     unsigned silent =
         v->by_silence && t->traced.path_known ? first_silent_hop(&t->traced) : HOP_NONE;
     if (silent != HOP_NONE) {
@@ -128,9 +140,10 @@ static void conclude_now(struct tc *t, tc_time now)
         int stage = v->has_check ? v->check.stage : v->stage;
         tc_record_path(t, t->traced.fields);
         tc_finish(t, TC_UNK, stage, reason, json_pack("{s:[ss]}", "diff", expected, ""), now);
+        add_case_custom(t, custom);
         return;
     }
-    tc_finish(t, v->status, v->stage, v->reason[0] != '\0' ? v->reason : NULL, NULL, now);
+    tc_finish(t, v->status, v->stage, v->reason[0] != '\0' ? v->reason : NULL, custom, now);
 }
 
 /* The case's declared check, its diff handed the instance. */
@@ -156,20 +169,17 @@ bool tc_path_changed(struct tc *t)
     return res.detected;
 }
 
-void tc_conclude(struct tc *t, enum tc_status st, int stage, const char *reason, bool by_silence,
-                 tc_time now)
+static void conclude(struct tc *t, const struct mbox_check *mc, enum tc_status st, int stage,
+                     const char *reason, json_t *custom, bool by_silence, tc_time now)
 {
-    struct mbox_check mc;
-    tc_conclude_with(t, declared_check(t, &mc), st, stage, reason, by_silence, now);
-}
-
-void tc_conclude_with(struct tc *t, const struct mbox_check *mc, enum tc_status st, int stage,
-                      const char *reason, bool by_silence, tc_time now)
-{
-    if (t->done)
+    if (t->done) {
+        json_decref(custom);
         return;
+    }
     struct tc_pending *v = &t->pending;
+    json_decref(v->custom);
     memset(v, 0, sizeof(*v));
+    v->custom = custom;
     v->active = true;
     v->status = st;
     v->stage = stage;
@@ -183,6 +193,26 @@ void tc_conclude_with(struct tc *t, const struct mbox_check *mc, enum tc_status 
         conclude_now(t, now);
     else
         tc_set_timer(t, tc_probe_quotes_at(t));
+}
+
+void tc_conclude(struct tc *t, enum tc_status st, int stage, const char *reason, bool by_silence,
+                 tc_time now)
+{
+    struct mbox_check mc;
+    conclude(t, declared_check(t, &mc), st, stage, reason, NULL, by_silence, now);
+}
+
+void tc_conclude_custom(struct tc *t, enum tc_status st, int stage, const char *reason,
+                        json_t *custom, bool by_silence, tc_time now)
+{
+    struct mbox_check mc;
+    conclude(t, declared_check(t, &mc), st, stage, reason, custom, by_silence, now);
+}
+
+void tc_conclude_with(struct tc *t, const struct mbox_check *mc, enum tc_status st, int stage,
+                      const char *reason, bool by_silence, tc_time now)
+{
+    conclude(t, mc, st, stage, reason, NULL, by_silence, now);
 }
 
 void tc_pending_quote(struct tc *t, tc_time now)

@@ -597,6 +597,89 @@ static void test_conclude_original_timing(void **state)
     fe_free(&f);
 }
 
+/* ---- tc_conclude_custom ---- */
+
+/* The same case with the check declared (tc_conclude_custom uses the declared one). */
+static const struct test_case traced_checked_kind = {
+    .name = "TracedCheckedTest",
+    .packet_budget = HOP_LIMIT + 1,
+    .deadline = 60 * TC_SEC,
+    .state_size = sizeof(struct traced_state),
+    .mbox = {.fields = PROBE_FIELDS, .diff = reserved_diff, .info = INFO, .stage = STAGE},
+    .start = traced_start,
+    .on_segment = traced_segment,
+    .on_quote = traced_quote,
+    .on_timer = traced_timer,
+};
+
+static void begin_checked(struct fe *f, enum fe_family fam)
+{
+    touch_enabled = false;
+    fe_init_kind(f, &traced_checked_kind, fam, &tc_timing_default);
+    fe_set_lab_path(f);
+    f->t.env.rtt_hint = RTT;
+    fe_start(f);
+}
+
+/* The case's custom goes with its verdict, and with an UNK for the path next to the diff
+ * (the diff is the path's: a case key of that name does not replace it). */
+static void test_conclude_custom(void **state)
+{
+    (void)state;
+    struct fe f;
+    begin_checked(&f, FE_V4);
+    quote_ttl(&f, 1, -1);
+    quote_ttl(&f, 2, -1);
+    tc_conclude_custom(&f.t, TC_PASS, -1, NULL, json_pack("{s:s}", "class", "works"), false,
+                       f.now);
+    fe_expect_result(&f, TC_PASS, -1, "", "{\"class\":\"works\"}");
+    fe_free(&f);
+
+    begin_checked(&f, FE_V6);
+    quote_ttl(&f, 1, -1);
+    quote_ttl(&f, 2, 0x2);
+    tc_conclude_custom(&f.t, TC_FAIL, 1, "host failed",
+                       json_pack("{s:s,s:s}", "class", "works", "diff", "case"), false, f.now);
+    fe_expect_result(&f, TC_UNK, STAGE,
+                     "Middlebox interference detected at or before hop 2 (reserved bits)",
+                     "{\"class\":\"works\",\"diff\":[\"0\",\"2\"]}");
+    fe_free(&f);
+
+    /* a dropped probe: held until the quote wait ends */
+    begin_checked(&f, FE_V4);
+    quote_ttl(&f, 1, -1);
+    tc_conclude_custom(&f.t, TC_FAIL, 1, "Timeout", json_pack("{s:s}", "class", "broken"), true,
+                       f.now);
+    assert_false(f.t.done);
+    fe_fire(&f);
+    fe_expect_result(&f, TC_UNK, STAGE, DROPPED_HOP2,
+                     "{\"class\":\"broken\",\"diff\":[\"quote from hop 2\",\"\"]}");
+    fe_free(&f);
+}
+
+/* A held custom that never becomes a verdict is released: the test aborted while it waited,
+ * the instance destroyed while it waited, or a conclusion after the verdict (LeakSanitizer
+ * checks). */
+static void test_conclude_custom_released(void **state)
+{
+    (void)state;
+    struct fe f;
+    begin_checked(&f, FE_V4);
+    tc_conclude_custom(&f.t, TC_PASS, -1, NULL, json_pack("{s:i}", "n", 1), false, f.now);
+    assert_false(f.t.done);
+    tc_abort(&f.t, "deadline", f.now);
+    fe_expect_result(&f, TC_ERR, -1, "deadline", NULL);
+    assert_null(f.t.pending.custom);
+    tc_conclude_custom(&f.t, TC_FAIL, 1, "late", json_pack("{s:i}", "n", 2), false, f.now);
+    fe_expect_result(&f, TC_ERR, -1, "deadline", NULL);
+    fe_free(&f);
+
+    begin_checked(&f, FE_V6);
+    tc_conclude_custom(&f.t, TC_PASS, -1, NULL, json_pack("{s:i}", "n", 3), false, f.now);
+    assert_false(f.t.done);
+    fe_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -617,6 +700,8 @@ int main(void)
         cmocka_unit_test(test_conclude_dropped_nearest_hop),
         cmocka_unit_test(test_conclude_dropped_rule_limits),
         cmocka_unit_test(test_conclude_original_timing),
+        cmocka_unit_test(test_conclude_custom),
+        cmocka_unit_test(test_conclude_custom_released),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
