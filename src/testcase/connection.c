@@ -16,12 +16,18 @@
 
 void tc_conn_open(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_keep, tc_time now)
 {
+    tc_conn_open_syn(t, c, window, rx_keep, 0, now);
+}
+
+void tc_conn_open_syn(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_keep,
+                      uint8_t syn_flags, tc_time now)
+{
     tc_conn_init(c, tc_random32(t), window);
     c->rx_keep = rx_keep;
     struct syn_probe *p = &c->opener;
     tc_seg_new(t, &p->syn);
     p->syn.seq = c->iss;
-    p->syn.flags = TCP_FLAG_SYN;
+    p->syn.flags = (uint8_t)(TCP_FLAG_SYN | syn_flags);
     p->syn.window = window;
     p->burst = false;
     syn_probe_start(t, p, now);
@@ -142,7 +148,7 @@ void tc_conn_send_close(struct tc *t, const struct tc_conn *c)
     tc_send(t, &rst, 0, 0);
 }
 
-static bool is_pure_ack(const struct tcp_seg *seg)
+bool tc_seg_pure_ack(const struct tcp_seg *seg)
 {
     const uint8_t control = TCP_FLAG_ACK | TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST;
     return (seg->flags & control) == TCP_FLAG_ACK && seg->payload_len == 0;
@@ -176,7 +182,7 @@ void tc_conn_receive(struct tc_conn *c, const struct tcp_seg *seg, struct conn_r
         c->last_ack = seg->ack;
         c->snd_una = seg->ack;
     }
-    if (is_pure_ack(seg)) {
+    if (tc_seg_pure_ack(seg)) {
         if (new_ack) {
             c->dup_acks = 0;
             rx->kind = CONN_RX_ACK;
@@ -233,7 +239,7 @@ enum conn_alive_answer tc_conn_alive_answer(const struct tc_conn *c, const struc
 {
     if (seg->flags & TCP_FLAG_RST)
         return CONN_ALIVE_GONE;
-    if (!is_pure_ack(seg) || !seq_lt(c->iss, seg->ack) || !seq_leq(seg->ack, c->snd_nxt))
+    if (!tc_seg_pure_ack(seg) || !seq_lt(c->iss, seg->ack) || !seq_leq(seg->ack, c->snd_nxt))
         return CONN_ALIVE_NONE;
     *their_rcv_nxt = seg->ack;
     return CONN_ALIVE_YES;

@@ -65,6 +65,9 @@ struct conn_rx {
  * (syn_probe, no tracing, no retry), its SYN-ACK acknowledged. The case forwards segments
  * and timer events while tc_conn_opening() and gets the outcome back. */
 void tc_conn_open(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_keep, tc_time now);
+/* The same with more flags on the SYN (e.g. ECE and CWR: an ECN-setup SYN, RFC 3168 6.1.1). */
+void tc_conn_open_syn(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_keep,
+                      uint8_t syn_flags, tc_time now);
 bool tc_conn_opening(const struct tc_conn *c);
 enum tc_conn_open_outcome {
     CONN_OPEN_PENDING = 0,
@@ -101,6 +104,9 @@ void tc_conn_send_data(struct tc *t, struct tc_conn *c, const uint8_t *data, siz
 /* The close: RST at SND.NXT (RFC 9293 3.5.2; RFC 5961 3.2 takes a RST only at RCV.NXT). */
 void tc_conn_send_close(struct tc *t, const struct tc_conn *c);
 
+/* A pure ACK: ACK set, no SYN, FIN or RST, no data (RFC 3168 6.1.4's "packets that do not
+ * contain any accompanying data"). */
+bool tc_seg_pure_ack(const struct tcp_seg *seg);
 /* Classify a segment from the peer, feeding its data to the reassembly. */
 void tc_conn_receive(struct tc_conn *c, const struct tcp_seg *seg, struct conn_rx *rx);
 

@@ -95,9 +95,10 @@ struct tc_conn;
 /* A connection the framework opens for a case before it starts (testcase/connection.h):
  * for cases whose handshake is not under test. */
 struct tc_open_spec {
-    uint16_t window; /* the window we offer */
-    size_t rx_keep;  /* bytes of the peer's data kept (for an ALP); 0 = none */
-    int stage;       /* stage of a failed opening's verdict */
+    uint16_t window;   /* the window we offer */
+    size_t rx_keep;    /* bytes of the peer's data kept (for an ALP); 0 = none */
+    int stage;         /* stage of a failed opening's verdict */
+    uint8_t syn_flags; /* flags the SYN carries besides SYN (ECE|CWR: ECN setup); 0 = none */
 };
 
 /* What a case's middlebox check looks at (the original's _detect_mboxes arguments). A case

@@ -394,6 +394,24 @@ static void test_alive_answers(void **state)
     done(&f, &c);
 }
 
+/* RFC 3168 6.1.4's pure ACK: ACK alone (ECE, CWR, PSH, URG allowed), no data. */
+static void test_pure_ack(void **state)
+{
+    (void)state;
+    struct tcp_seg seg = peer(TCP_FLAG_ACK, IRS + 1, ISS + 1);
+    assert_true(tc_seg_pure_ack(&seg));
+    seg.flags = TCP_FLAG_ACK | TCP_FLAG_ECE | TCP_FLAG_CWR | TCP_FLAG_PSH;
+    assert_true(tc_seg_pure_ack(&seg));
+    const uint8_t not_pure[] = {0, TCP_FLAG_SYN | TCP_FLAG_ACK, TCP_FLAG_FIN | TCP_FLAG_ACK,
+                                TCP_FLAG_RST | TCP_FLAG_ACK, TCP_FLAG_RST};
+    for (size_t i = 0; i < sizeof(not_pure); i++) {
+        seg.flags = not_pure[i];
+        assert_false(tc_seg_pure_ack(&seg));
+    }
+    seg = peer_data(TCP_FLAG_ACK, IRS + 1, "x");
+    assert_false(tc_seg_pure_ack(&seg));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_state_late_answer_to_earlier_probe),
         cmocka_unit_test(test_alive_probe_numbers),
         cmocka_unit_test(test_alive_answers),
+        cmocka_unit_test(test_pure_ack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
