@@ -19,7 +19,10 @@
     X(multi_mss_test)                                                                              \
     X(reserved_flags_test)                                                                         \
     X(urgent_pointer_test)                                                                         \
-    X(rst_challenge_ack_test)
+    X(rst_challenge_ack_test)                                                                      \
+    X(ecn_setup_test)                                                                              \
+    X(ecn_ece_only_syn_test)                                                                       \
+    X(ecn_cwr_only_syn_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)
