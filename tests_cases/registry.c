@@ -22,7 +22,8 @@
     X(rst_challenge_ack_test)                                                                      \
     X(ecn_setup_test)                                                                              \
     X(ecn_ece_only_syn_test)                                                                       \
-    X(ecn_cwr_only_syn_test)
+    X(ecn_cwr_only_syn_test)                                                                       \
+    X(ecn_echo_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)
