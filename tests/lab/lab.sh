@@ -13,7 +13,8 @@
 # Middleboxes on r2 (one at a time; each replaces the previous one; lab_mbox_clear):
 #   lab_mbox_overwrite_nop_eol, lab_mbox_break_nop_eol, lab_mbox_mss_rewrite N,
 #   lab_mbox_clear_reserved, lab_mbox_clear_urg, lab_mbox_unknown_option_to_nops,
-#   lab_mbox_fix_checksum (a tc BPF program, built with clang at first use).
+#   lab_mbox_fix_checksum (a tc BPF program, built with clang at first use),
+#   lab_mbox_clear_ecn_setup, lab_mbox_bleach_ecn.
 # Non-conforming target (one at a time; lab_target_clear):
 #   lab_target_ignore_rst, lab_target_ignore_rstack, lab_target_silent_port P,
 #   lab_target_set_reserved.
@@ -592,6 +593,14 @@ lab_mbox_break_nop_eol() {
 #   makes the checksum valid again. The target then sends 1460-byte segments to a prober
 #   that announced 515: tcpreq's MSS tests FAIL (the host is blamed: nothing on the path it
 #   can see changed), and `tcpreq analyze` of the --pcap reaches the same verdict.
+# lab_mbox_clear_ecn_setup -- ECN-setup SYNs (SYN with exactly ECE and CWR, RFC 3168 6.1.1)
+#   lose ECE and CWR (`tcp flags == (syn | ecn | cwr) tcp flags set syn`; nft 1.0.6 names ECE
+#   "ecn" and rejects "ece"): the target sees a plain SYN and never negotiates ECN, as behind
+#   the middleboxes RFC 3168 6.1.1.1 describes.
+#   -> EcnSetupTest UNK "... at or before hop 2 (ECN flags or codepoint modified)".
+# lab_mbox_bleach_ecn -- every packet loses its ECN codepoint (`ip ecn set not-ect`, `ip6 ecn
+#   set not-ect`; the IPv4 header checksum is fixed up): ECT and CE never reach the target.
+#   -> EcnEchoTest UNK "... at or before hop 2 (ECT bleached or ECN flags modified)".
 # lab_mbox_clear -- remove all of r2's middleboxes (nft table and tc clsact qdiscs;
 #   idempotent).
 
@@ -722,6 +731,31 @@ $rules  }
     obj "$obj" sec tc
 }
 
+lab_mbox_clear_ecn_setup() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_mbox_load "table inet $LAB_MBOX_TABLE {
+  chain prerouting {
+    type filter hook prerouting priority mangle; policy accept;
+    $_LAB_FROM_R1 tcp flags == (syn | ecn | cwr) counter tcp flags set syn
+  }
+}"
+}
+
+lab_mbox_bleach_ecn() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_mbox_load "table inet $LAB_MBOX_TABLE {
+  chain prerouting {
+    type filter hook prerouting priority mangle; policy accept;
+    iifname \"$LAB_R2_FROM_R1_DEV\" ip ecn != not-ect counter ip ecn set not-ect
+    iifname \"$LAB_R2_FROM_R1_DEV\" ip6 ecn != not-ect counter ip6 ecn set not-ect
+  }
+}"
+}
+
 lab_mbox_clear() {
   local -
   set -euo pipefail
@@ -819,7 +853,7 @@ lab_target_ignore_rstack() {
 # Run directly: `LAB_PREFIX=mylab tests/lab/lab.sh up` ... `LAB_PREFIX=mylab tests/lab/lab.sh down`
 # (for poking at the lab by hand; set LAB_PREFIX, or the namespaces carry this process's pid).
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
-  cmd=${1:?usage: LAB_PREFIX=name lab.sh up|down|gc|firewall|listen PORT|tls PORT|mbox-overwrite|mbox-break|mbox-mss N|mbox-reserved|mbox-urg|mbox-unknown|mbox-csum|mbox-drop-unknown|mbox-raise-mss|mbox-clear|target-reserved|target-clear}
+  cmd=${1:?usage: LAB_PREFIX=name lab.sh up|down|gc|firewall|listen PORT|tls PORT|mbox-overwrite|mbox-break|mbox-mss N|mbox-reserved|mbox-urg|mbox-unknown|mbox-csum|mbox-drop-unknown|mbox-raise-mss|mbox-ecn-setup|mbox-bleach-ecn|mbox-clear|target-reserved|target-clear}
   shift
   case $cmd in
   up) lab_up && env | grep '^LAB_' | sort ;;
@@ -837,6 +871,8 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   mbox-csum) LAB_TMP=${LAB_TMP:-$(mktemp -d)} lab_mbox_fix_checksum ;;
   mbox-drop-unknown) lab_mbox_drop_unknown_option ;;
   mbox-raise-mss) LAB_TMP=${LAB_TMP:-$(mktemp -d)} lab_mbox_raise_mss_after_r2 ;;
+  mbox-ecn-setup) lab_mbox_clear_ecn_setup ;;
+  mbox-bleach-ecn) lab_mbox_bleach_ecn ;;
   mbox-clear) lab_mbox_clear ;;
   target-reserved) lab_target_set_reserved ;;
   target-clear) lab_target_clear ;;
