@@ -49,7 +49,6 @@
 #define REASON_NOT_REPEATED "ECE not repeated until CWR"
 #define REASON_AFTER_CWR "ECE still set after CWR"
 #define REASON_RST "RST during the exchange"
-#define REASON_UNACKED "No acknowledgment of the %s"
 
 enum echo_phase {
     ECHO_CE,   /* A and B out: waiting for B's acknowledgment */
@@ -58,12 +57,14 @@ enum echo_phase {
     ECHO_PURE, /* every piece acknowledged, no pure ACK yet: the alive probe draws one */
 };
 
-/* What each phase waits for, for the reason when it never comes. */
-static const char *const awaited[] = {
-    [ECHO_CE] = "CE-marked data",
-    [ECHO_HOLD] = "data after the CE-marked data",
-    [ECHO_CWR] = "data with CWR",
-    [ECHO_PURE] = "data (alive probe unanswered)",
+/* The piece whose acknowledgment each phase waits for, and the reason when none comes. */
+static const unsigned awaited_piece[] = {
+    [ECHO_CE] = 1, [ECHO_HOLD] = 2, [ECHO_CWR] = 3, [ECHO_PURE] = 3};
+static const char *const reason_silent[] = {
+    [ECHO_CE] = "No acknowledgment of the CE-marked data",
+    [ECHO_HOLD] = "No acknowledgment of the data after the CE-marked data",
+    [ECHO_CWR] = "No acknowledgment of the data with CWR",
+    [ECHO_PURE] = "No pure ACK from the host: the alive probe went unanswered",
 };
 
 struct echo_state {
@@ -267,15 +268,14 @@ static void echo_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now
     }
     if (judge(t, seg, now))
         return;
-    if (rx.kind == CONN_RX_DATA || rx.kind == CONN_RX_RETRANS)
+    if (seg->payload_len > 0)
         s->data_ecn |= (uint8_t)(1u << (t->rx_tos & IP_ECN_MASK));
-    bool acked_data = rx.kind == CONN_RX_DATA || rx.kind == CONN_RX_RETRANS;
-    if ((acked_data || rx.kind == CONN_RX_SYNACK) && s->acks_sent < ECHO_ACK_CAP) {
+    bool data_or_fin = rx.kind == CONN_RX_DATA || rx.kind == CONN_RX_RETRANS;
+    if ((data_or_fin || rx.kind == CONN_RX_SYNACK) && s->acks_sent < ECHO_ACK_CAP) {
         s->acks_sent++;
         tc_conn_send_ack(t, c); /* not-ECT: a pure ACK (6.1.4) */
     }
-    uint32_t awaited_end = s->end[s->phase == ECHO_CE ? 1 : s->phase == ECHO_HOLD ? 2 : 3];
-    if ((seg->flags & TCP_FLAG_ACK) && seq_leq(awaited_end, seg->ack))
+    if ((seg->flags & TCP_FLAG_ACK) && seq_leq(s->end[awaited_piece[s->phase]], seg->ack))
         advance(t, now);
 }
 
@@ -286,10 +286,8 @@ static void echo_on_timer(struct tc *t, tc_time now)
         ask(t, now);
         return;
     }
-    char reason[sizeof(t->result.reason)];
-    snprintf(reason, sizeof(reason), REASON_UNACKED, awaited[s->phase]);
     /* By silence: if the path lost the traced piece, tc_conclude blames the path. */
-    conclude(t, TC_UNK, reason, true, now);
+    conclude(t, TC_UNK, reason_silent[s->phase], true, now);
 }
 
 const struct test_case ecn_echo_test = {

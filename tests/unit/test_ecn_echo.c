@@ -421,6 +421,24 @@ static void test_pure_ack_drawn(void **state)
     host(&f, &e, 0, e.end[3], IP_ECN_NOT_ECT);
     fe_expect_result(&f, TC_PASS, -1, "", "{\"data_ecn\":[\"not-ECT\"],\"pure_acks\":1}");
     fe_free(&f);
+
+    /* the alive probe unanswered; a FIN is no data (its codepoint is not listed) */
+    open_ecn(&f, &e, FE_V4);
+    quotes(&f, &e, -1);
+    host_data(&f, &e, ECE, e.end[1], IP_ECN_ECT0);
+    host_data(&f, &e, ECE, e.end[2], IP_ECN_ECT0);
+    fe_pkt(&f, 1, &d);
+    e.end[3] = e.end[2] + (uint32_t)d.seg.payload_len;
+    host(&f, &e, TCP_FLAG_FIN, e.end[3], IP_ECN_NOT_ECT);
+    assert_int_equal(fe_n_out(&f), 2); /* our ACK of the FIN, the alive probe */
+    e.rcv_nxt++;
+    expect_ack(&f, 0, &e, e.end[3]);
+    assert_int_equal(fe_fire(&f), WAIT);
+    expect_close(&f, e.end[3]);
+    fe_expect_result(&f, TC_UNK, STAGE_ECHO,
+                     "No pure ACK from the host: the alive probe went unanswered",
+                     "{\"data_ecn\":[\"ECT(0)\"],\"pure_acks\":0}");
+    fe_free(&f);
 }
 
 /* Path first: a hop that bleached piece A's ECT(0) (and so, likely, B's CE) makes the host's
