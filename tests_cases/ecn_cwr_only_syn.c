@@ -12,7 +12,8 @@ static const struct ecn_syn_params ecn_cwr_only_params = {
 
 const struct test_case ecn_cwr_only_syn_test = {
     .name = "EcnCwrOnlySynTest",
-    .req = {.rfc = "RFC 3168", .id = "6.1.1",
+    .req = {.rfc = "RFC 3168",
+            .id = "6.1.1",
             .text = "A SYN with only CWR is not an ECN-setup SYN: no ECN-setup SYN-ACK for it"},
     .checks = "SYN with CWR alone: the SYN-ACK does not have ECE set and CWR clear",
     /* Off: the default set stays the original tcpreq's. */

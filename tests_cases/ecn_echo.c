@@ -74,9 +74,9 @@ struct echo_state {
     size_t req_len;
     /* The pieces' ends: A [start, end[0]), B to end[1] (CE), C to end[2], D to end[3] (CWR). */
     uint32_t start, end[PIECES];
-    unsigned pure_acks;  /* pure ACKs from the host, each judged (6.1.4) */
+    unsigned pure_acks; /* pure ACKs from the host, each judged (6.1.4) */
     unsigned acks_sent;
-    uint8_t data_ecn;    /* bit c: the host's data arrived with ECN codepoint c */
+    uint8_t data_ecn; /* bit c: the host's data arrived with ECN codepoint c */
 };
 
 static bool echo_diff(const struct icmp_quote *q, const void *ctx, char *exp, size_t exp_cap,
@@ -191,8 +191,8 @@ static void echo_on_open(struct tc *t, tc_time now)
     }
     s->start = c->snd_nxt;
     for (unsigned i = 0; i < PIECES; i++)
-        s->end[i] = s->start + (uint32_t)(i + 1 < PIECES ? (i + 1) * (s->req_len / PIECES)
-                                                         : s->req_len);
+        s->end[i] =
+            s->start + (uint32_t)(i + 1 < PIECES ? (i + 1) * (s->req_len / PIECES) : s->req_len);
     send_piece(t, 0, IP_ECN_ECT0, 0);
     send_piece(t, 1, IP_ECN_CE, 0);
     await(t, ECHO_CE, now);
@@ -292,7 +292,8 @@ static void echo_on_timer(struct tc *t, tc_time now)
 
 const struct test_case ecn_echo_test = {
     .name = "EcnEchoTest",
-    .req = {.rfc = "RFC 3168", .id = "6.1.3",
+    .req = {.rfc = "RFC 3168",
+            .id = "6.1.3",
             .text = "CE-marked data is echoed with ECE until CWR; pure ACKs are not-ECT (6.1.4)"},
     .checks = "request in pieces on an ECN connection: ECT(0) traced, CE, ECT(0), CWR; ECE on "
               "the ACKs in between only; no ECT pure ACK",

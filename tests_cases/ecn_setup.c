@@ -48,10 +48,10 @@ static void judge_synack(struct tc *t, const struct tcp_seg *synack, bool retrie
 {
     const struct ecn_syn_params *par = params_of(t);
     uint8_t tos = t->rx_tos;
-    json_t *custom = json_pack("{s:s,s:b,s:s,s:s}", "connectivity", retried ? "transient" : "works",
-                               "negotiated", ecn_setup_synack(synack->flags), "synack_flags",
-                               ecn_flags_name(synack->flags), "synack_ecn",
-                               ecn_codepoint_name(tos));
+    json_t *custom =
+        json_pack("{s:s,s:b,s:s,s:s}", "connectivity", retried ? "transient" : "works",
+                  "negotiated", ecn_setup_synack(synack->flags), "synack_flags",
+                  ecn_flags_name(synack->flags), "synack_ecn", ecn_codepoint_name(tos));
     tc_send_reset(t, synack);
     char reason[sizeof(t->result.reason)] = "";
     if (par->setup && (synack->flags & TCP_FLAG_CWR))
@@ -70,11 +70,15 @@ static void judge_synack(struct tc *t, const struct tcp_seg *synack, bool retrie
 static const char *connectivity_of(const struct syn_probe_failure *f)
 {
     switch (f->control) {
-    case SP_CONTROL_ANSWERED: return "broken";
+    case SP_CONTROL_ANSWERED:
+        return "broken";
     case SP_CONTROL_SILENT:
-    case SP_CONTROL_REFUSED: return "offline";
-    case SP_CONTROL_LATE: return "transient";
-    case SP_CONTROL_NONE: break;
+    case SP_CONTROL_REFUSED:
+        return "offline";
+    case SP_CONTROL_LATE:
+        return "transient";
+    case SP_CONTROL_NONE:
+        break;
     }
     /* A wrong reply to the SYN under test; the plain handshake was the LivenessTest's. */
     return "broken";
@@ -120,7 +124,8 @@ static const struct ecn_syn_params ecn_setup_params = {
 
 const struct test_case ecn_setup_test = {
     .name = "EcnSetupTest",
-    .req = {.rfc = "RFC 3168", .id = "6.1.1",
+    .req = {.rfc = "RFC 3168",
+            .id = "6.1.1",
             .text = "An ECN-setup SYN gets an ECN-setup SYN-ACK or a plain one, never ECT "
                     "(ECN itself is RFC 9293's SHLD-8, a SHOULD)"},
     .checks = "SYN with ECE+CWR: SYN-ACK with ECE or neither, CWR clear, not-ECT; "

@@ -11,10 +11,14 @@
 const char *ecn_codepoint_name(uint8_t tos)
 {
     switch (tos & IP_ECN_MASK) {
-    case IP_ECN_ECT1: return "ECT(1)";
-    case IP_ECN_ECT0: return "ECT(0)";
-    case IP_ECN_CE: return "CE";
-    default: return "not-ECT";
+    case IP_ECN_ECT1:
+        return "ECT(1)";
+    case IP_ECN_ECT0:
+        return "ECT(0)";
+    case IP_ECN_CE:
+        return "CE";
+    default:
+        return "not-ECT";
     }
 }
 
@@ -31,10 +35,14 @@ bool ecn_setup_synack(uint8_t tcp_flags)
 const char *ecn_flags_name(uint8_t tcp_flags)
 {
     switch (tcp_flags & ECN_SETUP_SYN_FLAGS) {
-    case ECN_SETUP_SYN_FLAGS: return "ECE+CWR";
-    case TCP_FLAG_ECE: return "ECE";
-    case TCP_FLAG_CWR: return "CWR";
-    default: return "no ECE/CWR";
+    case ECN_SETUP_SYN_FLAGS:
+        return "ECE+CWR";
+    case TCP_FLAG_ECE:
+        return "ECE";
+    case TCP_FLAG_CWR:
+        return "CWR";
+    default:
+        return "no ECE/CWR";
     }
 }
 

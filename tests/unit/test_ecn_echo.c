@@ -511,18 +511,12 @@ static void test_no_alp(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_registry),
-        cmocka_unit_test(test_pass),
-        cmocka_unit_test(test_not_negotiated),
-        cmocka_unit_test(test_not_echoed),
-        cmocka_unit_test(test_not_repeated),
-        cmocka_unit_test(test_after_cwr),
-        cmocka_unit_test(test_pure_ack_ect),
-        cmocka_unit_test(test_silence),
-        cmocka_unit_test(test_pure_ack_drawn),
-        cmocka_unit_test(test_bleached),
-        cmocka_unit_test(test_reset_by_host),
-        cmocka_unit_test(test_no_alp),
+        cmocka_unit_test(test_registry),       cmocka_unit_test(test_pass),
+        cmocka_unit_test(test_not_negotiated), cmocka_unit_test(test_not_echoed),
+        cmocka_unit_test(test_not_repeated),   cmocka_unit_test(test_after_cwr),
+        cmocka_unit_test(test_pure_ack_ect),   cmocka_unit_test(test_silence),
+        cmocka_unit_test(test_pure_ack_drawn), cmocka_unit_test(test_bleached),
+        cmocka_unit_test(test_reset_by_host),  cmocka_unit_test(test_no_alp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

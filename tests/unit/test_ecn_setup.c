@@ -39,10 +39,10 @@
     "Middlebox interference detected at or before hop 2 (ECN flags or codepoint modified)"
 #define DROPPED_HOP2 "Middlebox interference detected at or before hop 2 (probe dropped)"
 #define WORKS_ECN                                                                                  \
-    "{\"connectivity\":\"works\",\"negotiated\":true,\"synack_ecn\":\"not-ECT\","                 \
+    "{\"connectivity\":\"works\",\"negotiated\":true,\"synack_ecn\":\"not-ECT\","                  \
     "\"synack_flags\":\"ECE\"}"
 #define WORKS_PLAIN                                                                                \
-    "{\"connectivity\":\"works\",\"negotiated\":false,\"synack_ecn\":\"not-ECT\","                \
+    "{\"connectivity\":\"works\",\"negotiated\":false,\"synack_ecn\":\"not-ECT\","                 \
     "\"synack_flags\":\"no ECE/CWR\"}"
 
 /* The case with the lab path and an RTT known; its traced SYN (the host's copy, then one for
@@ -426,16 +426,11 @@ static void test_full_burst(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_registry),
-        cmocka_unit_test(test_setup_pass),
-        cmocka_unit_test(test_setup_fail),
-        cmocka_unit_test(test_transient),
-        cmocka_unit_test(test_broken),
-        cmocka_unit_test(test_offline),
-        cmocka_unit_test(test_path_changed),
-        cmocka_unit_test(test_probe_dropped),
-        cmocka_unit_test(test_ece_only),
-        cmocka_unit_test(test_cwr_only),
+        cmocka_unit_test(test_registry),     cmocka_unit_test(test_setup_pass),
+        cmocka_unit_test(test_setup_fail),   cmocka_unit_test(test_transient),
+        cmocka_unit_test(test_broken),       cmocka_unit_test(test_offline),
+        cmocka_unit_test(test_path_changed), cmocka_unit_test(test_probe_dropped),
+        cmocka_unit_test(test_ece_only),     cmocka_unit_test(test_cwr_only),
         cmocka_unit_test(test_full_burst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
