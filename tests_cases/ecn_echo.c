@@ -12,8 +12,9 @@
  *      its hop, path first;
  *   B  CE, as a congested router marks it: the ACKs covering B must carry ECE;
  *   C  ECT(0): its ACKs must still carry ECE (no CWR yet);
- *   D  CWR, not-ECT so that no router can mark it CE on the way: the ACKs covering D must
- *      not carry ECE.
+ *   D  CWR, not-ECT so that no router can mark it CE on the way (the ACK of D itself may
+ *      still carry ECE: the rule is about "subsequent non-CE data packets");
+ *   E  ECT(0), after D's acknowledgment: the ACKs covering E must not carry ECE.
  * Every pure ACK the host sends must be not-ECT; if none came, the alive probe draws one.
  * A piece not acknowledged within the RTT wait plus MUST-40's 0.5 s delayed-ACK bound is
  * asked about with the alive probe (testcase/connection.h); no answer is UNK, never FAIL. */
@@ -32,7 +33,7 @@
 #define REQ_LENGTH_HINT 400
 #define REQ_MAX 1460
 #define REQ_PULL_CAP 2048
-#define PIECES 4
+#define PIECES 5
 /* The traced piece's TTL code: the IP ID and the options, never the flags or the TOS. */
 #define ECHO_TTL_FIELDS (TTL_ENC_IPID | TTL_ENC_OPTS)
 /* ACKs sent for the host's data at most (its reply; a retransmitted SYN-ACK). */
@@ -53,17 +54,19 @@
 enum echo_phase {
     ECHO_CE,   /* A and B out: waiting for B's acknowledgment */
     ECHO_HOLD, /* C out */
-    ECHO_CWR,  /* D out */
-    ECHO_PURE, /* every piece acknowledged, no pure ACK yet: the alive probe draws one */
+    ECHO_CWR,   /* D out */
+    ECHO_AFTER, /* E out */
+    ECHO_PURE,  /* every piece acknowledged, no pure ACK yet: the alive probe draws one */
 };
 
 /* The piece whose acknowledgment each phase waits for, and the reason when none comes. */
 static const unsigned awaited_piece[] = {
-    [ECHO_CE] = 1, [ECHO_HOLD] = 2, [ECHO_CWR] = 3, [ECHO_PURE] = 3};
+    [ECHO_CE] = 1, [ECHO_HOLD] = 2, [ECHO_CWR] = 3, [ECHO_AFTER] = 4, [ECHO_PURE] = 4};
 static const char *const reason_silent[] = {
     [ECHO_CE] = "No acknowledgment of the CE-marked data",
     [ECHO_HOLD] = "No acknowledgment of the data after the CE-marked data",
     [ECHO_CWR] = "No acknowledgment of the data with CWR",
+    [ECHO_AFTER] = "No acknowledgment of the data after CWR",
     [ECHO_PURE] = "No pure ACK from the host: the alive probe went unanswered",
 };
 
@@ -72,7 +75,8 @@ struct echo_state {
     bool asked; /* the alive probe went out in this phase */
     uint8_t req[REQ_MAX];
     size_t req_len;
-    /* The pieces' ends: A [start, end[0]), B to end[1] (CE), C to end[2], D to end[3] (CWR). */
+    /* The pieces' ends: A [start, end[0]), B to end[1] (CE), C to end[2], D to end[3] (CWR),
+     * E to end[4]. */
     uint32_t start, end[PIECES];
     unsigned pure_acks; /* pure ACKs from the host, each judged (6.1.4) */
     unsigned acks_sent;
@@ -215,13 +219,14 @@ static bool judge(struct tc *t, const struct tcp_seg *seg, tc_time now)
         return false;
     bool ece = (seg->flags & TCP_FLAG_ECE) != 0;
     /* The host has B (its ACK covers it) and not D (it does not): ECE on every ACK. */
-    bool between = seq_leq(s->end[1], seg->ack) && seq_lt(seg->ack, s->end[PIECES - 1]);
+    bool between = seq_leq(s->end[1], seg->ack) && seq_lt(seg->ack, s->end[3]);
     if (between && !ece) {
         conclude(t, TC_FAIL, seq_lt(seg->ack, s->end[2]) ? REASON_NOT_ECHOED : REASON_NOT_REPEATED,
                  false, now);
         return true;
     }
-    if (s->phase >= ECHO_CWR && seq_leq(s->end[PIECES - 1], seg->ack) && ece) {
+    /* An ACK covering E, the non-CE data after the CWR: no ECE any more. */
+    if (s->phase >= ECHO_AFTER && seq_leq(s->end[4], seg->ack) && ece) {
         conclude(t, TC_FAIL, REASON_AFTER_CWR, false, now);
         return true;
     }
@@ -242,6 +247,10 @@ static void advance(struct tc *t, tc_time now)
         await(t, ECHO_CWR, now);
         break;
     case ECHO_CWR:
+        send_piece(t, 4, IP_ECN_ECT0, 0);
+        await(t, ECHO_AFTER, now);
+        break;
+    case ECHO_AFTER:
         if (s->pure_acks > 0) {
             conclude(t, TC_PASS, NULL, false, now);
         } else {
@@ -295,8 +304,8 @@ const struct test_case ecn_echo_test = {
     .req = {.rfc = "RFC 3168",
             .id = "6.1.3",
             .text = "CE-marked data is echoed with ECE until CWR; pure ACKs are not-ECT (6.1.4)"},
-    .checks = "request in pieces on an ECN connection: ECT(0) traced, CE, ECT(0), CWR; ECE on "
-              "the ACKs in between only; no ECT pure ACK",
+    .checks = "request in pieces on an ECN connection: ECT(0) traced, CE, ECT(0), CWR, ECT(0); "
+              "ECE on the ACKs in between only; no ECT pure ACK",
     /* Off: the default set stays the original tcpreq's. */
     .default_on = false,
     .needs_alp = true,

@@ -27,7 +27,7 @@
 #define ALIVE_BEHIND 0x20000u /* the alive probe's distance before SND.NXT (connection.c) */
 #define TTL_FIELDS (TTL_ENC_IPID | TTL_ENC_OPTS)
 #define LAB_COPIES 2
-#define PIECES 4
+#define PIECES 5
 #define STAGE_SETUP 1
 #define STAGE_ECHO 2
 #define SA (TCP_FLAG_SYN | TCP_FLAG_ACK)
@@ -40,7 +40,7 @@
 #define REASON_NOT_ECHOED "ACK of CE-marked data without ECE"
 #define REASON_NOT_REPEATED "ECE not repeated until CWR"
 #define REASON_AFTER_CWR "ECE still set after CWR"
-#define PASS_CUSTOM "{\"data_ecn\":[],\"pure_acks\":3}"
+#define PASS_CUSTOM "{\"data_ecn\":[],\"pure_acks\":4}"
 
 /* What the test sent so far, as the host would see it. */
 struct echo {
@@ -182,6 +182,19 @@ static void to_cwr(struct fe *f, struct echo *e)
     assert_int_equal(fe_timer_in(f), ACK_WAIT);
 }
 
+/* D acknowledged (with ece: the CWR piece's own ACK may still carry it): E goes out, ECT(0),
+ * the rest of the request. */
+static void to_after(struct fe *f, struct echo *e, uint8_t ece)
+{
+    host(f, e, ece, e->end[3], IP_ECN_NOT_ECT);
+    assert_int_equal(fe_n_out(f), 1);
+    struct fe_pkt p;
+    fe_pkt(f, 0, &p);
+    e->end[4] = e->end[3] + (uint32_t)p.seg.payload_len;
+    expect_seg(f, 0, ACK | PSH, e->end[3], IP_ECN_ECT0, p.seg.payload_len);
+    assert_int_equal(fe_timer_in(f), ACK_WAIT);
+}
+
 /* The test ends: our RST at SND.NXT (the end of what was sent), not-ECT. */
 static void expect_close(const struct fe *f, uint32_t snd_nxt)
 {
@@ -214,9 +227,10 @@ static void pass(enum fe_family fam)
     to_hold(&f, &e, ECE);
     to_cwr(&f, &e);
     fe_advance(&f, RTT);
-    host(&f, &e, 0, e.end[3], IP_ECN_NOT_ECT);
-    expect_close(&f, e.end[3]);
-    fe_expect_result(&f, TC_PASS, -1, "", "{\"data_ecn\":[],\"pure_acks\":4}");
+    to_after(&f, &e, ECE); /* ECE on the CWR piece's own ACK: allowed */
+    host(&f, &e, 0, e.end[4], IP_ECN_NOT_ECT);
+    expect_close(&f, e.end[4]);
+    fe_expect_result(&f, TC_PASS, -1, "", "{\"data_ecn\":[],\"pure_acks\":5}");
     fe_expect_lab_path(&f, 2);
     fe_free(&f);
 }
@@ -295,7 +309,8 @@ static void test_not_repeated(void **state)
     fe_free(&f);
 }
 
-/* ECE after the CWR piece was acknowledged (it was not-ECT: nothing could mark it CE). */
+/* ECE on the ACK of E, the non-CE data after the CWR piece ("acknowledgments for subsequent
+ * non-CE data packets do not have the ECN-Echo flag set"). */
 static void test_after_cwr(void **state)
 {
     (void)state;
@@ -306,10 +321,11 @@ static void test_after_cwr(void **state)
         quotes(&f, &e, -1);
         to_hold(&f, &e, ECE);
         to_cwr(&f, &e);
-        host(&f, &e, ECE, e.end[3], IP_ECN_NOT_ECT);
-        expect_close(&f, e.end[3]);
+        to_after(&f, &e, 0);
+        host(&f, &e, ECE, e.end[4], IP_ECN_NOT_ECT);
+        expect_close(&f, e.end[4]);
         fe_expect_result(&f, TC_FAIL, STAGE_ECHO, REASON_AFTER_CWR,
-                         "{\"data_ecn\":[],\"pure_acks\":3}");
+                         "{\"data_ecn\":[],\"pure_acks\":4}");
         fe_free(&f);
     }
 }
@@ -344,8 +360,9 @@ static void test_pure_ack_ect(void **state)
     expect_ack(&f, 0, &e, e.end[1]);
     expect_seg(&f, 1, ACK | PSH, e.end[1], IP_ECN_ECT0, e.end[2] - e.end[1]); /* C */
     to_cwr(&f, &e);
-    host(&f, &e, 0, e.end[3], IP_ECN_NOT_ECT);
-    fe_expect_result(&f, TC_PASS, -1, "", "{\"data_ecn\":[\"ECT(0)\"],\"pure_acks\":2}");
+    to_after(&f, &e, 0);
+    host(&f, &e, 0, e.end[4], IP_ECN_NOT_ECT);
+    fe_expect_result(&f, TC_PASS, -1, "", "{\"data_ecn\":[\"ECT(0)\"],\"pure_acks\":3}");
     fe_free(&f);
 }
 
@@ -402,11 +419,15 @@ static void test_pure_ack_drawn(void **state)
     fe_pkt(&f, 1, &d);
     e.end[3] = e.end[2] + (uint32_t)d.seg.payload_len;
     host_data(&f, &e, 0, e.end[3], IP_ECN_ECT0);
+    assert_int_equal(fe_n_out(&f), 2); /* our ACK, E */
+    fe_pkt(&f, 1, &d);
+    e.end[4] = e.end[3] + (uint32_t)d.seg.payload_len;
+    host_data(&f, &e, 0, e.end[4], IP_ECN_ECT0);
     assert_int_equal(fe_n_out(&f), 2); /* our ACK, the alive probe */
-    expect_seg(&f, 1, ACK, e.end[3] - ALIVE_BEHIND, IP_ECN_NOT_ECT, 0);
+    expect_seg(&f, 1, ACK, e.end[4] - ALIVE_BEHIND, IP_ECN_NOT_ECT, 0);
     assert_false(f.t.done);
-    host(&f, &e, 0, e.end[3], IP_ECN_ECT0);
-    expect_close(&f, e.end[3]);
+    host(&f, &e, 0, e.end[4], IP_ECN_ECT0);
+    expect_close(&f, e.end[4]);
     fe_expect_result(&f, TC_FAIL, STAGE_ECHO, "Pure ACK sent ECN-capable (ECT(0))",
                      "{\"data_ecn\":[\"ECT(0)\"],\"pure_acks\":1}");
     fe_free(&f);
@@ -418,7 +439,10 @@ static void test_pure_ack_drawn(void **state)
     fe_pkt(&f, 1, &d);
     e.end[3] = e.end[2] + (uint32_t)d.seg.payload_len;
     host_data(&f, &e, 0, e.end[3], IP_ECN_NOT_ECT);
-    host(&f, &e, 0, e.end[3], IP_ECN_NOT_ECT);
+    fe_pkt(&f, 1, &d);
+    e.end[4] = e.end[3] + (uint32_t)d.seg.payload_len;
+    host_data(&f, &e, 0, e.end[4], IP_ECN_NOT_ECT);
+    host(&f, &e, 0, e.end[4], IP_ECN_NOT_ECT);
     fe_expect_result(&f, TC_PASS, -1, "", "{\"data_ecn\":[\"not-ECT\"],\"pure_acks\":1}");
     fe_free(&f);
 
@@ -429,12 +453,15 @@ static void test_pure_ack_drawn(void **state)
     host_data(&f, &e, ECE, e.end[2], IP_ECN_ECT0);
     fe_pkt(&f, 1, &d);
     e.end[3] = e.end[2] + (uint32_t)d.seg.payload_len;
-    host(&f, &e, TCP_FLAG_FIN, e.end[3], IP_ECN_NOT_ECT);
+    host_data(&f, &e, 0, e.end[3], IP_ECN_ECT0);
+    fe_pkt(&f, 1, &d);
+    e.end[4] = e.end[3] + (uint32_t)d.seg.payload_len;
+    host(&f, &e, TCP_FLAG_FIN, e.end[4], IP_ECN_NOT_ECT);
     assert_int_equal(fe_n_out(&f), 2); /* our ACK of the FIN, the alive probe */
     e.rcv_nxt++;
-    expect_ack(&f, 0, &e, e.end[3]);
+    expect_ack(&f, 0, &e, e.end[4]);
     assert_int_equal(fe_fire(&f), WAIT);
-    expect_close(&f, e.end[3]);
+    expect_close(&f, e.end[4]);
     fe_expect_result(&f, TC_UNK, STAGE_ECHO,
                      "No pure ACK from the host: the alive probe went unanswered",
                      "{\"data_ecn\":[\"ECT(0)\"],\"pure_acks\":0}");
@@ -461,7 +488,8 @@ static void bleached(enum fe_family fam)
     quotes(&f, &e, IP_ECN_CE);
     to_hold(&f, &e, ECE);
     to_cwr(&f, &e);
-    host(&f, &e, 0, e.end[3], IP_ECN_NOT_ECT);
+    to_after(&f, &e, 0);
+    host(&f, &e, 0, e.end[4], IP_ECN_NOT_ECT);
     fe_expect_result(&f, TC_PASS, -1, "", PASS_CUSTOM);
     fe_free(&f);
 }
