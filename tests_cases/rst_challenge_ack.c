@@ -83,12 +83,10 @@ static void rca_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
 {
     struct rca_state *s = t->state;
     struct tc_conn *c = tc_connection(t);
-    struct conn_rx rx;
     switch (s->phase) {
     case RCA_CHALLENGE:
-        tc_conn_receive(c, seg, &rx);
-        if ((rx.kind == CONN_RX_DUP_ACK || rx.kind == CONN_RX_ACK) && seg->ack == c->snd_nxt) {
-            s->challenged = true; /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+        if (tc_conn_challenge_ack(c, seg)) {
+            s->challenged = true;
             send_exact(t, now);
         }
         break;
