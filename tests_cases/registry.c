@@ -20,7 +20,8 @@
     X(reserved_flags_test)                                                                         \
     X(urgent_pointer_test)                                                                         \
     X(rst_challenge_ack_test)                                                                      \
-    X(syn_rcvd_rst_test)
+    X(syn_rcvd_rst_test)                                                                           \
+    X(rst_with_data_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)
