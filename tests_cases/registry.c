@@ -22,7 +22,8 @@
     X(rst_challenge_ack_test)                                                                      \
     X(syn_rcvd_rst_test)                                                                           \
     X(rst_with_data_test)                                                                          \
-    X(syn_challenge_ack_test)
+    X(syn_challenge_ack_test)                                                                      \
+    X(ack_beyond_snd_nxt_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)
