@@ -29,7 +29,6 @@
 #define REASON_GONE "Connection gone after an ACK beyond SND.NXT"
 #define REASON_IGNORED "ACK beyond SND.NXT unanswered twice by a live connection"
 #define REASON_NOT_SYNCED "Not established: the SYN-ACK again after our ACK was repeated"
-#define REASON_NO_ANSWER "No answer to the alive probe"
 
 enum abs_phase {
     ABS_ASK,       /* the traced probe is out */
@@ -146,7 +145,7 @@ static void abs_on_timer(struct tc *t, tc_time now)
         break;
     case ABS_ALIVE:
         if (alive_check_timer(t, c, &s->alive, now) == AC_SILENT)
-            conclude(t, TC_UNK, REASON_NO_ANSWER, true, false, now);
+            conclude(t, TC_UNK, ALIVE_CHECK_REASON_SILENT, true, false, now);
         break;
     case ABS_HOLD:
         tc_conn_send_state_probe(t, c, 0);

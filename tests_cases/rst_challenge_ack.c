@@ -18,7 +18,6 @@
 #define REASON_RESET "In-window RST not at RCV.NXT reset the connection"
 #define REASON_NO_CHALLENGE "In-window RST ignored without a challenge ACK (throttled?)"
 #define REASON_EXACT_IGNORED "RST at RCV.NXT ignored"
-#define REASON_NO_ANSWER "No answer to the alive probe"
 
 enum rca_phase { RCA_CHALLENGE, RCA_ASKED, RCA_EXACT };
 
@@ -59,24 +58,10 @@ static void send_exact(struct tc *t, tc_time now)
 static void exact_answer(struct tc *t, enum alive_check_outcome o, tc_time now)
 {
     struct rca_state *s = t->state;
-    switch (o) {
-    case AC_GONE:
-        if (s->challenged)
-            tc_conclude(t, TC_PASS, -1, NULL, false, now);
-        else
-            tc_conclude(t, TC_UNK, STAGE_IN_WINDOW, REASON_NO_CHALLENGE, false, now);
-        break;
-    case AC_ALIVE:
-        tc_conn_send_close(t, tc_connection(t)); /* may be ignored again; the test ends */
-        tc_conclude(t, TC_FAIL, STAGE_EXACT, REASON_EXACT_IGNORED, true, now);
-        break;
-    case AC_SILENT:
-        tc_conn_send_close(t, tc_connection(t));
-        tc_conclude(t, TC_UNK, STAGE_EXACT, REASON_NO_ANSWER, false, now);
-        break;
-    case AC_PENDING:
-        break;
-    }
+    if (o == AC_GONE && !s->challenged)
+        tc_conclude(t, TC_UNK, STAGE_IN_WINDOW, REASON_NO_CHALLENGE, false, now);
+    else
+        reset_probe_conclude(t, o, STAGE_EXACT, REASON_EXACT_IGNORED, now);
 }
 
 static void rca_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
@@ -116,7 +101,7 @@ static void rca_on_timer(struct tc *t, tc_time now)
     case RCA_ASKED:
         if (alive_check_timer(t, c, &s->asked, now) == AC_SILENT) {
             tc_conn_send_close(t, c);
-            tc_finish(t, TC_UNK, STAGE_IN_WINDOW, REASON_NO_ANSWER, NULL, now);
+            tc_finish(t, TC_UNK, STAGE_IN_WINDOW, ALIVE_CHECK_REASON_SILENT, NULL, now);
         }
         break;
     case RCA_EXACT:

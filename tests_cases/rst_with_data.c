@@ -11,7 +11,6 @@
 #define RWD_STAGE 1
 #define WINDOW 4096
 #define REASON_IGNORED "RST with data ignored"
-#define REASON_NO_ANSWER "No answer to the alive probe"
 
 /* The diagnostic text: short enough for a router's quote to hold all of it. */
 static const char diagnostic[] = "tcpreq: RST with data (RFC 9293 3.5.3)";
@@ -38,35 +37,18 @@ static void rwd_on_open(struct tc *t, tc_time now)
                      now);
 }
 
-static void answer(struct tc *t, enum alive_check_outcome o, tc_time now)
-{
-    switch (o) {
-    case AC_GONE:
-        tc_conclude(t, TC_PASS, -1, NULL, false, now);
-        break;
-    case AC_ALIVE:
-        tc_conn_send_close(t, tc_connection(t)); /* a plain RST to end it */
-        tc_conclude(t, TC_FAIL, RWD_STAGE, REASON_IGNORED, true, now);
-        break;
-    case AC_SILENT:
-        tc_conn_send_close(t, tc_connection(t));
-        tc_conclude(t, TC_UNK, RWD_STAGE, REASON_NO_ANSWER, false, now);
-        break;
-    case AC_PENDING:
-        break;
-    }
-}
-
 static void rwd_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
 {
     struct rwd_state *s = t->state;
-    answer(t, alive_check_segment(tc_connection(t), &s->rst.alive, seg), now);
+    reset_probe_conclude(t, alive_check_segment(tc_connection(t), &s->rst.alive, seg), RWD_STAGE,
+                         REASON_IGNORED, now);
 }
 
 static void rwd_on_timer(struct tc *t, tc_time now)
 {
     struct rwd_state *s = t->state;
-    answer(t, alive_check_timer(t, tc_connection(t), &s->rst.alive, now), now);
+    reset_probe_conclude(t, alive_check_timer(t, tc_connection(t), &s->rst.alive, now), RWD_STAGE,
+                         REASON_IGNORED, now);
 }
 
 const struct test_case rst_with_data_test = {

@@ -17,7 +17,6 @@
 #define REASON_RESET_AFTER "Connection gone after the challenge ACK"
 #define REASON_SYNACK "SYN answered with a SYN-ACK"
 #define REASON_NO_CHALLENGE "SYN ignored without a challenge ACK (throttled?)"
-#define REASON_NO_ANSWER "No answer to the alive probe"
 
 enum sca_phase { SCA_SYN, SCA_CHALLENGED, SCA_SILENT };
 
@@ -56,7 +55,7 @@ static void alive_answer(struct tc *t, enum alive_check_outcome o, tc_time now)
         finish(t, TC_FAIL, challenged ? REASON_RESET_AFTER : REASON_RESET, false, now);
         break;
     case AC_SILENT:
-        finish(t, TC_UNK, REASON_NO_ANSWER, true, now);
+        finish(t, TC_UNK, ALIVE_CHECK_REASON_SILENT, true, now);
         break;
     case AC_PENDING:
         break;

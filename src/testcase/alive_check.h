@@ -32,6 +32,9 @@ struct alive_check {
     tc_time first_at; /* when the first probe leaves */
 };
 
+/* The reason of an UNK when neither probe was answered. */
+#define ALIVE_CHECK_REASON_SILENT "No answer to the alive probe"
+
 enum alive_check_outcome {
     AC_PENDING = 0, /* still asking */
     AC_ALIVE,       /* the connection answered: it is there */

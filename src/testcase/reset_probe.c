@@ -25,6 +25,26 @@ void reset_probe_send(struct tc *t, const struct tc_conn *c, struct reset_probe 
     alive_check_start(t, c, &r->alive, TC_ORDER_GAP, now);
 }
 
+void reset_probe_conclude(struct tc *t, enum alive_check_outcome o, int stage,
+                          const char *reason_ignored, tc_time now)
+{
+    switch (o) {
+    case AC_GONE:
+        tc_conclude(t, TC_PASS, -1, NULL, false, now);
+        break;
+    case AC_ALIVE:
+        tc_conn_send_close(t, tc_connection(t)); /* may be ignored again; the test ends */
+        tc_conclude(t, TC_FAIL, stage, reason_ignored, true, now);
+        break;
+    case AC_SILENT:
+        tc_conn_send_close(t, tc_connection(t));
+        tc_conclude(t, TC_UNK, stage, ALIVE_CHECK_REASON_SILENT, false, now);
+        break;
+    case AC_PENDING:
+        break;
+    }
+}
+
 static void describe(uint8_t flags, uint32_t seq, const uint8_t *data, size_t len, char *buf,
                      size_t cap)
 {

@@ -32,6 +32,11 @@ struct reset_probe {
 /* Send the RST (traced) and start the alive check TC_ORDER_GAP after it. */
 void reset_probe_send(struct tc *t, const struct tc_conn *c, struct reset_probe *r,
                       const uint8_t *data, size_t len, tc_time now);
+/* The verdict on the alive check's outcome, path first (tc_conclude): AC_GONE, the RST took:
+ * PASS; AC_ALIVE, the connection survived it: closed, FAIL reason_ignored at stage, by
+ * silence; AC_SILENT: closed, UNK. Nothing for AC_PENDING. */
+void reset_probe_conclude(struct tc *t, enum alive_check_outcome o, int stage,
+                          const char *reason_ignored, tc_time now);
 /* Does a quote of the RST differ from what was sent: its flags, its sequence number or the
  * data as far as quoted? exp / seen as "flags,seq[,data]" in hex. */
 bool reset_probe_quote_diff(const struct reset_probe *r, const struct icmp_quote *q, char *exp,
