@@ -13,7 +13,13 @@ apt-get update -qq
 # (linux-libc-dev, via libc6-dev); tc from iproute2 loads it (iproute2 links libbpf1), so
 # neither libbpf-dev nor llvm is needed. openssl also runs the lab's TLS server.
 # time: GNU time (/usr/bin/time -v) measures CPU and peak RSS in bench/scale.sh.
+# liblwip-dev, runsc: TCP stacks other than Linux as lab targets (tests/lab/stacks.sh):
+# lwIP is linked into a small server built at test time, runsc runs gVisor's netstack.
+# chromium: test_summary.sh renders the summary's SVG chart once in a real browser.
+# slurmctld, slurmd, slurm-client, munge: test_scaleout.sh runs the shards as a Slurm array
+# job. python3-yaml: the Kubernetes manifest check. scdoc: the man pages (man/*.scd).
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config \
   libnet1-dev libpcap-dev libuv1-dev libjansson-dev libcmocka-dev libssl-dev libxml2-dev \
-  iproute2 nftables iptables ethtool procps python3 jq tcpdump tshark openssl clang zmap nmap curl time >/dev/null
+  iproute2 nftables iptables ethtool procps python3 jq tcpdump tshark openssl clang zmap nmap curl time \
+  liblwip-dev runsc chromium slurmctld slurmd slurm-client munge python3-yaml scdoc >/dev/null

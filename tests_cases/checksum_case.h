@@ -23,10 +23,10 @@ struct checksum_params {
 };
 
 enum checksum_phase {
-    CS_REPLY,     /* stage 1: the traced SYN is out, waiting for a reply (or silence) */
-    CS_QUOTES,    /* stage 1: reply judged, waiting for quotes still in flight */
-    CS_HANDSHAKE, /* stage 2: plain SYN sent */
-    CS_AFTER_ACK, /* stage 2: ACK with a wrong checksum and the state probe sent */
+    CS_REPLY,       /* stage 1: the traced SYN is out, waiting for a reply (or silence) */
+    CS_QUOTES,      /* stage 1: reply judged, waiting for quotes still in flight */
+    CS_HANDSHAKE,   /* stage 2: plain SYN sent */
+    CS_AFTER_ACK,   /* stage 2: ACK with a wrong checksum and the state probe sent */
     CS_ASKED_AGAIN, /* stage 2: no answer yet; the state probe repeated */
 };
 
@@ -38,8 +38,8 @@ struct checksum_state {
     const char *stage1_fail; /* FAIL reason found in the reply, pending the path check */
     uint32_t syn2_seq;       /* stage 2 SYN */
     tc_time syn2_at;
-    struct tc_conn conn;     /* stage 2's connection (conn.synack: its SYN-ACK) */
-    struct tcp_seg ack;      /* the ACK with the wrong checksum, as sent */
+    struct tc_conn conn; /* stage 2's connection (conn.synack: its SYN-ACK) */
+    struct tcp_seg ack;  /* the ACK with the wrong checksum, as sent */
     tc_time ack_at;
 };
 

@@ -39,7 +39,7 @@ struct illegal_state {
     uint32_t isn;         /* of the SYN awaiting a reply */
     uint32_t illegal_isn; /* of the illegal SYN, whose late answers stage 2 sets aside */
     tc_time sent_at;
-    unsigned tries;       /* regular SYNs sent */
+    unsigned tries; /* regular SYNs sent */
 };
 
 /* The illegal option must reach the host byte for byte; others may come and go. Options
@@ -124,8 +124,8 @@ static void start_reachability(struct tc *t, tc_time now)
  * "probe dropped"). The quotes are in by now, so the verdict is immediate. */
 static void finish_reachability(struct tc *t, enum tc_status st, const char *reason, tc_time now)
 {
-    tc_conclude(t, st, st == TC_PASS ? -1 : REACHABILITY_STAGE,
-                st == TC_PASS ? NULL : reason, true, now);
+    tc_conclude(t, st, st == TC_PASS ? -1 : REACHABILITY_STAGE, st == TC_PASS ? NULL : reason, true,
+                now);
 }
 
 /* No reply to the illegal SYN, the quotes are in: unless they show the path changed the
@@ -146,8 +146,7 @@ static void illegal_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time 
         enum tc_status st = judge_syn_reply(t, seg, s->isn, reason, sizeof(reason));
         t->rtt = now - s->sent_at;
         /* Before passing or blaming the host, the quotes must show the option arrived. */
-        tc_conclude(t, st, st == TC_PASS ? -1 : ILLEGAL_STAGE, reason, false,
-                    now);
+        tc_conclude(t, st, st == TC_PASS ? -1 : ILLEGAL_STAGE, reason, false, now);
     } else if (s->phase == IL_REACHABILITY) {
         if ((seg->flags & TCP_FLAG_ACK) && seg->ack == s->illegal_isn + 1) {
             /* A late answer to the illegal SYN, not to the regular one: it neither passes
@@ -208,8 +207,10 @@ const struct test_case illegal_length_option_test = {
     .packet_budget = HOP_LIMIT + 6,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct illegal_state),
-    .mbox = {.fields = ILLEGAL_TTL_FIELDS, .diff = illegal_option_diff,
-             .info = "illegal header option deleted", .stage = ILLEGAL_STAGE},
+    .mbox = {.fields = ILLEGAL_TTL_FIELDS,
+             .diff = illegal_option_diff,
+             .info = "illegal header option deleted",
+             .stage = ILLEGAL_STAGE},
     .start = illegal_start,
     .on_segment = illegal_on_segment,
     .on_quote = illegal_on_quote,

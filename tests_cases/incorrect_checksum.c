@@ -55,7 +55,7 @@
 #define REASON_ACK_BAD_RST "Invalid RST in reply to ACK with incorrect checksum"
 #define REASON_ACK_ACCEPTED "ACK with incorrect checksum accepted"
 #define REASON_ACK_NO_ANSWER                                                                       \
-    "No answer to the state probe after the ACK with incorrect checksum: cannot tell whether " \
+    "No answer to the state probe after the ACK with incorrect checksum: cannot tell whether "     \
     "it was accepted"
 #define INFO_CORRECTED "checksum corrected"
 #define INFO_MODIFIED "checksum modified"
@@ -453,8 +453,11 @@ static const struct checksum_params incorrect_checksum_params = {
 
 const struct test_case incorrect_checksum_test = {
     .name = "IncorrectChecksumTest",
-    .req = {.rfc = "RFC 9293", .id = "MUST-3", .text = "Check the checksum and drop segments failing it (3.1)"},
-    .checks = "a bad checksum in the SYN, then in the handshake's ACK, is dropped (asked with the state probe)",
+    .req = {.rfc = "RFC 9293",
+            .id = "MUST-3",
+            .text = "Check the checksum and drop segments failing it (3.1)"},
+    .checks = "a bad checksum in the SYN, then in the handshake's ACK, is dropped (asked with the "
+              "state probe)",
     .default_on = true,
     .needs_alp = false,
     /* the traced SYN, then a reset ending stage 1 or stage 2's SYN, ACK, two state probes

@@ -21,7 +21,9 @@ static const struct mss_params late_option_params = {
 
 const struct test_case late_option_test = {
     .name = "LateOptionTest",
-    .req = {.rfc = "RFC 9293", .id = "MUST-5", .text = "Receive a TCP option in any segment (a late MSS option is not honoured)"},
+    .req = {.rfc = "RFC 9293",
+            .id = "MUST-5",
+            .text = "Receive a TCP option in any segment (a late MSS option is not honoured)"},
     .checks = "an MSS option after the handshake is not honoured",
     .default_on = false,
     .needs_alp = true,

@@ -35,7 +35,7 @@
 #define DISCOVERY_FIELDS (TTL_ENC_ACK | TTL_ENC_IPID)
 
 enum liveness_phase {
-    LV_DISCOVERY,       /* the ACK burst is out: RSTs and quotes name the path */
+    LV_DISCOVERY, /* the ACK burst is out: RSTs and quotes name the path */
     LV_HANDSHAKE,
     LV_PROBING,         /* RST and probe sent, waiting for the verdict */
     LV_PROBE_PAUSE,     /* the probe was answered: pause before the next RST and probe */
@@ -53,7 +53,7 @@ struct liveness_state {
     enum tc_handshake failure;
     bool failure_timeout;
     /* discovery */
-    bool discovering;   /* this instance ran the discovery */
+    bool discovering; /* this instance ran the discovery */
     tc_time disc_sent_at;
     tc_time disc_done_at; /* the discovery ends by then */
     tc_time disc_rtt;     /* RTT of the first RST (0 = none yet) */
@@ -380,8 +380,11 @@ static void liveness_cleanup(struct tc *t)
 
 const struct test_case liveness_test = {
     .name = "LivenessTest",
-    .req = {.rfc = "RFC 9293", .id = "3.5", .text = "Three-way handshake opens a connection, RST closes it (3.5, 3.10.7.4)"},
-    .checks = "handshake and RST; runs before every test and at the end; the first one learns the path",
+    .req = {.rfc = "RFC 9293",
+            .id = "3.5",
+            .text = "Three-way handshake opens a connection, RST closes it (3.5, 3.10.7.4)"},
+    .checks =
+        "handshake and RST; runs before every test and at the end; the first one learns the path",
     .default_on = false, /* the scheduler runs it around every test */
     .needs_alp = false,
     /* the discovery burst, then SYNs, resets, probes */

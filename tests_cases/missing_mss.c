@@ -24,8 +24,8 @@ static void hex_tail(const uint8_t *bytes, size_t len, const struct tcp_opts *op
 
 /* The original's check: the quoted SYN must carry no MSS option; options that do not parse
  * are reported as seen. */
-static bool missing_mss_diff(const struct icmp_quote *q, const void *ctx, char *exp,
-                             size_t exp_cap, char *seen, size_t seen_cap)
+static bool missing_mss_diff(const struct icmp_quote *q, const void *ctx, char *exp, size_t exp_cap,
+                             char *seen, size_t seen_cap)
 {
     (void)ctx;
     struct quote_view v;
@@ -63,14 +63,18 @@ static const struct mss_params missing_mss_params = {
 
 const struct test_case missing_mss_test = {
     .name = "MissingMSSTest",
-    .req = {.rfc = "RFC 9293", .id = "MUST-15", .text = "Assume a default send MSS of 536 (IPv4) / 1220 (IPv6) without an MSS option"},
+    .req = {.rfc = "RFC 9293",
+            .id = "MUST-15",
+            .text = "Assume a default send MSS of 536 (IPv4) / 1220 (IPv6) without an MSS option"},
     .checks = "no MSS: at most 536 (IPv4) / 1220 (IPv6) bytes",
     .default_on = true,
     .needs_alp = true,
     .packet_budget = MSS_PACKET_BUDGET,
     .deadline = MSS_DEADLINE,
     .state_size = sizeof(struct mss_state),
-    .mbox = {.fields = MSS_MISSING_TTL_FIELDS, .diff = missing_mss_diff, .info = "MSS inserted",
+    .mbox = {.fields = MSS_MISSING_TTL_FIELDS,
+             .diff = missing_mss_diff,
+             .info = "MSS inserted",
              .stage = MSS_STAGE},
     .params = &missing_mss_params,
     .start = mss_start,

@@ -139,8 +139,7 @@ void mss_start(struct tc *t, tc_time now)
     s->alp = alp_for_port(t->env.dport);
     if (s->alp == NULL) {
         char reason[sizeof(t->result.reason)];
-        snprintf(reason, sizeof(reason), "Missing ALP module for port %u",
-                 (unsigned)t->env.dport);
+        snprintf(reason, sizeof(reason), "Missing ALP module for port %u", (unsigned)t->env.dport);
         tc_finish(t, TC_UNK, 0, reason, NULL, now);
         return;
     }
@@ -354,9 +353,14 @@ void mss_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
         if (!syn_probe_active(&s->probe))
             return;
         switch (syn_probe_segment(t, &s->probe, seg, now, &f)) {
-        case SP_FAILED: handshake_failed(t, &f, now); break;
-        case SP_ESTABLISHED: established(t, seg, now); break;
-        case SP_PENDING: break;
+        case SP_FAILED:
+            handshake_failed(t, &f, now);
+            break;
+        case SP_ESTABLISHED:
+            established(t, seg, now);
+            break;
+        case SP_PENDING:
+            break;
         }
         break;
     case MSS_QUOTES:
@@ -405,8 +409,11 @@ static const struct mss_params mss_support_params = {
 
 const struct test_case mss_support_test = {
     .name = "MSSSupportTest",
-    .req = {.rfc = "RFC 9293", .id = "MUST-14", .text = "Implement sending and receiving the MSS option"},
-    .checks = "MSS 515 announced: no segment from the host carries more than 515 bytes of options and data",
+    .req = {.rfc = "RFC 9293",
+            .id = "MUST-14",
+            .text = "Implement sending and receiving the MSS option"},
+    .checks = "MSS 515 announced: no segment from the host carries more than 515 bytes of options "
+              "and data",
     .default_on = true,
     .needs_alp = true,
     .packet_budget = MSS_PACKET_BUDGET,

@@ -47,10 +47,10 @@
 struct mss_params {
     const uint16_t *syn_mss; /* MSS options of the SYN, in order */
     size_t n_syn_mss;
-    uint16_t late_mss;       /* MSS option on the request after the handshake; 0 = none */
+    uint16_t late_mss; /* MSS option on the request after the handshake; 0 = none */
     /* Appended to the reason of a failed handshake ("... with MSS option"). */
     const char *failure_suffix;
-    size_t req_hint;         /* ALP request length hint; 0 = the limit less 20 */
+    size_t req_hint; /* ALP request length hint; 0 = the limit less 20 */
 };
 
 enum mss_phase {
@@ -63,13 +63,13 @@ struct mss_state {
     enum mss_phase phase;
     struct syn_probe probe;
     struct tc_conn conn;
-    uint16_t mss;          /* the limit (mss_rule.h) */
-    bool too_large;        /* a segment over the limit arrived before the path check */
-    bool peer_closed;      /* the target reset or closed the connection before our request */
+    uint16_t mss;     /* the limit (mss_rule.h) */
+    bool too_large;   /* a segment over the limit arrived before the path check */
+    bool peer_closed; /* the target reset or closed the connection before our request */
     const struct alp *alp;
     struct alp_session *alp_sess;
-    size_t pushed;         /* in-order reply bytes handed to the ALP */
-    bool got_data;         /* the target sent payload: the MSS was exercised */
+    size_t pushed; /* in-order reply bytes handed to the ALP */
+    bool got_data; /* the target sent payload: the MSS was exercised */
     unsigned acks_sent;
     tc_time observe_until; /* the reply is watched no longer than this */
 };
@@ -77,8 +77,10 @@ struct mss_state {
 /* The middlebox check of the cases whose SYN carries MSS options (its fields: the probe's
  * TTL code). */
 #define MSS_OPTIONS_MBOX                                                                           \
-    {.fields = MSS_TTL_FIELDS, .diff = mss_options_diff, .info = "MSS modified or deleted",      \
-     .stage = MSS_STAGE}
+    {                                                                                              \
+        .fields = MSS_TTL_FIELDS, .diff = mss_options_diff, .info = "MSS modified or deleted",     \
+        .stage = MSS_STAGE                                                                         \
+    }
 
 /* Callbacks for a test_case whose params is a struct mss_params, whose state_size is
  * sizeof(struct mss_state) and whose mbox check is the options' (e.g. MSS_OPTIONS_MBOX). */

@@ -17,7 +17,9 @@ static const struct mss_params multi_mss_params = {
 
 const struct test_case multi_mss_test = {
     .name = "MultiMSSTest",
-    .req = {.rfc = "RFC 9293", .id = "MUST-16", .text = "Derive the effective send MSS from the announced MSS (several MSS options)"},
+    .req = {.rfc = "RFC 9293",
+            .id = "MUST-16",
+            .text = "Derive the effective send MSS from the announced MSS (several MSS options)"},
     .checks = "MSS 550, 505, 515 in one SYN: the last, 515, is the limit",
     .default_on = true,
     .needs_alp = true,

@@ -49,7 +49,7 @@
 #define REASON_IGNORED "ACK with reserved flag ignored"
 #define REASON_EMPTY_IGNORED "Empty ACK with reserved flag ignored"
 #define REASON_NO_ANSWER                                                                           \
-    "No answer to the state probe after the ACK with reserved flag: cannot tell whether it "  \
+    "No answer to the state probe after the ACK with reserved flag: cannot tell whether it "       \
     "was taken"
 
 enum rf_phase {
@@ -61,10 +61,10 @@ struct rf_state {
     enum rf_phase phase;
     struct syn_probe probe;
     struct tc_conn conn;
-    unsigned round;          /* ACKs repeated so far */
-    tc_time round_at;        /* when this round's ACK left */
-    bool asked_again;        /* this round's state probe was repeated once */
-    size_t req_len;          /* ALP request riding on repeated ACKs, 0 = none */
+    unsigned round;   /* ACKs repeated so far */
+    tc_time round_at; /* when this round's ACK left */
+    bool asked_again; /* this round's state probe was repeated once */
+    size_t req_len;   /* ALP request riding on repeated ACKs, 0 = none */
     uint8_t req[REQ_MAX];
 };
 
@@ -286,7 +286,10 @@ static void rf_cleanup(struct tc *t)
 
 const struct test_case reserved_flags_test = {
     .name = "ReservedFlagsTest",
-    .req = {.rfc = "RFC 9293", .id = "3.1", .text = "Reserved bits must be zero in generated segments and ignored in received ones"},
+    .req = {.rfc = "RFC 9293",
+            .id = "3.1",
+            .text =
+                "Reserved bits must be zero in generated segments and ignored in received ones"},
     .checks = "reserved bits zero in replies; a SYN and ACK with one set still work",
     .default_on = true,
     .needs_alp = false,
@@ -295,7 +298,9 @@ const struct test_case reserved_flags_test = {
     .packet_budget = HOP_LIMIT + 16,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct rf_state),
-    .mbox = {.fields = TTL_ENC_ALL, .diff = rsrvd_diff, .info = "reserved flags reset",
+    .mbox = {.fields = TTL_ENC_ALL,
+             .diff = rsrvd_diff,
+             .info = "reserved flags reset",
              .stage = RF_STAGE},
     .start = rf_start,
     .on_segment = rf_on_segment,

@@ -14,7 +14,9 @@ static const struct syn_rcvd_reset_params rstack_params = {
 
 const struct test_case rstack_test = {
     .name = "RSTACKTest",
-    .req = {.rfc = "RFC 9293", .id = "MUST-11", .text = "RST-ACK in SYN-RECEIVED resets the connection (3.10.7.4)"},
+    .req = {.rfc = "RFC 9293",
+            .id = "MUST-11",
+            .text = "RST-ACK in SYN-RECEIVED resets the connection (3.10.7.4)"},
     .checks = "RST-ACK in SYN-RECEIVED resets the connection (a new SYN is answered from LISTEN)",
     .default_on = false,
     .needs_alp = false,

@@ -320,7 +320,9 @@ static void up_cleanup(struct tc *t)
 
 const struct test_case urgent_pointer_test = {
     .name = "UrgentPointerTest",
-    .req = {.rfc = "RFC 9293", .id = "MUST-30, MUST-31", .text = "Support the urgent mechanism and urgent data of any length"},
+    .req = {.rfc = "RFC 9293",
+            .id = "MUST-30, MUST-31",
+            .text = "Support the urgent mechanism and urgent data of any length"},
     .checks = "the request sent as urgent data over three segments",
     .default_on = true,
     .needs_alp = true,
@@ -329,7 +331,9 @@ const struct test_case urgent_pointer_test = {
     .packet_budget = HOP_LIMIT + 11,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct up_state),
-    .mbox = {.fields = UP_TTL_FIELDS, .diff = urg_diff, .info = "URG/UP modified",
+    .mbox = {.fields = UP_TTL_FIELDS,
+             .diff = urg_diff,
+             .info = "URG/UP modified",
              .stage = UP_STAGE},
     .start = up_start,
     .on_segment = up_on_segment,

@@ -19,7 +19,9 @@ static const struct checksum_params zero_checksum_params = {
 
 const struct test_case zero_checksum_test = {
     .name = "ZeroChecksumTest",
-    .req = {.rfc = "RFC 9293", .id = "MUST-3", .text = "Check the checksum and drop segments failing it, zero included (3.1)"},
+    .req = {.rfc = "RFC 9293",
+            .id = "MUST-3",
+            .text = "Check the checksum and drop segments failing it, zero included (3.1)"},
     .checks = "the same with a zero checksum",
     .default_on = true,
     .needs_alp = false,

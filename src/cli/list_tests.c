@@ -17,8 +17,8 @@ void list_tests(FILE *out, enum list_format format)
         fputs("| Test | Default | RFC | Requirement | Checks |\n|---|---|---|---|---|\n", out);
         for (size_t i = 0; i < test_case_count; i++) {
             const struct test_case *tc = test_case_registry[i];
-            fprintf(out, "| %s | %s | %s | %s: %s | %s |\n", tc->name, default_of(tc),
-                    tc->req.rfc, tc->req.id, tc->req.text, tc->checks);
+            fprintf(out, "| %s | %s | %s | %s: %s | %s |\n", tc->name, default_of(tc), tc->req.rfc,
+                    tc->req.id, tc->req.text, tc->checks);
         }
         return;
     }

@@ -149,7 +149,8 @@ void pcap_record_received(struct pcap_record *rec, const uint8_t *pkt, size_t le
     /* What we sent at the same microsecond went first: a reply cannot precede its cause. */
     release(rec, ts, true);
     char comment[COMMENT_MAX];
-    write_block(rec, pkt, len, ts, make_comment(comment, sizeof(comment), test, 0) ? comment : NULL);
+    write_block(rec, pkt, len, ts,
+                make_comment(comment, sizeof(comment), test, 0) ? comment : NULL);
 }
 
 void pcap_record_sync(struct pcap_record *rec, const struct timeval *until)

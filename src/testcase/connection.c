@@ -44,7 +44,8 @@ enum tc_conn_open_outcome tc_conn_open_event(struct tc *t, struct tc_conn *c,
         return CONN_OPEN_PENDING;
     if (tc_conn_established(c, seg, c->rx_keep) != 0) {
         tc_conn_send_close(t, c);
-        *fail = (struct syn_probe_failure){.status = TC_ERR, .reason = REASON_NO_MEMORY, .detail = ""};
+        *fail =
+            (struct syn_probe_failure){.status = TC_ERR, .reason = REASON_NO_MEMORY, .detail = ""};
         return CONN_OPEN_FAILED;
     }
     tc_conn_send_ack(t, c);
@@ -122,7 +123,7 @@ void tc_conn_send_ack(struct tc *t, struct tc_conn *c)
 }
 
 void tc_conn_send_data(struct tc *t, struct tc_conn *c, const uint8_t *data, size_t len,
-                    uint8_t flags)
+                       uint8_t flags)
 {
     struct tcp_seg seg;
     tc_conn_seg(t, c, (uint8_t)(TCP_FLAG_ACK | flags), &seg);
@@ -149,8 +150,9 @@ static bool is_pure_ack(const struct tcp_seg *seg)
 
 static bool is_synack_again(const struct tc_conn *c, const struct tcp_seg *seg)
 {
-    return c->established && (seg->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) ==
-                                 (TCP_FLAG_SYN | TCP_FLAG_ACK) &&
+    return c->established &&
+           (seg->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) ==
+               (TCP_FLAG_SYN | TCP_FLAG_ACK) &&
            seg->seq == c->irs;
 }
 
@@ -232,7 +234,7 @@ void tc_conn_send_alive_probe(struct tc *t, const struct tc_conn *c, tc_time del
 }
 
 enum conn_alive_answer tc_conn_alive_answer(const struct tc_conn *c, const struct tcp_seg *seg,
-                                         uint32_t *their_rcv_nxt)
+                                            uint32_t *their_rcv_nxt)
 {
     if (seg->flags & TCP_FLAG_RST)
         return CONN_ALIVE_GONE;

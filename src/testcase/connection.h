@@ -35,7 +35,7 @@ struct tc_conn {
     uint32_t last_ack;     /* the highest ACK the peer sent */
     unsigned dup_acks;     /* pure ACKs repeating last_ack in a row */
     bool peer_rst;
-    struct reasm_stream rx; /* the peer's data (only with conn_established's rx_keep) */
+    struct reasm_stream rx;   /* the peer's data (only with conn_established's rx_keep) */
     uint32_t state_probe_ack; /* SEG.ACK of the latest state probe */
     unsigned state_probes;    /* sent so far: each acknowledges one more, so a late answer
                                  to an earlier one is not taken for the latest's */
@@ -46,13 +46,13 @@ struct tc_conn {
 
 /* What a segment from the peer was. */
 enum conn_rx_kind {
-    CONN_RX_OTHER = 0,   /* anything else (ignored by the sub-machine) */
-    CONN_RX_RST,         /* a RST (the peer reset or refused) */
-    CONN_RX_SYNACK,      /* the SYN-ACK again: the peer still waits in SYN-RECEIVED */
-    CONN_RX_ACK,         /* a pure ACK acknowledging something new */
-    CONN_RX_DUP_ACK,     /* a pure ACK repeating the last one */
-    CONN_RX_DATA,        /* payload or FIN with sequence space never seen before */
-    CONN_RX_RETRANS,     /* payload or FIN seen before (a retransmission) */
+    CONN_RX_OTHER = 0, /* anything else (ignored by the sub-machine) */
+    CONN_RX_RST,       /* a RST (the peer reset or refused) */
+    CONN_RX_SYNACK,    /* the SYN-ACK again: the peer still waits in SYN-RECEIVED */
+    CONN_RX_ACK,       /* a pure ACK acknowledging something new */
+    CONN_RX_DUP_ACK,   /* a pure ACK repeating the last one */
+    CONN_RX_DATA,      /* payload or FIN with sequence space never seen before */
+    CONN_RX_RETRANS,   /* payload or FIN seen before (a retransmission) */
 };
 
 struct conn_rx {
@@ -97,7 +97,7 @@ void tc_conn_sent(struct tc_conn *c, uint32_t len);
 void tc_conn_send_ack(struct tc *t, struct tc_conn *c);
 /* Data at SND.NXT (with ACK; extra flags e.g. PSH), SND.NXT advanced. */
 void tc_conn_send_data(struct tc *t, struct tc_conn *c, const uint8_t *data, size_t len,
-                    uint8_t flags);
+                       uint8_t flags);
 /* The close: RST at SND.NXT (RFC 9293 3.5.2; RFC 5961 3.2 takes a RST only at RCV.NXT). */
 void tc_conn_send_close(struct tc *t, const struct tc_conn *c);
 
@@ -110,9 +110,9 @@ void tc_conn_send_state_probe(struct tc *t, struct tc_conn *c, tc_time delay);
 /* The same segment, counted as sent, for the case to send itself (e.g. traced). */
 void tc_conn_state_probe_seg(const struct tc *t, struct tc_conn *c, struct tcp_seg *out);
 enum conn_state_answer {
-    CONN_STATE_NONE = 0,      /* not an answer to the state probe */
-    CONN_STATE_NOT_SYNCED,    /* RST <SEQ=SEG.ACK> or the SYN-ACK again: not ESTABLISHED */
-    CONN_STATE_ESTABLISHED,   /* an ACK, data or FIN from a synchronized connection */
+    CONN_STATE_NONE = 0,    /* not an answer to the state probe */
+    CONN_STATE_NOT_SYNCED,  /* RST <SEQ=SEG.ACK> or the SYN-ACK again: not ESTABLISHED */
+    CONN_STATE_ESTABLISHED, /* an ACK, data or FIN from a synchronized connection */
 };
 enum conn_state_answer tc_conn_state_answer(const struct tc_conn *c, const struct tcp_seg *seg);
 
@@ -124,7 +124,7 @@ enum conn_alive_answer {
     CONN_ALIVE_YES,      /* a pure ACK from the connection; *their_rcv_nxt = its ACK */
 };
 enum conn_alive_answer tc_conn_alive_answer(const struct tc_conn *c, const struct tcp_seg *seg,
-                                         uint32_t *their_rcv_nxt);
+                                            uint32_t *their_rcv_nxt);
 
 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from the peer: a pure ACK of exactly all we sent, how a
  * synchronized connection answers an unacceptable segment (RFC 9293 3.10.7.4) and RFC 5961's

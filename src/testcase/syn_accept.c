@@ -5,7 +5,6 @@
 #define SYN_ACCEPT_STAGE 1
 #define RETRY_SYN_WINDOW 4096
 
-
 static const struct syn_accept_params *params_of(const struct tc *t)
 {
     return t->kind->params;

@@ -28,5 +28,4 @@ void syn_accept_start(struct tc *t, tc_time now);
 void syn_accept_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now);
 void syn_accept_on_timer(struct tc *t, tc_time now);
 
-
 #endif

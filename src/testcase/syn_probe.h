@@ -24,25 +24,25 @@ enum syn_probe_phase { SP_IDLE = 0, SP_BURST, SP_RETRY, SP_SINGLE, SP_CONTROL, S
 
 struct syn_probe {
     /* Set by the case before syn_probe_start. */
-    struct tcp_seg syn;     /* the SYN under test; seq, window, options, reserved bits set */
-    unsigned fields;        /* TTL_ENC_* for the traced probe; never a field under test */
-    bool burst;             /* false: one plain SYN, no tracing, no retry (UrgentPointerTest) */
-    uint16_t retry_window;  /* window of the retry SYN */
+    struct tcp_seg syn;    /* the SYN under test; seq, window, options, reserved bits set */
+    unsigned fields;       /* TTL_ENC_* for the traced probe; never a field under test */
+    bool burst;            /* false: one plain SYN, no tracing, no retry (UrgentPointerTest) */
+    uint16_t retry_window; /* window of the retry SYN */
     /* A plain SYN (no options, no reserved bits) when the SYN under test failed twice; only
      * for a SYN that carries something under test. */
     bool control;
     /* Internal. */
     enum syn_probe_phase phase;
-    tc_time first_sent_at;  /* the only transmission an RTT may be sampled from (Karn) */
+    tc_time first_sent_at;     /* the only transmission an RTT may be sampled from (Karn) */
     enum tc_handshake failure; /* how the SYN under test failed (TC_HS_RST or a timeout) */
     bool failure_timeout;
     uint32_t control_seq;
 };
 
 enum syn_probe_outcome {
-    SP_PENDING = 0,  /* still waiting (or the retry just went out) */
-    SP_ESTABLISHED,  /* a SYN-ACK acknowledging our SYN arrived: *seg is it */
-    SP_FAILED,       /* the handshake failed: see struct syn_probe_failure */
+    SP_PENDING = 0, /* still waiting (or the retry just went out) */
+    SP_ESTABLISHED, /* a SYN-ACK acknowledging our SYN arrived: *seg is it */
+    SP_FAILED,      /* the handshake failed: see struct syn_probe_failure */
 };
 
 struct syn_probe_failure {
@@ -52,7 +52,7 @@ struct syn_probe_failure {
     const char *reason; /* the original's _synchronize reason, e.g. "Timeout during handshake" */
     /* What the control SYN showed, for the end of the reason ("" = no control was sent). */
     const char *detail;
-    bool by_silence;    /* the SYN under test drew no answer at all */
+    bool by_silence; /* the SYN under test drew no answer at all */
 };
 
 /* Send the traced probe (or the single SYN) and arm the SYN wait. */

@@ -48,10 +48,14 @@ const struct tc_timing tc_timing_original = {
 const char *tc_status_name(enum tc_status s)
 {
     switch (s) {
-    case TC_PASS: return "PASS";
-    case TC_UNK: return "UNK";
-    case TC_FAIL: return "FAIL";
-    case TC_ERR: return "ERR";
+    case TC_PASS:
+        return "PASS";
+    case TC_UNK:
+        return "UNK";
+    case TC_FAIL:
+        return "FAIL";
+    case TC_ERR:
+        return "ERR";
     }
     return "ERR";
 }
@@ -526,10 +530,14 @@ enum tc_handshake tc_handshake_classify(const struct tcp_seg *seg, uint32_t sent
 const char *tc_handshake_reason(enum tc_handshake hs)
 {
     switch (hs) {
-    case TC_HS_SYNACK: return "";
-    case TC_HS_RST: return "RST in reply to SYN during handshake";
-    case TC_HS_NOT_SYNACK: return "Non-SYN-ACK in reply to SYN during handshake";
-    case TC_HS_WRONG_ACK: return "Wrong SEQ acked in reply to SYN during handshake";
+    case TC_HS_SYNACK:
+        return "";
+    case TC_HS_RST:
+        return "RST in reply to SYN during handshake";
+    case TC_HS_NOT_SYNACK:
+        return "Non-SYN-ACK in reply to SYN during handshake";
+    case TC_HS_WRONG_ACK:
+        return "Wrong SEQ acked in reply to SYN during handshake";
     }
     return "";
 }

@@ -29,15 +29,15 @@ const char *tc_status_name(enum tc_status s);
 /* How long the waits that remain are. Absence of a reply and quotes still in flight are
  * waited for rtt_mult RTTs, clamped to [floor, ceil]; with no RTT yet, syn_timeout. */
 struct tc_timing {
-    tc_time floor;        /* shortest RTT-derived wait */
-    tc_time ceil;         /* longest RTT-derived wait */
-    unsigned rtt_mult;    /* RTTs to wait for in-flight packets (quotes, late replies) */
-    tc_time syn_timeout;  /* first SYN's reply timeout when no RTT is known */
-    unsigned syn_tries;   /* SYN attempts before giving up (LivenessTest) */
+    tc_time floor;       /* shortest RTT-derived wait */
+    tc_time ceil;        /* longest RTT-derived wait */
+    unsigned rtt_mult;   /* RTTs to wait for in-flight packets (quotes, late replies) */
+    tc_time syn_timeout; /* first SYN's reply timeout when no RTT is known */
+    unsigned syn_tries;  /* SYN attempts before giving up (LivenessTest) */
     /* Time a peer needs to show that it ignored us by retransmitting (its initial RTO:
      * RFC 6298 (2.1) says 1 s, older stacks use RFC 1122's 3 s) */
     tc_time retrans_wait;
-    bool original;        /* reproduce the Python tcpreq's fixed 5/10/20/30/60 s waits */
+    bool original; /* reproduce the Python tcpreq's fixed 5/10/20/30/60 s waits */
 };
 /* Defaults used when the CLI sets nothing. */
 extern const struct tc_timing tc_timing_default;
@@ -47,9 +47,9 @@ extern const struct tc_timing tc_timing_original;
 struct tc_env {
     struct ip_addr src, dst;
     uint16_t sport, dport;
-    tc_time rtt_hint;  /* RTT measured in an earlier round for this target, 0 = unknown */
+    tc_time rtt_hint; /* RTT measured in an earlier round for this target, 0 = unknown */
     const struct tc_timing *timing;
-    uint64_t seed;     /* seeds tc_random32 (ISNs): deterministic in unit tests */
+    uint64_t seed; /* seeds tc_random32 (ISNs): deterministic in unit tests */
     /* Host name from the input (HTTP Host, TLS SNI); NULL = none. Outlives the instance. */
     const char *host;
     /* What earlier tests learned about the path to this target (tracebox/path.h). */
@@ -74,7 +74,7 @@ struct tc_isn {
 /* A packet queued for sending: a complete IPv4/IPv6 packet. */
 struct tc_packet {
     size_t len;
-    tc_time delay;  /* leave this long after the event that queued it (paced bursts) */
+    tc_time delay;   /* leave this long after the event that queued it (paced bursts) */
     unsigned faults; /* enum tcp_fault (tcp/fault.h): what it carries wrong on purpose */
     uint8_t data[IP_PACKET_MAX];
 };
@@ -95,9 +95,9 @@ struct tc_conn;
 /* A connection the framework opens for a case before it starts (testcase/connection.h):
  * for cases whose handshake is not under test. */
 struct tc_open_spec {
-    uint16_t window;  /* the window we offer */
-    size_t rx_keep;   /* bytes of the peer's data kept (for an ALP); 0 = none */
-    int stage;        /* stage of a failed opening's verdict */
+    uint16_t window; /* the window we offer */
+    size_t rx_keep;  /* bytes of the peer's data kept (for an ALP); 0 = none */
+    int stage;       /* stage of a failed opening's verdict */
 };
 
 /* What a case's middlebox check looks at (the original's _detect_mboxes arguments). A case
@@ -114,9 +114,9 @@ struct mbox_check {
 /* The test's traced probe (tc_send_probe) and what its quotes showed so far. */
 struct tc_traced {
     bool sent;
-    unsigned fields;    /* TTL_ENC_* of its copies */
-    unsigned copies;    /* TTL-limited copies, with TTL 1..copies */
-    tc_time sent_at;    /* event time the probe was queued (its last copy leaves later) */
+    unsigned fields; /* TTL_ENC_* of its copies */
+    unsigned copies; /* TTL-limited copies, with TTL 1..copies */
+    tc_time sent_at; /* event time the probe was queued (its last copy leaves later) */
     /* With path knowledge (tracebox/path.h): the hops among 1..copies known to quote this
      * target's probes, and those that quoted this one. Without, the quotes are waited for. */
     bool path_known;
@@ -159,9 +159,9 @@ struct tc {
     size_t n_quotes, cap_quotes;
     struct path_hop path[PATH_MAX_HOPS];
     size_t path_len;
-    tc_time rtt;      /* latest handshake RTT measured by this instance, 0 = none */
-    unsigned ttl_fields; /* TTL_ENC_* of the traced probes sent (for the path at finish) */
-    bool path_done;      /* path already computed by tc_check_mboxes */
+    tc_time rtt;              /* latest handshake RTT measured by this instance, 0 = none */
+    unsigned ttl_fields;      /* TTL_ENC_* of the traced probes sent (for the path at finish) */
+    bool path_done;           /* path already computed by tc_check_mboxes */
     size_t path_clear_quotes; /* quotes the declared check last found clean (+1; 0 = never) */
     unsigned packets_sent;
     uint64_t rng;
@@ -190,13 +190,13 @@ struct tc_requirement {
 
 /* The registry entry of a test case (one per tests_cases/<name>.c). */
 struct test_case {
-    const char *name;     /* the original tcpreq's class name, e.g. "LivenessTest" */
+    const char *name; /* the original tcpreq's class name, e.g. "LivenessTest" */
     struct tc_requirement req;
-    const char *checks;   /* what the test sends and expects, in one line (--list-tests) */
-    bool default_on;      /* part of the default test selection */
-    bool needs_alp;       /* sends an application-layer payload (alp/) */
+    const char *checks;     /* what the test sends and expects, in one line (--list-tests) */
+    bool default_on;        /* part of the default test selection */
+    bool needs_alp;         /* sends an application-layer payload (alp/) */
     unsigned packet_budget; /* most packets one instance may send */
-    tc_time deadline;     /* engine aborts the instance with ERR after this long */
+    tc_time deadline;       /* engine aborts the instance with ERR after this long */
     size_t state_size;
     /* The middlebox check of its traced probe (path first, then verdict: tc_conclude,
      * tc_check_path); diff gets the instance as ctx. All zero: the case traces nothing. */
@@ -249,9 +249,9 @@ int tc_create(struct tc *t, const struct test_case *kind, const struct tc_env *e
 void tc_destroy(struct tc *t);
 void tc_start(struct tc *t, tc_time now);
 /* Hand over a received TCP packet payload (the bytes after the IP header) from env.dst, and
- * the IP TTL / hop limit and TOS / traffic class it arrived with (ttl 0 = unknown). Malformed segments are dropped here
- * (the original tcpreq did the same); bad-checksum ones too, unless the case has
- * on_bad_checksum. */
+ * the IP TTL / hop limit and TOS / traffic class it arrived with (ttl 0 = unknown). Malformed
+ * segments are dropped here (the original tcpreq did the same); bad-checksum ones too, unless the
+ * case has on_bad_checksum. */
 void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, unsigned ttl, uint8_t tos,
                         tc_time now);
 void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now);
@@ -324,7 +324,6 @@ bool tc_path_changed(struct tc *t);
 bool tc_check_mboxes(struct tc *t, unsigned fields, quote_diff_fn diff, const void *ctx,
                      const char *info, int stage, tc_time now);
 
-
 /* For a case with its own middlebox ranking: decode the hops of the collected quotes
  * (fields: TTL_ENC_* of the probes) into t->quotes[i].hop and record the path from all of
  * them, sorted by hop, as tc_check_mboxes does when it detects nothing. tc_finish keeps it. */
@@ -359,10 +358,10 @@ void tc_send_reset(struct tc *t, const struct tcp_seg *rcvd);
 /* Handshake classification after sending a SYN with sequence number sent_seq
  * (the original's _synchronize). */
 enum tc_handshake {
-    TC_HS_SYNACK = 0,    /* SYN-ACK acknowledging our SYN */
-    TC_HS_RST,           /* RST acknowledging our SYN: UNK "RST in reply to SYN during handshake" */
-    TC_HS_NOT_SYNACK,    /* FAIL "Non-SYN-ACK in reply to SYN during handshake" */
-    TC_HS_WRONG_ACK      /* FAIL "Wrong SEQ acked in reply to SYN during handshake" */
+    TC_HS_SYNACK = 0, /* SYN-ACK acknowledging our SYN */
+    TC_HS_RST,        /* RST acknowledging our SYN: UNK "RST in reply to SYN during handshake" */
+    TC_HS_NOT_SYNACK, /* FAIL "Non-SYN-ACK in reply to SYN during handshake" */
+    TC_HS_WRONG_ACK   /* FAIL "Wrong SEQ acked in reply to SYN during handshake" */
 };
 enum tc_handshake tc_handshake_classify(const struct tcp_seg *seg, uint32_t sent_seq);
 const char *tc_handshake_reason(enum tc_handshake hs);

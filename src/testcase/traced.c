@@ -64,7 +64,8 @@ void tc_traced_quote(struct tc *t, const struct icmp_quote *q)
         return;
     /* IPv4's IP ID carries the code only when the probe wrote it there. */
     unsigned guess = (p->fields & TTL_ENC_IPID) ? q->hop_guess : HOP_NONE;
-    unsigned hop = ttl_decode_tcp(q->quote, q->quote_len, guess, HOP_LIMIT, p->fields & TTL_ENC_TCP);
+    unsigned hop =
+        ttl_decode_tcp(q->quote, q->quote_len, guess, HOP_LIMIT, p->fields & TTL_ENC_TCP);
     if (hop >= 1 && hop <= p->copies)
         p->quoted |= HOP_BIT(hop);
 }
@@ -114,8 +115,8 @@ static void conclude_now(struct tc *t, tc_time now)
         tc_check_mboxes(t, v->check.fields, v->check.diff, v->check.ctx, v->check.info,
                         v->check.stage, now))
         return;
-    unsigned silent = v->by_silence && t->traced.path_known ? first_silent_hop(&t->traced)
-                                                             : HOP_NONE;
+    unsigned silent =
+        v->by_silence && t->traced.path_known ? first_silent_hop(&t->traced) : HOP_NONE;
     if (silent != HOP_NONE) {
         /* The host did not answer and the path lost the probe before hop `silent`, which
          * quoted every other probe to this target: the path is to blame, not the host. A

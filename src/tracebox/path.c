@@ -41,9 +41,9 @@ void path_merge(struct path_info *into, const struct path_info *from)
     into->discovered = into->discovered || from->discovered;
     into->quoting |= from->quoting;
     /* The host's own answer beats an estimate; a first value beats none. */
-    bool better = from->host_hop != 0 &&
-                  (into->host_hop == 0 || (from->host_hop_source == PATH_HOP_ACK_RST &&
-                                           into->host_hop_source != PATH_HOP_ACK_RST));
+    bool better =
+        from->host_hop != 0 && (into->host_hop == 0 || (from->host_hop_source == PATH_HOP_ACK_RST &&
+                                                        into->host_hop_source != PATH_HOP_ACK_RST));
     if (better) {
         into->host_hop = from->host_hop;
         into->host_hop_source = from->host_hop_source;
@@ -53,9 +53,12 @@ void path_merge(struct path_info *into, const struct path_info *from)
 const char *path_hop_source_name(enum path_hop_source s)
 {
     switch (s) {
-    case PATH_HOP_UNKNOWN: return "unknown";
-    case PATH_HOP_ACK_RST: return "ack-rst";
-    case PATH_HOP_SYNACK_TTL: return "synack-ttl";
+    case PATH_HOP_UNKNOWN:
+        return "unknown";
+    case PATH_HOP_ACK_RST:
+        return "ack-rst";
+    case PATH_HOP_SYNACK_TTL:
+        return "synack-ttl";
     }
     return "unknown";
 }

@@ -24,10 +24,10 @@ enum path_hop_source {
 };
 
 struct path_info {
-    bool discovered;          /* the discovery ran (whatever it found): never run it again */
-    uint8_t host_hop;         /* hop distance of the host (1..HOP_LIMIT); 0 = unknown */
-    uint8_t host_hop_source;  /* enum path_hop_source */
-    uint32_t quoting;         /* bit h (1..HOP_LIMIT): hop h quoted one of our probes */
+    bool discovered;         /* the discovery ran (whatever it found): never run it again */
+    uint8_t host_hop;        /* hop distance of the host (1..HOP_LIMIT); 0 = unknown */
+    uint8_t host_hop_source; /* enum path_hop_source */
+    uint32_t quoting;        /* bit h (1..HOP_LIMIT): hop h quoted one of our probes */
 };
 
 /* The TTLs a traced probe's TTL-limited copies are sent with: 1..path_trace_limit(). Only

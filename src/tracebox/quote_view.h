@@ -12,13 +12,13 @@
 #include "tracebox/icmp.h"
 
 struct quote_view {
-    size_t len;        /* quoted TCP bytes */
-    uint8_t tos;       /* quoted IP TOS / traffic class (always quoted: the IP header is) */
+    size_t len;  /* quoted TCP bytes */
+    uint8_t tos; /* quoted IP TOS / traffic class (always quoted: the IP header is) */
     /* Each field is valid only when the quote reaches past it. */
     bool has_seq, has_ack, has_offset, has_flags, has_window, has_checksum, has_urg_ptr;
     uint32_t seq, ack;
-    uint8_t data_off;  /* header length in 32-bit words */
-    uint8_t reserved;  /* the four reserved bits */
+    uint8_t data_off; /* header length in 32-bit words */
+    uint8_t reserved; /* the four reserved bits */
     uint8_t flags;
     uint16_t window, checksum, urg_ptr;
     /* The option area (header length beyond 20 bytes), when all of it is quoted. A data

@@ -17,6 +17,7 @@
 # Non-conforming target (one at a time; lab_target_clear):
 #   lab_target_ignore_rst, lab_target_ignore_rstack, lab_target_silent_port P,
 #   lab_target_set_reserved.
+# Targets with other TCP stacks (lwIP, gVisor, Linux variants), also at hop 3: tests/lab/stacks.sh.
 #
 # Topology (every box is its own network namespace, linked by veth pairs):
 #
@@ -264,21 +265,12 @@ lab_down() {
   local -
   set +e
   _lab_names || return 0
-  local ns pids i
+  # the extra targets of tests/lab/stacks.sh, when sourced (they hang off r2)
+  if declare -F lab_stacks_down >/dev/null; then lab_stacks_down; fi
+  local ns
   for ns in "$LAB_PROBER_NS" "$LAB_R1_NS" "$LAB_R2_NS" "$LAB_TARGET_NS"; do
     _lab_ns_exists "$ns" || continue
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    if [[ -n "$pids" ]]; then
-      # shellcheck disable=SC2086 # one pid per word
-      kill $pids 2>/dev/null
-      for ((i = 0; i < 40; i++)); do
-        [[ -z "$(ip netns pids "$ns" 2>/dev/null)" ]] && break
-        sleep 0.05
-      done
-      pids=$(ip netns pids "$ns" 2>/dev/null)
-      # shellcheck disable=SC2086
-      [[ -n "$pids" ]] && kill -KILL $pids 2>/dev/null
-    fi
+    _lab_kill_ns "$ns"
     ip netns del "$ns" 2>/dev/null
   done
   # Reap our own background children (the listeners) so bash does not report them. Never a
@@ -289,15 +281,32 @@ lab_down() {
   return 0
 }
 
+# _lab_kill_ns NS: TERM every process in namespace NS, KILL what is left after 2 s.
+_lab_kill_ns() {
+  local ns=$1 pids i
+  pids=$(ip netns pids "$ns" 2>/dev/null)
+  [[ -n "$pids" ]] || return 0
+  # shellcheck disable=SC2086 # one pid per word
+  kill $pids 2>/dev/null
+  for ((i = 0; i < 40; i++)); do
+    [[ -z "$(ip netns pids "$ns" 2>/dev/null)" ]] && return 0
+    sleep 0.05
+  done
+  pids=$(ip netns pids "$ns" 2>/dev/null)
+  # shellcheck disable=SC2086
+  [[ -n "$pids" ]] && kill -KILL $pids 2>/dev/null
+  return 0
+}
+
 # lab_gc_stale: delete lab namespaces of runs that died without lab_down, i.e. names
-# tcpreq<PID>-{prober,r1,r2,target} whose PID no longer exists. Never touches live runs or
-# other prefixes.
+# tcpreq<PID>-{prober,r1,r2,target} (and stacks.sh's targets) whose PID no longer exists.
+# Never touches live runs or other prefixes.
 lab_gc_stale() {
   local -
   set +e
   local name pid
   for name in $(ip netns list 2>/dev/null | awk '{print $1}'); do
-    [[ "$name" =~ ^tcpreq([0-9]+)-(prober|r1|r2|target)$ ]] || continue
+    [[ "$name" =~ ^tcpreq([0-9]+)-(prober|r1|r2|target|lwip|gvisor|cookies|nosynretry|nots)$ ]] || continue
     pid=${BASH_REMATCH[1]}
     [[ -d /proc/$pid ]] && continue
     ip netns pids "$name" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
@@ -450,6 +459,18 @@ lab_capture_stop() {
   for pid in "$@"; do kill -INT "$pid" 2>/dev/null; done
   for pid in "$@"; do wait "$pid" 2>/dev/null; done
   return 0
+}
+
+# lab_capture_max_copies FILE: across the prober's flows in FILE (captured at a host), the
+# most copies of one SYN (same port and sequence number) or one data segment (same port,
+# sequence number and length) the host received: 1 when each probe arrived exactly once.
+lab_capture_max_copies() {
+  local -
+  set -eu +o pipefail
+  tshark -r "$1" -Y "ip.src == $LAB_PROBER4 or ipv6.src == $LAB_PROBER6" -T fields \
+    -e tcp.srcport -e tcp.seq_raw -e tcp.flags.syn -e tcp.len 2>/dev/null |
+    awk -F'\t' '$3 == 1 || $4 > 0 { n[$1 " " $2 " " $3 " " $4]++ }
+                END { m = 0; for (k in n) if (n[k] > m) m = n[k]; print m }'
 }
 
 # lab_packets_sent ERRFILE: the packet count from tcpreq's closing summary on stderr

@@ -40,15 +40,6 @@ probe() {
 }
 sel() { echo "select(.ip == \"$1\" and .port == $2)"; }
 
-# copies_at_host PCAP: for every flow (prober port) the most copies of one SYN (same sequence
-# number) and of one data segment (same sequence number and length) the host received.
-copies_at_host() {
-  tshark -r "$1" -Y "ip.src == $LAB_PROBER4 or ipv6.src == $LAB_PROBER6" -T fields \
-    -e tcp.srcport -e tcp.seq_raw -e tcp.flags.syn -e tcp.len 2>/dev/null |
-    awk -F'\t' '$3 == 1 || $4 > 0 { n[$1 " " $2 " " $3 " " $4]++ }
-                END { m = 0; for (k in n) if (n[k] > m) m = n[k]; print m }'
-}
-
 lab_up
 lab_prober_firewall
 lab_target_listen 80
@@ -73,7 +64,7 @@ for ip in "$T4" "$T6"; do
     "$(sel "$ip" 80) | [.results[1:][] | select(.custom.hop_distance != null)] | length" 0
 done
 assert_eq "host capture: every SYN and data segment arrived exactly once" 1 \
-  "$(copies_at_host "$work/host.pcap")"
+  "$(lab_capture_max_copies "$work/host.pcap")"
 echo "# packets sent for -T '*' on two targets, path-aware: $sent"
 
 lab_capture_start cap_pid "$LAB_TARGET_NS" to-r2 "$work/host_full.pcap" "tcp and port 80" ||
@@ -82,7 +73,7 @@ probe full.jsonl --trace-burst full -T OptionSupportTest "$T4:80"
 lab_capture_wait "$work/host_full.pcap" 1
 lab_capture_stop "$cap_pid"
 cap_pid=
-copies=$(copies_at_host "$work/host_full.pcap")
+copies=$(lab_capture_max_copies "$work/host_full.pcap")
 if [ "$copies" -ge 20 ]; then
   pass "--trace-burst full: the host got $copies copies of one SYN (the original's burst)"
 else
