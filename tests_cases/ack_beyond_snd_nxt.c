@@ -123,9 +123,12 @@ static void abs_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
             s->phase = ABS_HOLD;
             tc_set_timer(t, now + TC_ACK_THROTTLE);
             break;
-        case AC_GONE: conclude(t, TC_FAIL, REASON_GONE, false, false, now); break;
+        case AC_GONE:
+            conclude(t, TC_FAIL, REASON_GONE, false, false, now);
+            break;
         case AC_SILENT:
-        case AC_PENDING: break;
+        case AC_PENDING:
+            break;
         }
         break;
     case ABS_HOLD: /* a late answer to an alive probe would look like the one awaited */
@@ -159,9 +162,12 @@ static void abs_on_timer(struct tc *t, tc_time now)
 
 const struct test_case ack_beyond_snd_nxt_test = {
     .name = "AckBeyondSndNxtTest",
-    .req = {.rfc = "RFC 9293", .id = "3.10.7.4",
-            .text = "An ACK of data not yet sent (SEG.ACK > SND.NXT) is answered with an ACK and dropped (RFC 5961 5.2)"},
-    .checks = "ACK beyond SND.NXT on an established connection: answered with an ACK, connection kept",
+    .req = {.rfc = "RFC 9293",
+            .id = "3.10.7.4",
+            .text = "An ACK of data not yet sent (SEG.ACK > SND.NXT) is answered with an ACK and "
+                    "dropped (RFC 5961 5.2)"},
+    .checks =
+        "ACK beyond SND.NXT on an established connection: answered with an ACK, connection kept",
     .default_on = false,
     .needs_alp = false,
     /* SYN, ACK, the traced probe (a copy per hop at most), the ACK and probe again, two
@@ -169,7 +175,9 @@ const struct test_case ack_beyond_snd_nxt_test = {
     .packet_budget = HOP_LIMIT + 8,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct abs_state),
-    .mbox = {.fields = ABS_TTL_FIELDS, .diff = abs_diff, .info = "ACK beyond SND.NXT modified",
+    .mbox = {.fields = ABS_TTL_FIELDS,
+             .diff = abs_diff,
+             .info = "ACK beyond SND.NXT modified",
              .stage = ABS_STAGE},
     .open = {.window = WINDOW, .stage = ABS_STAGE},
     .on_open = abs_on_open,

@@ -77,10 +77,15 @@ static void rca_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
         break;
     case RCA_ASKED:
         switch (alive_check_segment(c, &s->asked, seg)) {
-        case AC_GONE: tc_finish(t, TC_FAIL, STAGE_IN_WINDOW, REASON_RESET, NULL, now); break;
-        case AC_ALIVE: send_exact(t, now); break; /* still there: on to stage 2 */
+        case AC_GONE:
+            tc_finish(t, TC_FAIL, STAGE_IN_WINDOW, REASON_RESET, NULL, now);
+            break;
+        case AC_ALIVE: /* still there: on to stage 2 */
+            send_exact(t, now);
+            break;
         case AC_SILENT:
-        case AC_PENDING: break;
+        case AC_PENDING:
+            break;
         }
         break;
     case RCA_EXACT:
@@ -112,7 +117,8 @@ static void rca_on_timer(struct tc *t, tc_time now)
 
 const struct test_case rst_challenge_ack_test = {
     .name = "RstChallengeAckTest",
-    .req = {.rfc = "RFC 5961", .id = "3.2",
+    .req = {.rfc = "RFC 5961",
+            .id = "3.2",
             .text = "An in-window RST not at RCV.NXT draws a challenge ACK; one at RCV.NXT resets"},
     .checks = "RST one octet past RCV.NXT: challenge ACK, connection kept; RST at RCV.NXT: gone",
     .default_on = false,
@@ -122,7 +128,9 @@ const struct test_case rst_challenge_ack_test = {
     .packet_budget = HOP_LIMIT + 8,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct rca_state),
-    .mbox = {.fields = RESET_PROBE_FIELDS, .diff = rca_diff, .info = "RST modified",
+    .mbox = {.fields = RESET_PROBE_FIELDS,
+             .diff = rca_diff,
+             .info = "RST modified",
              .stage = STAGE_EXACT},
     .open = {.window = WINDOW, .stage = STAGE_IN_WINDOW},
     .on_open = rca_on_open,

@@ -53,16 +53,20 @@ static void rwd_on_timer(struct tc *t, tc_time now)
 
 const struct test_case rst_with_data_test = {
     .name = "RstWithDataTest",
-    .req = {.rfc = "RFC 9293", .id = "SHLD-2",
+    .req = {.rfc = "RFC 9293",
+            .id = "SHLD-2",
             .text = "A RST may carry data and is processed like any RST (3.5.3; a SHOULD)"},
-    .checks = "RST at RCV.NXT carrying diagnostic text: the connection is reset (alive probe gets a RST)",
+    .checks =
+        "RST at RCV.NXT carrying diagnostic text: the connection is reset (alive probe gets a RST)",
     .default_on = false,
     .needs_alp = false,
     /* SYN, ACK, the traced RST (a copy per hop at most), two alive probes, a close */
     .packet_budget = HOP_LIMIT + 5,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct rwd_state),
-    .mbox = {.fields = RESET_PROBE_FIELDS, .diff = rwd_diff, .info = "RST with data modified",
+    .mbox = {.fields = RESET_PROBE_FIELDS,
+             .diff = rwd_diff,
+             .info = "RST with data modified",
              .stage = RWD_STAGE},
     .open = {.window = WINDOW, .stage = RWD_STAGE},
     .on_open = rwd_on_open,

@@ -101,9 +101,11 @@ static void sca_on_timer(struct tc *t, tc_time now)
 
 const struct test_case syn_challenge_ack_test = {
     .name = "SynChallengeAckTest",
-    .req = {.rfc = "RFC 5961", .id = "4.2",
+    .req = {.rfc = "RFC 5961",
+            .id = "4.2",
             .text = "A SYN in a synchronized state draws a challenge ACK; the connection survives"},
-    .checks = "SYN at RCV.NXT on an established connection: challenge ACK, connection kept (alive probe)",
+    .checks =
+        "SYN at RCV.NXT on an established connection: challenge ACK, connection kept (alive probe)",
     .default_on = false,
     .needs_alp = false,
     /* SYN, ACK, the SYN, two alive probes, a close, the reset of a SYN-ACK */

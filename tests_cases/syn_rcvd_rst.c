@@ -14,8 +14,12 @@ static const struct syn_rcvd_reset_params syn_rcvd_rst_params = {
 
 const struct test_case syn_rcvd_rst_test = {
     .name = "SynRcvdRstTest",
-    .req = {.rfc = "RFC 9293", .id = "MUST-11", .text = "A RST in SYN-RECEIVED returns a passively opened connection to LISTEN (3.10.7.4)"},
-    .checks = "plain RST <SEQ=SEG.ACK> for the SYN-ACK: a new SYN on the 4-tuple gets a fresh SYN-ACK",
+    .req = {.rfc = "RFC 9293",
+            .id = "MUST-11",
+            .text =
+                "A RST in SYN-RECEIVED returns a passively opened connection to LISTEN (3.10.7.4)"},
+    .checks =
+        "plain RST <SEQ=SEG.ACK> for the SYN-ACK: a new SYN on the 4-tuple gets a fresh SYN-ACK",
     .default_on = false,
     .needs_alp = false,
     /* SYN, RST, new SYN, the RST closing the new connection */

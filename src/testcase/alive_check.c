@@ -11,8 +11,8 @@ static void await_answer(struct tc *t, struct alive_check *a, enum alive_check_p
     tc_set_timer(t, sent_at + tc_wait_inflight(t, ORIGINAL_WAIT));
 }
 
-void alive_check_start(struct tc *t, const struct tc_conn *c, struct alive_check *a,
-                       tc_time delay, tc_time now)
+void alive_check_start(struct tc *t, const struct tc_conn *c, struct alive_check *a, tc_time delay,
+                       tc_time now)
 {
     tc_conn_send_alive_probe(t, c, delay);
     a->first_at = now + delay;

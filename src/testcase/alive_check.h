@@ -44,8 +44,8 @@ enum alive_check_outcome {
 
 /* Send the alive probe delay after the current event (so that it cannot overtake what it
  * asks about) and arm the wait for its answer. */
-void alive_check_start(struct tc *t, const struct tc_conn *c, struct alive_check *a,
-                       tc_time delay, tc_time now);
+void alive_check_start(struct tc *t, const struct tc_conn *c, struct alive_check *a, tc_time delay,
+                       tc_time now);
 bool alive_check_active(const struct alive_check *a);
 /* A segment while active: AC_ALIVE or AC_GONE if it answers, else AC_PENDING. */
 enum alive_check_outcome alive_check_segment(const struct tc_conn *c, struct alive_check *a,

@@ -50,8 +50,8 @@ static void describe(uint8_t flags, uint32_t seq, const uint8_t *data, size_t le
 {
     char hex[HEX_CAP];
     bytes_hex(data, len, hex, sizeof(hex));
-    snprintf(buf, cap, len > 0 ? "0x%02x,%08x,%s" : "0x%02x,%08x", (unsigned)flags,
-             (unsigned)seq, hex);
+    snprintf(buf, cap, len > 0 ? "0x%02x,%08x,%s" : "0x%02x,%08x", (unsigned)flags, (unsigned)seq,
+             hex);
 }
 
 bool reset_probe_quote_diff(const struct reset_probe *r, const struct icmp_quote *q, char *exp,

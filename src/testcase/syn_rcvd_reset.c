@@ -127,9 +127,14 @@ void syn_rcvd_reset_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time 
     }
     struct syn_probe_failure f;
     switch (syn_probe_segment(t, &s->opener, seg, now, &f)) {
-    case SP_ESTABLISHED: reset_synack(t, seg, now); break;
-    case SP_FAILED: handshake_failed(t, &f, now); break;
-    case SP_PENDING: break;
+    case SP_ESTABLISHED:
+        reset_synack(t, seg, now);
+        break;
+    case SP_FAILED:
+        handshake_failed(t, &f, now);
+        break;
+    case SP_PENDING:
+        break;
     }
 }
 

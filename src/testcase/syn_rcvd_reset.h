@@ -34,8 +34,8 @@ enum syn_rcvd_reset_phase { SRR_HANDSHAKE = 0, SRR_AFTER_RESET };
 struct syn_rcvd_reset_state {
     enum syn_rcvd_reset_phase phase;
     struct syn_probe opener;
-    uint32_t new_isn;    /* the SYN asking whether the host listens again */
-    uint32_t reset_ack;  /* the sequence number after the SYN-ACK's SYN (SEG.SEQ+1) */
+    uint32_t new_isn;   /* the SYN asking whether the host listens again */
+    uint32_t reset_ack; /* the sequence number after the SYN-ACK's SYN (SEG.SEQ+1) */
     struct tcp_seg synack;
 };
 

@@ -28,7 +28,7 @@
 #define REASON_NOT_SYNCED "Not established: the SYN-ACK again after our ACK was repeated"
 #define REASON_NO_ANSWER "No answer to the alive probe"
 #define REASON_DROPPED "Middlebox interference detected at or before hop 2 (probe dropped)"
-#define REASON_MODIFIED \
+#define REASON_MODIFIED                                                                            \
     "Middlebox interference detected at or before hop 1 (ACK beyond SND.NXT modified)"
 
 /* Open (lab path known): our ACK, then the traced probe <SEQ=SND.NXT><ACK=RCV.NXT+5096>
@@ -289,8 +289,8 @@ static void test_modified_by_path(void **state)
     fe_deliver(&f, TCP_FLAG_ACK, THEIR_ISN + 1, iss + 1);
     char custom[128];
     uint32_t ack = THEIR_ISN + 1 + AHEAD;
-    snprintf(custom, sizeof(custom), "{\"diff\":[\"0x10,%08x,%08x\",\"0x10,%08x,%08x\"]}",
-             iss + 1, ack, iss + 1, ack ^ 0x80000000u);
+    snprintf(custom, sizeof(custom), "{\"diff\":[\"0x10,%08x,%08x\",\"0x10,%08x,%08x\"]}", iss + 1,
+             ack, iss + 1, ack ^ 0x80000000u);
     fe_expect_result(&f, TC_UNK, STAGE, REASON_MODIFIED, custom);
     fe_free(&f);
 }

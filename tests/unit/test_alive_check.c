@@ -105,8 +105,7 @@ static void test_answers(void **state)
     alive_check_start(&f.t, &c, &a, 0, f.now);
     assert_int_equal(deliver(&c, &a, TCP_FLAG_SYN | TCP_FLAG_ACK, IRS, ISS + 1), AC_PENDING);
     assert_int_equal(deliver(&c, &a, TCP_FLAG_ACK, IRS + 1, ISS + 2), AC_PENDING);
-    assert_int_equal(deliver(&c, &a, TCP_FLAG_ACK | TCP_FLAG_FIN, IRS + 1, ISS + 1),
-                     AC_PENDING);
+    assert_int_equal(deliver(&c, &a, TCP_FLAG_ACK | TCP_FLAG_FIN, IRS + 1, ISS + 1), AC_PENDING);
     assert_true(alive_check_active(&a));
     assert_int_equal(deliver(&c, &a, TCP_FLAG_ACK, IRS + 1, ISS + 1), AC_ALIVE);
     assert_false(alive_check_active(&a));

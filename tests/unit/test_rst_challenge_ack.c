@@ -251,8 +251,7 @@ static void test_exact_modified_by_path(void **state)
     fe_deliver_burst_quote(&f, 2, NULL, 0);
     fe_deliver(&f, TCP_FLAG_RST, iss + 1 - ALIVE_BEHIND, 0);
     char custom[128];
-    snprintf(custom, sizeof(custom), "{\"diff\":[\"0x04,%08x\",\"0x14,%08x\"]}", iss + 1,
-             iss + 1);
+    snprintf(custom, sizeof(custom), "{\"diff\":[\"0x04,%08x\",\"0x14,%08x\"]}", iss + 1, iss + 1);
     fe_expect_result(&f, TC_UNK, STAGE_EXACT, REASON_MODIFIED, custom);
     fe_free(&f);
 }

@@ -25,7 +25,8 @@
 #define REASON_IGNORED "RST with data ignored"
 #define REASON_NO_ANSWER "No answer to the alive probe"
 #define REASON_DROPPED "Middlebox interference detected at or before hop 2 (probe dropped)"
-#define REASON_MODIFIED "Middlebox interference detected at or before hop 2 (RST with data modified)"
+#define REASON_MODIFIED                                                                            \
+    "Middlebox interference detected at or before hop 2 (RST with data modified)"
 
 /* Open (lab path known): our ACK, then the traced RST <SEQ=RCV.NXT> with the text (the
  * host's copy, one per quoting hop), then the alive probe ORDER_GAP behind it. */
@@ -43,8 +44,7 @@ static uint32_t open_rwd(struct fe *f, enum fe_family fam)
         assert_memory_equal(p.seg.payload, TEXT, strlen(TEXT));
         assert_int_equal(f->t.out[1 + i].delay, i * TC_BURST_GAP);
     }
-    fe_expect_plain(f, 2 + LAB_COPIES, TCP_FLAG_ACK, iss + 1 - ALIVE_BEHIND, THEIR_ISN + 1,
-                    WINDOW);
+    fe_expect_plain(f, 2 + LAB_COPIES, TCP_FLAG_ACK, iss + 1 - ALIVE_BEHIND, THEIR_ISN + 1, WINDOW);
     assert_int_equal(f->t.out[2 + LAB_COPIES].delay, ORDER_GAP);
     assert_int_equal(fe_timer_in(f), ORDER_GAP + WAIT);
     return iss;
@@ -221,16 +221,11 @@ static void test_open_timeout(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_registry),
-        cmocka_unit_test(test_pass_v4),
-        cmocka_unit_test(test_pass_v6),
-        cmocka_unit_test(test_fail_v4),
-        cmocka_unit_test(test_fail_v6),
-        cmocka_unit_test(test_fail_after_repeat),
-        cmocka_unit_test(test_dropped_by_path),
-        cmocka_unit_test(test_data_modified),
-        cmocka_unit_test(test_unk_no_answer),
-        cmocka_unit_test(test_non_answers),
+        cmocka_unit_test(test_registry),        cmocka_unit_test(test_pass_v4),
+        cmocka_unit_test(test_pass_v6),         cmocka_unit_test(test_fail_v4),
+        cmocka_unit_test(test_fail_v6),         cmocka_unit_test(test_fail_after_repeat),
+        cmocka_unit_test(test_dropped_by_path), cmocka_unit_test(test_data_modified),
+        cmocka_unit_test(test_unk_no_answer),   cmocka_unit_test(test_non_answers),
         cmocka_unit_test(test_open_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
