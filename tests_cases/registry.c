@@ -20,6 +20,10 @@
     X(reserved_flags_test)                                                                         \
     X(urgent_pointer_test)                                                                         \
     X(rst_challenge_ack_test)                                                                      \
+    X(syn_rcvd_rst_test)                                                                           \
+    X(rst_with_data_test)                                                                          \
+    X(syn_challenge_ack_test)                                                                      \
+    X(ack_beyond_snd_nxt_test)                                                                     \
     X(ecn_setup_test)                                                                              \
     X(ecn_ece_only_syn_test)                                                                       \
     X(ecn_cwr_only_syn_test)                                                                       \

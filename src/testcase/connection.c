@@ -200,12 +200,17 @@ void tc_conn_receive(struct tc_conn *c, const struct tcp_seg *seg, struct conn_r
     rx->fin = c->rx.fin_seen && seq_lt(c->rx.fin_seq, c->rx.next);
 }
 
+void tc_conn_state_probe_seg(const struct tc *t, struct tc_conn *c, struct tcp_seg *out)
+{
+    tc_conn_seg(t, c, TCP_FLAG_ACK, out);
+    out->ack = tc_conn_rcv_nxt(c) + c->window + STATE_PROBE_AHEAD + c->state_probes++;
+    c->state_probe_ack = out->ack;
+}
+
 void tc_conn_send_state_probe(struct tc *t, struct tc_conn *c, tc_time delay)
 {
     struct tcp_seg probe;
-    tc_conn_seg(t, c, TCP_FLAG_ACK, &probe);
-    probe.ack = tc_conn_rcv_nxt(c) + c->window + STATE_PROBE_AHEAD + c->state_probes++;
-    c->state_probe_ack = probe.ack;
+    tc_conn_state_probe_seg(t, c, &probe);
     tc_send_after(t, &probe, 0, 0, delay);
 }
 
@@ -243,4 +248,9 @@ enum conn_alive_answer tc_conn_alive_answer(const struct tc_conn *c, const struc
         return CONN_ALIVE_NONE;
     *their_rcv_nxt = seg->ack;
     return CONN_ALIVE_YES;
+}
+
+bool tc_conn_challenge_ack(const struct tc_conn *c, const struct tcp_seg *seg)
+{
+    return c->established && tc_seg_pure_ack(seg) && seg->ack == c->snd_nxt;
 }

@@ -113,6 +113,8 @@ void tc_conn_receive(struct tc_conn *c, const struct tcp_seg *seg, struct conn_r
 /* The state probe (see above), sent delay after the current event so that it cannot
  * overtake the segment whose fate it asks about. */
 void tc_conn_send_state_probe(struct tc *t, struct tc_conn *c, tc_time delay);
+/* The same segment, counted as sent, for the case to send itself (e.g. traced). */
+void tc_conn_state_probe_seg(const struct tc *t, struct tc_conn *c, struct tcp_seg *out);
 enum conn_state_answer {
     CONN_STATE_NONE = 0,    /* not an answer to the state probe */
     CONN_STATE_NOT_SYNCED,  /* RST <SEQ=SEG.ACK> or the SYN-ACK again: not ESTABLISHED */
@@ -129,5 +131,10 @@ enum conn_alive_answer {
 };
 enum conn_alive_answer tc_conn_alive_answer(const struct tc_conn *c, const struct tcp_seg *seg,
                                             uint32_t *their_rcv_nxt);
+
+/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from the peer: a pure ACK of exactly all we sent, how a
+ * synchronized connection answers an unacceptable segment (RFC 9293 3.10.7.4) and RFC 5961's
+ * challenge ACK. */
+bool tc_conn_challenge_ack(const struct tc_conn *c, const struct tcp_seg *seg);
 
 #endif

@@ -36,6 +36,10 @@ const struct tc_timing tc_timing_original = {
 };
 
 #define REASON_BUDGET "Packet budget exceeded"
+#define REASON_ACK_NOT_TAKEN "The handshake's ACK was not taken (still in SYN-RECEIVED)"
+/* open.confirm: state probes (and ACKs) before giving up on the handshake's ACK. */
+#define CONFIRM_TRIES 2
+#define ORIGINAL_CONFIRM_WAIT (10 * TC_SEC)
 #define REASON_BUILD "Cannot build segment"
 #define REASON_TTL_CODE "Cannot encode TTL"
 /* xorshift64* must never hold 0: any fixed non-zero value will do (2^64 / golden ratio). */
@@ -157,12 +161,58 @@ void tc_start(struct tc *t, tc_time now)
 }
 
 /* The framework's opening for an on_open case: a segment (or the timer: seg NULL). */
+/* open.confirm: ask with the state probe whether the handshake's ACK was taken. */
+static void confirm_ask(struct tc *t, tc_time now)
+{
+    t->confirming++;
+    tc_conn_send_state_probe(t, t->conn, TC_ORDER_GAP);
+    tc_set_timer(t, now + TC_ORDER_GAP + tc_wait_inflight(t, ORIGINAL_CONFIRM_WAIT));
+}
+
+static void opened(struct tc *t, tc_time now)
+{
+    t->confirming = 0;
+    t->confirm_hold = false;
+    t->kind->on_open(t, now);
+}
+
+/* An answer to the confirming state probe (seg), or its silence (seg NULL). Silence counts as
+ * established: a connection still in SYN-RECEIVED answered the probe with a RST on every
+ * stack measured (README, "TCP stacks in the lab"), and gVisor is silent in ESTABLISHED. An
+ * ACK confirms too, but the host counts it against its ACK throttle (RFC 5961 7): the case
+ * starts once that is over, or its own first challenge ACK would be held back. */
+static void confirm_event(struct tc *t, const struct tcp_seg *seg, tc_time now)
+{
+    if (t->confirm_hold) {
+        if (seg == NULL)
+            opened(t, now);
+        return;
+    }
+    enum conn_state_answer a = seg != NULL ? tc_conn_state_answer(t->conn, seg)
+                                           : CONN_STATE_ESTABLISHED;
+    if (a == CONN_STATE_ESTABLISHED && seg == NULL) {
+        opened(t, now);
+    } else if (a == CONN_STATE_ESTABLISHED) {
+        t->confirm_hold = true;
+        tc_set_timer(t, now + TC_ACK_THROTTLE);
+    } else if (a == CONN_STATE_NOT_SYNCED && t->confirming < CONFIRM_TRIES) {
+        tc_conn_send_ack(t, t->conn); /* our ACK was lost: once more */
+        confirm_ask(t, now);
+    } else if (a == CONN_STATE_NOT_SYNCED) {
+        tc_conn_send_close(t, t->conn);
+        tc_finish(t, TC_UNK, t->kind->open.stage, REASON_ACK_NOT_TAKEN, NULL, now);
+    }
+}
+
 static void opening_event(struct tc *t, const struct tcp_seg *seg, tc_time now)
 {
     struct syn_probe_failure f;
     switch (tc_conn_open_event(t, t->conn, seg, now, &f)) {
     case CONN_OPEN_DONE:
-        t->kind->on_open(t, now);
+        if (t->kind->open.confirm)
+            confirm_ask(t, now);
+        else
+            opened(t, now);
         break;
     case CONN_OPEN_FAILED: {
         char reason[sizeof(t->result.reason)];
@@ -178,6 +228,20 @@ static void opening_event(struct tc *t, const struct tcp_seg *seg, tc_time now)
 static bool opening(const struct tc *t)
 {
     return t->conn != NULL && tc_conn_opening(t->conn);
+}
+
+/* Where the framework's opening still has the events: the handshake, or its confirmation. */
+static bool opening_or_confirming(struct tc *t, const struct tcp_seg *seg, tc_time now)
+{
+    if (opening(t)) {
+        opening_event(t, seg, now);
+        return true;
+    }
+    if (t->confirming > 0) {
+        confirm_event(t, seg, now);
+        return true;
+    }
+    return false;
 }
 
 static void record_isn(struct tc *t, uint32_t isn, tc_time now)
@@ -217,9 +281,7 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, unsigned tt
     }
     if (seg.flags & TCP_FLAG_SYN)
         record_isn(t, seg.seq, now);
-    if (listening && opening(t))
-        opening_event(t, &seg, now);
-    else if (listening && t->kind->on_segment != NULL)
+    if (listening && !opening_or_confirming(t, &seg, now) && t->kind->on_segment != NULL)
         t->kind->on_segment(t, &seg, now);
 }
 
@@ -253,9 +315,7 @@ void tc_fire_timer(struct tc *t, tc_time now)
         return;
     if (t->pending.active)
         tc_pending_timer(t, now);
-    else if (opening(t))
-        opening_event(t, NULL, now);
-    else
+    else if (!opening_or_confirming(t, NULL, now))
         t->kind->on_timer(t, now);
 }
 

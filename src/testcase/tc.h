@@ -85,6 +85,12 @@ struct tc_packet {
  * is one more ICMP message for a router's rate limit, and a burst is what SYN-flood and
  * challenge-ACK defences count. */
 #define TC_BURST_GAP (1 * TC_MSEC)
+/* The longest per-connection ACK throttle a host is expected to apply (RFC 5961 7): Linux's
+ * tcp_invalid_ratelimit (500 ms), which it counts in jiffies, plus two jiffies at the
+ * coarsest clock (HZ=100), so a segment this long after the host's last throttled ACK is
+ * never counted against it. Linux counts challenge ACKs and its answers to out-of-window
+ * segments and to ACKs of unsent data against the same limit. */
+#define TC_ACK_THROTTLE (520 * TC_MSEC)
 /* A probe asking about the fate of a segment leaves this long after it, so that it cannot
  * overtake it (two back-to-back packets may swap on a path with parallel links). */
 #define TC_ORDER_GAP (2 * TC_MSEC)
@@ -99,6 +105,11 @@ struct tc_open_spec {
     size_t rx_keep;    /* bytes of the peer's data kept (for an ALP); 0 = none */
     int stage;         /* stage of a failed opening's verdict */
     uint8_t syn_flags; /* flags the SYN carries besides SYN (ECE|CWR: ECN setup); 0 = none */
+    /* Make sure the handshake's ACK was taken before on_open (the state probe): for a case
+     * whose verdict would be wrong if its first segment met the connection still in
+     * SYN-RECEIVED (our ACK lost on the way), e.g. a RST that resets there but not in
+     * ESTABLISHED. */
+    bool confirm;
 };
 
 /* What a case's middlebox check looks at (the original's _detect_mboxes arguments). A case
@@ -180,6 +191,8 @@ struct tc {
     struct tc_traced traced;
     struct tc_pending pending;
     struct tc_conn *conn; /* the connection the framework opens for the case (on_open), or NULL */
+    unsigned confirming;  /* open.confirm: state probes out before on_open (0 = not asking) */
+    bool confirm_hold;    /* confirmed by an ACK: on_open waits out the host's ACK throttle */
 };
 
 /* The requirement a test case checks, in any RFC. */

@@ -412,6 +412,58 @@ static void test_pure_ack(void **state)
     assert_false(tc_seg_pure_ack(&seg));
 }
 
+/* The state probe's segment for a case to send itself: the same numbers, counted. */
+static void test_state_probe_seg(void **state)
+{
+    (void)state;
+    struct fe f;
+    struct tc_conn c;
+    established(&f, &c);
+    struct tcp_seg seg;
+    tc_conn_state_probe_seg(&f.t, &c, &seg);
+    uint32_t first = IRS + 1 + WINDOW + STATE_AHEAD;
+    assert_int_equal(seg.flags, TCP_FLAG_ACK);
+    assert_int_equal(seg.seq, ISS + 1);
+    assert_int_equal(seg.ack, first);
+    assert_int_equal(seg.window, WINDOW);
+    assert_int_equal(c.state_probe_ack, first);
+    assert_int_equal(c.state_probes, 1);
+    assert_int_equal(fe_n_out(&f), 0); /* not sent */
+    assert_int_equal(state_answer(&c, peer(TCP_FLAG_RST, first, 0)), CONN_STATE_NOT_SYNCED);
+    done(&f, &c);
+}
+
+/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>: a pure ACK of exactly all we sent. */
+static void test_challenge_ack(void **state)
+{
+    (void)state;
+    struct fe f;
+    struct tc_conn c;
+    struct tcp_seg seg = peer(TCP_FLAG_ACK, IRS + 1, ISS + 1);
+    tc_conn_init(&c, ISS, WINDOW);
+    assert_false(tc_conn_challenge_ack(&c, &seg)); /* no connection yet */
+    established(&f, &c);
+    assert_true(tc_conn_challenge_ack(&c, &seg));
+    tc_conn_sent(&c, 7);
+    assert_false(tc_conn_challenge_ack(&c, &seg)); /* acknowledges less than we sent */
+    seg.ack = ISS + 8;
+    assert_true(tc_conn_challenge_ack(&c, &seg));
+    seg.seq = IRS + 100; /* the peer's SND.NXT may be ahead of what reached us */
+    assert_true(tc_conn_challenge_ack(&c, &seg));
+    struct tcp_seg data = peer_data(TCP_FLAG_ACK, IRS + 1, "x");
+    data.ack = ISS + 8;
+    assert_false(tc_conn_challenge_ack(&c, &data));
+    seg.flags = TCP_FLAG_ACK | TCP_FLAG_FIN;
+    assert_false(tc_conn_challenge_ack(&c, &seg));
+    seg.flags = TCP_FLAG_ACK | TCP_FLAG_RST;
+    assert_false(tc_conn_challenge_ack(&c, &seg));
+    seg.flags = TCP_FLAG_ACK | TCP_FLAG_SYN;
+    assert_false(tc_conn_challenge_ack(&c, &seg));
+    seg.flags = TCP_FLAG_RST;
+    assert_false(tc_conn_challenge_ack(&c, &seg));
+    done(&f, &c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -425,6 +477,8 @@ int main(void)
         cmocka_unit_test(test_alive_probe_numbers),
         cmocka_unit_test(test_alive_answers),
         cmocka_unit_test(test_pure_ack),
+        cmocka_unit_test(test_state_probe_seg),
+        cmocka_unit_test(test_challenge_ack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,6 +57,23 @@ static const struct test_case open_kind = {
     .on_timer = on_timer,
 };
 
+/* The same case asking, before on_open, whether its handshake's ACK was taken. */
+static const struct test_case confirm_kind = {
+    .name = "OpenConfirmFixtureTest",
+    .req = {.rfc = "RFC 9293", .id = "3.5", .text = "fixture"},
+    .checks = "fixture",
+    .packet_budget = 12,
+    .deadline = 60 * TC_SEC,
+    .state_size = sizeof(struct open_state),
+    .open = {.window = WINDOW, .stage = OPEN_STAGE, .confirm = true},
+    .on_open = on_open,
+    .on_segment = on_segment,
+    .on_timer = on_timer,
+};
+
+#define STATE_PROBE_AHEAD 1000
+#define ORDER_GAP (2 * TC_MSEC)
+
 static struct open_state *st(struct fe *f)
 {
     return f->t.state;
@@ -141,12 +158,90 @@ static void test_open_failures(void **state)
     fe_free(&f);
 }
 
+/* open.confirm, up to the SYN-ACK: our ACK, then the state probe ORDER_GAP behind it. */
+static uint32_t confirm_start(struct fe *f, enum fe_family fam)
+{
+    fe_init_kind(f, &confirm_kind, fam, &tc_timing_default);
+    f->t.env.rtt_hint = RTT;
+    fe_start(f);
+    struct fe_pkt p;
+    fe_pkt(f, 0, &p);
+    uint32_t iss = p.seg.seq;
+    fe_advance(f, RTT);
+    fe_deliver(f, TCP_FLAG_SYN | TCP_FLAG_ACK, THEIR_ISN, iss + 1);
+    assert_int_equal(fe_n_out(f), 2);
+    fe_expect_plain(f, 0, TCP_FLAG_ACK, iss + 1, THEIR_ISN + 1, WINDOW);
+    fe_expect_plain(f, 1, TCP_FLAG_ACK, iss + 1, THEIR_ISN + 1 + WINDOW + STATE_PROBE_AHEAD,
+                    WINDOW);
+    assert_int_equal(f->t.out[1].delay, ORDER_GAP);
+    assert_int_equal(st(f)->opened, 0);
+    return iss;
+}
+
+/* The host's ACK from ESTABLISHED confirms: on_open; silence confirms too (gVisor is silent
+ * in ESTABLISHED, every stack measured answers from SYN-RECEIVED). */
+static void test_confirm_answered_or_silent(void **state)
+{
+    (void)state;
+    struct fe f;
+    uint32_t iss = confirm_start(&f, FE_V4);
+    fe_deliver(&f, TCP_FLAG_RST, 7, 0); /* not an answer to the probe: ignored */
+    assert_int_equal(st(&f)->opened, 0);
+    fe_deliver(&f, TCP_FLAG_ACK, THEIR_ISN + 1, iss + 1);
+    /* the host's ACK counts against its ACK throttle (RFC 5961 7): the case waits it out */
+    assert_int_equal(st(&f)->opened, 0);
+    assert_int_equal(fe_timer_in(&f), TC_ACK_THROTTLE);
+    fe_deliver(&f, TCP_FLAG_ACK, THEIR_ISN + 1, iss + 1); /* nothing more to decide */
+    assert_int_equal(fe_fire(&f), TC_ACK_THROTTLE);
+    assert_int_equal(st(&f)->opened, 1);
+    assert_int_equal(st(&f)->segments, 0); /* the answers were the framework's */
+    fe_free(&f);
+
+    confirm_start(&f, FE_V6);
+    assert_int_equal(fe_timer_in(&f), ORDER_GAP + tc_timing_default.floor); /* 4 RTTs, at least */
+    fe_fire(&f);
+    assert_int_equal(st(&f)->opened, 1);
+    assert_int_equal(st(&f)->timers, 0);
+    fe_free(&f);
+}
+
+/* A RST <SEQ=SEG.ACK> says SYN-RECEIVED: our ACK was lost; it goes once more with another
+ * state probe. The second such answer ends the test UNK: the opening did not complete. */
+static void test_confirm_ack_lost(void **state)
+{
+    (void)state;
+    struct fe f;
+    uint32_t iss = confirm_start(&f, FE_V4);
+    fe_deliver(&f, TCP_FLAG_RST, THEIR_ISN + 1 + WINDOW + STATE_PROBE_AHEAD, 0);
+    assert_int_equal(fe_n_out(&f), 2);
+    fe_expect_plain(&f, 0, TCP_FLAG_ACK, iss + 1, THEIR_ISN + 1, WINDOW);
+    fe_expect_plain(&f, 1, TCP_FLAG_ACK, iss + 1, THEIR_ISN + 1 + WINDOW + STATE_PROBE_AHEAD + 1,
+                    WINDOW);
+    fe_deliver(&f, TCP_FLAG_ACK, THEIR_ISN + 1, iss + 1);
+    fe_fire(&f);
+    assert_int_equal(st(&f)->opened, 1);
+    fe_free(&f);
+
+    confirm_start(&f, FE_V6);
+    fe_deliver(&f, TCP_FLAG_RST, THEIR_ISN + 1 + WINDOW + STATE_PROBE_AHEAD, 0);
+    fe_deliver(&f, TCP_FLAG_RST | TCP_FLAG_ACK, THEIR_ISN + 1 + WINDOW + STATE_PROBE_AHEAD + 1,
+               iss + 1); /* lwIP's form */
+    assert_int_equal(fe_n_out(&f), 1);
+    fe_expect_plain(&f, 0, TCP_FLAG_RST, iss + 1, 0, 0);
+    fe_expect_result(&f, TC_UNK, OPEN_STAGE,
+                     "The handshake's ACK was not taken (still in SYN-RECEIVED)", NULL);
+    assert_int_equal(st(&f)->opened, 0);
+    fe_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_opens_then_case_v4),
         cmocka_unit_test(test_opens_then_case_v6),
         cmocka_unit_test(test_open_failures),
+        cmocka_unit_test(test_confirm_answered_or_silent),
+        cmocka_unit_test(test_confirm_ack_lost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
