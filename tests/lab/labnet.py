@@ -23,11 +23,19 @@ Run inside a namespace with `ip netns exec NS python3 labnet.py ...`.
   expects silence passes a short one itself.
   http DST PORT
       A kernel TCP connection sending a GET; prints the response's status line, exits 0 on 200.
-  serve PORT
+  serve PORT [--body-size N]
       The target's listener: one dual-stack socket on [::]:PORT (IPV6_V6ONLY=0, so IPv4,
       IPv6 and the AnyIP prefixes), one event loop for all connections, a minimal HTTP/1.1
       200 answer to whatever is read, then a graceful close (connections idle for 10 s are
-      closed). Runs until killed.
+      closed). Runs until killed. The body is "tcpreq lab target\n"; with --body-size N it
+      is that line repeated and cut to N bytes (an answer of several segments, for the MSS
+      tests; tests/lab/stacks/lwip_http.c sends the same).
+  ra DEV [--lifetime S]
+      One IPv6 Router Advertisement on DEV to all nodes (ff02::1) from DEV's link-local
+      address: hop limit 255, router lifetime S seconds (default 9000, the most RFC 4861
+      4.2 allows), the source link-layer address option, no prefix (hosts keep their static
+      addresses). For hosts that learn their default router only this way (lwIP). Run in
+      the router's namespace.
 """
 import argparse
 import ipaddress
@@ -224,8 +232,13 @@ def cmd_http(a) -> int:
 
 
 BODY = b"tcpreq lab target\n"
-RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
-            b"Connection: close\r\n\r\n%s" % (len(BODY), BODY))
+
+
+def http_response(body_size=None) -> bytes:
+    """labnet's answer; with body_size, BODY repeated and cut to that many bytes."""
+    body = BODY if body_size is None else (BODY * (body_size // len(BODY) + 1))[:body_size]
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+            b"Connection: close\r\n\r\n%s" % (len(body), body))
 
 
 IDLE_TIMEOUT_S = 10.0  # a connection with nothing received for this long is closed
@@ -237,7 +250,8 @@ class Listener:
     each made the listener the lab's bottleneck (its accept queue overflowed, so the target
     kernel dropped handshakes that tcpreq then rightly reported)."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, response: bytes):
+        self.response = response
         self.sel = selectors.DefaultSelector()
         self.srv = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
         self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -281,7 +295,7 @@ class Listener:
                     self.close(s)
                     return
                 if state[1] == b"":
-                    state[1] = RESPONSE  # answer whatever was read first
+                    state[1] = self.response  # answer whatever was read first
                 # Data after the answer is drained: closing with unread data in the receive
                 # queue would make the kernel send a RST instead of a FIN.
             if state[1]:
@@ -316,8 +330,40 @@ class Listener:
 
 
 def cmd_serve(a) -> int:
-    Listener(a.port).run()
+    Listener(a.port, http_response(a.body_size)).run()
     return 0
+
+
+ICMP6_ROUTER_ADVERT = 134
+ND_HOP_LIMIT = 255  # RFC 4861 6.1.2: receivers drop RAs with any other hop limit
+ND_OPT_SOURCE_LLADDR = 1
+
+
+def cmd_ra(a) -> int:
+    ifindex = socket.if_nametoindex(a.dev)
+    with open(f"/sys/class/net/{a.dev}/address") as f:
+        mac = bytes.fromhex(f.read().strip().replace(":", ""))
+    # type, code, checksum (the kernel fills it in), cur hop limit 64, flags 0 (no DHCPv6),
+    # router lifetime, reachable time and retrans timer 0 (unspecified); then the SLLAO.
+    msg = struct.pack("!BBHBBHII", ICMP6_ROUTER_ADVERT, 0, 0, 64, 0, a.lifetime, 0, 0)
+    msg += struct.pack("!BB", ND_OPT_SOURCE_LLADDR, 1) + mac
+    with socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) as s:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, ND_HOP_LIMIT)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, ifindex)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
+        # ff02::1 is link-scoped: the kernel sends from DEV's link-local address.
+        s.sendto(msg, ("ff02::1", 0, 0, ifindex))
+    return 0
+
+
+def int_in(lo: int, hi: int):
+    """An argparse type: an integer from lo to hi."""
+    def parse(v: str) -> int:
+        n = int(v)
+        if not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"must be in {lo}..{hi}, not {n}")
+        return n
+    return parse
 
 
 def main() -> int:
@@ -348,7 +394,12 @@ def main() -> int:
     q.set_defaults(fn=cmd_http)
     q = sub.add_parser("serve")
     q.add_argument("port", type=int)
+    q.add_argument("--body-size", type=int_in(0, 1 << 30), default=None)
     q.set_defaults(fn=cmd_serve)
+    q = sub.add_parser("ra")
+    q.add_argument("dev")
+    q.add_argument("--lifetime", type=int_in(0, 9000), default=9000)  # RFC 4861 6.2.1
+    q.set_defaults(fn=cmd_ra)
     a = p.parse_args()
     return a.fn(a)
 
