@@ -6,7 +6,8 @@
 #     trap lab_down EXIT          # always: namespaces outlive the script otherwise
 #     lab_up                      # prober -- r1 -- r2 -- target, IPv4 and IPv6
 #     lab_prober_firewall         # keep the prober's kernel from RSTing our SYN-ACKs
-#     lab_target_listen 80        # HTTP-ish listener on the target (v4, v6, AnyIP)
+#     lab_target_listen 80        # HTTP-ish listener on the target (v4, v6, AnyIP);
+#                                 #   --body-size N: a reply of N body bytes
 #     lab_target_tls 443          # TLS server (openssl s_server -www) on the target
 #     lab_mbox_overwrite_nop_eol  # optional middlebox on r2; lab_mbox_clear removes it
 #
@@ -315,9 +316,10 @@ lab_prober_firewall() {
   _lab_in "$LAB_PROBER_NS" nft -f "$LAB_REPO/firewall/tcpreq.nft"
 }
 
-# lab_target_listen PORT: dual-stack HTTP-ish listener on the target (v4, v6, AnyIP), one
-# event loop for all connections, answers "HTTP/1.1 200" to anything, then closes. Returns
-# once the port is listening. lab_down kills it.
+# lab_target_listen PORT [--body-size N]: dual-stack HTTP-ish listener on the target (v4, v6,
+# AnyIP), one event loop for all connections, answers "HTTP/1.1 200" to anything (with a body
+# of N bytes: a reply of many segments), then closes. Returns once the port is listening.
+# lab_down kills it.
 lab_target_listen() {
   local -
   set -euo pipefail
@@ -327,7 +329,7 @@ lab_target_listen() {
   # open would hang `out=$(...)` or ctest's output capture.
   local log=/dev/null
   if [[ -n "${LAB_TMP:-}" && -d "$LAB_TMP" ]]; then log=$LAB_TMP/listen-$port.log; fi
-  _lab_in "$LAB_TARGET_NS" python3 "$LAB_NET_PY" serve "$port" >"$log" 2>&1 </dev/null &
+  _lab_in "$LAB_TARGET_NS" python3 "$LAB_NET_PY" serve "$port" "${@:2}" >"$log" 2>&1 </dev/null &
   local pid=$!
   LAB_LISTENER_PIDS+=("$pid")
   _lab_wait_listen "$port" "$pid" "$log"
