@@ -145,7 +145,7 @@ void tc_start(struct tc *t, tc_time now)
     t->event_at = now;
     t->started_at = now;
     if (t->conn != NULL)
-        tc_conn_open(t, t->conn, t->kind->open.window, t->kind->open.rx_keep, now);
+        tc_conn_open(t, t->conn, &t->kind->open, now);
     if (t->kind->start != NULL)
         t->kind->start(t, now);
 }

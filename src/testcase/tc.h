@@ -91,6 +91,7 @@ struct tc_packet {
 
 struct test_case;
 struct tc_conn;
+struct tc;
 
 /* A connection the framework opens for a case before it starts (testcase/connection.h):
  * for cases whose handshake is not under test. */
@@ -98,6 +99,11 @@ struct tc_open_spec {
     uint16_t window;  /* the window we offer */
     size_t rx_keep;   /* bytes of the peer's data kept (for an ALP); 0 = none */
     int stage;        /* stage of a failed opening's verdict */
+    /* RFC 7323 3.2: the SYN offers the Timestamps option; once the SYN-ACK carries it too,
+     * every segment of the connection does (testcase/connection.h). */
+    bool timestamps;
+    /* Optional: options (none under test: a failed opening is UNK) and window of the SYN. */
+    void (*prepare_syn)(const struct tc *t, struct tcp_seg *syn);
 };
 
 /* What a case's middlebox check looks at (the original's _detect_mboxes arguments). A case
