@@ -19,7 +19,9 @@
     X(multi_mss_test)                                                                              \
     X(reserved_flags_test)                                                                         \
     X(urgent_pointer_test)                                                                         \
-    X(rst_challenge_ack_test)
+    X(rst_challenge_ack_test)                                                                      \
+    X(timestamps_every_segment_test)                                                               \
+    X(tsecr_ignored_without_ack_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)
