@@ -21,7 +21,8 @@
     X(urgent_pointer_test)                                                                         \
     X(rst_challenge_ack_test)                                                                      \
     X(timestamps_every_segment_test)                                                               \
-    X(tsecr_ignored_without_ack_test)
+    X(tsecr_ignored_without_ack_test)                                                              \
+    X(window_scale_clamp_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)
