@@ -22,7 +22,9 @@
     X(rst_challenge_ack_test)                                                                      \
     X(timestamps_every_segment_test)                                                               \
     X(tsecr_ignored_without_ack_test)                                                              \
-    X(window_scale_clamp_test)
+    X(window_scale_clamp_test)                                                                     \
+    X(sack_not_offered_test)                                                                       \
+    X(sack_first_block_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)
