@@ -573,6 +573,10 @@ lab_mbox_break_nop_eol() {
 #   makes the checksum valid again. The target then sends 1460-byte segments to a prober
 #   that announced 515: tcpreq's MSS tests FAIL (the host is blamed: nothing on the path it
 #   can see changed), and `tcpreq analyze` of the --pcap reaches the same verdict.
+# lab_mbox_reset_timestamps -- the Timestamps option of SYNs (not SYN-ACKs) is overwritten
+#   with NOOPs (`reset tcp option timestamp`): the host sees no TSopt and does not use
+#   timestamps. -> TsecrIgnoredWithoutAckTest UNK "... (timestamps option modified or
+#   deleted)"; TimestampsEverySegmentTest (untraced) UNK "Timestamps not negotiated".
 # lab_mbox_clear -- remove all of r2's middleboxes (nft table and tc clsact qdiscs;
 #   idempotent).
 
@@ -635,6 +639,18 @@ lab_mbox_unknown_option_to_nops() {
   chain prerouting {
     type filter hook prerouting priority mangle; policy accept;
     $_LAB_FROM_R1 tcp option $LAB_UNKNOWN_OPTION_KIND exists counter reset tcp option $LAB_UNKNOWN_OPTION_KIND
+  }
+}"
+}
+
+lab_mbox_reset_timestamps() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_mbox_load "table inet $LAB_MBOX_TABLE {
+  chain prerouting {
+    type filter hook prerouting priority mangle; policy accept;
+    $_LAB_FROM_R1 tcp flags & (syn | ack) == syn tcp option timestamp exists counter reset tcp option timestamp
   }
 }"
 }
