@@ -19,7 +19,7 @@
 #define STAGE 1
 #define WINDOW 4096
 #define REQ_HINT 400
-#define REQ_MAX 2048 /* four pieces, each within any host's MSS */
+#define REQ_MAX 2048 /* four quarters, each within any host's MSS (536 by default) with TSopt */
 #define PIECES 4
 /* Pieces 0 and 2 are the holes; 1 goes first, then 3, whose ACK is judged. */
 #define HOLE_A 0

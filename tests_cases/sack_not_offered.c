@@ -17,7 +17,7 @@
 #define STAGE 1
 #define WINDOW 4096
 #define REQ_HINT 400
-#define REQ_MAX 1460 /* two pieces, each within any host's MSS */
+#define REQ_MAX 1024 /* two halves, each within any host's MSS (536 by default) */
 #define PIECES 2
 #define ORIGINAL_WAIT (10 * TC_SEC)
 

@@ -31,7 +31,7 @@
 #define MSS_OFFERED 1460
 #define REQ_HINT 400
 #define REQ_MAX 4096
-#define REQ_PIECE 536 /* RFC 9293 MUST-15's default send MSS: any host takes it */
+#define REQ_SEGS_MAX 8 /* the request's segments, within the host's MSS */
 #define ROUNDS_MAX 12
 /* Silence for this many RTTs ends a round: a paced sender spreads a window over one. */
 #define QUIET_RTTS 2
@@ -119,7 +119,7 @@ static void wsc_on_open(struct tc *t, tc_time now)
     size_t len = tc_conn_alp_request(t, c, REQ_HINT, s->req, sizeof(s->req), STAGE, now);
     if (len == 0)
         return;
-    tc_conn_send_pieces(t, c, s->req, len, REQ_PIECE, 0);
+    tc_conn_send_pieces(t, c, s->req, len, REQ_SEGS_MAX, 0);
     s->round_ack = tc_conn_rcv_nxt(c);
     s->highest = s->round_ack;
     /* The server's think time before the first round. */
@@ -203,7 +203,7 @@ const struct test_case window_scale_clamp_test = {
     .default_on = false,
     .needs_alp = true,
     /* SYN, ACK, the request, an ACK per round, the close */
-    .packet_budget = 3 + REQ_MAX / REQ_PIECE + 1 + ROUNDS_MAX,
+    .packet_budget = 3 + REQ_SEGS_MAX + ROUNDS_MAX,
     .deadline = 300 * TC_SEC,
     .state_size = sizeof(struct wsc_state),
     /* Timestamps too: a host answering with SYN cookies keeps the window scale only in

@@ -5,9 +5,11 @@
 
 #include "common/err.h"
 #include "tcp/ext_options.h"
+#include "tcp/mss_rule.h"
 
-/* The alive probe lies this far before SND.NXT: outside any receive window the peer can
- * offer us (at most 65535: we never send a window scale option, RFC 7323 2.2). */
+/* The alive probe lies this far before SND.NXT: behind the peer's RCV.NXT, so outside any
+ * receive window it can offer us (windows start at RCV.NXT and stay below 2^30, RFC 7323
+ * 2.3). */
 #define ALIVE_PROBE_BEHIND 0x20000u
 /* The state probe acknowledges this much more than the peer can have sent: beyond RCV.NXT
  * plus our whole window, which bounds what it may have in flight (RFC 9293 3.8.6). */
@@ -150,9 +152,24 @@ void tc_conn_send_data(struct tc *t, struct tc_conn *c, const uint8_t *data, siz
     tc_conn_send_at(t, c, c->snd_nxt, data, len, flags);
 }
 
-void tc_conn_send_pieces(struct tc *t, struct tc_conn *c, const uint8_t *data, size_t len,
-                         size_t piece, uint8_t flags)
+size_t tc_conn_payload_max(const struct tc *t, const struct tc_conn *c)
 {
+    struct tcp_seg seg;
+    tc_conn_seg(t, c, TCP_FLAG_ACK, &seg);
+    uint8_t opts[TCP_OPTS_MAX_BYTES];
+    size_t opts_len = 0;
+    tcp_opts_encode(&seg.opts, opts, sizeof(opts), &opts_len);
+    uint16_t mss = mss_announced(&c->synack.opts, t->env.dst.family, NULL);
+    return mss > opts_len ? mss - opts_len : 1; /* a hostile MSS of 0 still leaves one */
+}
+
+void tc_conn_send_pieces(struct tc *t, struct tc_conn *c, const uint8_t *data, size_t len,
+                         size_t segs_max, uint8_t flags)
+{
+    size_t piece = tc_conn_payload_max(t, c);
+    size_t fewest = (len + segs_max - 1) / segs_max; /* a piece this large keeps to segs_max */
+    if (piece < fewest)
+        piece = fewest;
     for (size_t off = 0; off < len; off += piece)
         tc_conn_send_data(t, c, data + off, len - off < piece ? len - off : piece, flags);
 }

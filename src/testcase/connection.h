@@ -108,9 +108,15 @@ void tc_conn_send_ack(struct tc *t, struct tc_conn *c);
 /* Data at SND.NXT (with ACK; extra flags e.g. PSH), SND.NXT advanced. */
 void tc_conn_send_data(struct tc *t, struct tc_conn *c, const uint8_t *data, size_t len,
                     uint8_t flags);
-/* Data at SND.NXT in segments of at most piece octets (each with ACK and flags). */
+/* Payload octets one segment of ours may carry: the peer's MSS (its SYN-ACK's last MSS
+ * option, else RFC 9293's default, MUST-15) less the options tc_conn_seg adds (3.7.1: they
+ * count against it). */
+size_t tc_conn_payload_max(const struct tc *t, const struct tc_conn *c);
+/* Data at SND.NXT in segments within the peer's MSS (tc_conn_payload_max), each with ACK
+ * and flags, but at most segs_max of them: a host announcing a tiny MSS gets larger ones
+ * rather than a flood. */
 void tc_conn_send_pieces(struct tc *t, struct tc_conn *c, const uint8_t *data, size_t len,
-                         size_t piece, uint8_t flags);
+                         size_t segs_max, uint8_t flags);
 /* Data at seq: beyond SND.NXT it leaves a hole (out-of-order data), behind it fills one;
  * SND.NXT moves to its end when that lies beyond. */
 void tc_conn_send_at(struct tc *t, struct tc_conn *c, uint32_t seq, const uint8_t *data, size_t len,

@@ -230,7 +230,7 @@ static void test_timestamps_not_offered(void **state)
 }
 
 /* Data at any sequence number: beyond SND.NXT it moves SND.NXT to its end, behind it
- * (filling a hole) it does not; pieces of at most n octets; piece bounds. */
+ * (filling a hole) it does not; piece bounds. */
 static void test_send_at_and_pieces(void **state)
 {
     (void)state;
@@ -252,14 +252,10 @@ static void test_send_at_and_pieces(void **state)
     assert_memory_equal(p.seg.payload, "56789", 5);
 
     fe_deliver(&f, TCP_FLAG_ACK, IRS + 1, iss + 11); /* drains the queue */
-    tc_conn_send_pieces(&f.t, c, req, 10, 4, 0);
-    assert_int_equal(fe_n_out(&f), 3);
-    const size_t sizes[] = {4, 4, 2};
-    for (size_t i = 0; i < 3; i++) {
-        fe_pkt(&f, i, &p);
-        assert_int_equal(p.seg.seq, iss + 11 + 4 * i);
-        assert_int_equal(p.seg.payload_len, sizes[i]);
-    }
+    tc_conn_send_pieces(&f.t, c, req, 10, 8, 0);     /* within the default MSS: one */
+    assert_int_equal(fe_n_out(&f), 1);
+    fe_pkt(&f, 0, &p);
+    assert_int_equal(p.seg.payload_len, 10);
     assert_int_equal(c->snd_nxt, iss + 21);
 
     fe_deliver(&f, TCP_FLAG_ACK, IRS + 1, iss + 21);
@@ -277,6 +273,49 @@ static void test_send_at_and_pieces(void **state)
     assert_memory_equal(p.seg.payload, "789", 3);
     assert_int_equal(c->snd_nxt, iss + 31);
     fe_free(&f);
+}
+
+/* Segments within the peer's MSS less our options (RFC 9293 3.7.1), at most segs_max of
+ * them; the default MSS without an option (MUST-15: 536 over IPv4, 1220 over IPv6). */
+static void test_payload_max_and_pieces(void **state)
+{
+    (void)state;
+    struct fe f;
+    uint32_t base;
+    uint32_t iss = start(&f, &ts_kind, FE_V4, &base);
+    struct tcp_seg seg;
+    fe_target_seg(&seg, SYNACK, IRS, iss + 1);
+    tcp_opts_add_mss(&seg.opts, 100);
+    tcp_opts_add_timestamp(&seg.opts, THEIR_TSVAL, base);
+    fe_deliver_seg(&f, &seg, false);
+    struct tc_conn *c = tc_connection(&f.t);
+    assert_int_equal(tc_conn_payload_max(&f.t, c), 100 - 12); /* TSopt, padded */
+    static uint8_t req[200];
+    tc_conn_send_pieces(&f.t, c, req, sizeof(req), 8, TCP_FLAG_PSH);
+    assert_int_equal(fe_n_out(&f), 4); /* the handshake's ACK, then 88 + 88 + 24 */
+    const size_t sizes[] = {88, 88, 24};
+    struct fe_pkt p;
+    for (size_t i = 0; i < 3; i++) {
+        fe_pkt(&f, i + 1, &p);
+        assert_int_equal(p.seg.seq, iss + 1 + 88 * i);
+        assert_int_equal(p.seg.payload_len, sizes[i]);
+        assert_int_equal(p.seg.flags, TCP_FLAG_ACK | TCP_FLAG_PSH);
+    }
+    /* two segments at most: 100 each, beyond the MSS rather than a flood */
+    fe_deliver(&f, TCP_FLAG_ACK, IRS + 1, iss + 201);
+    tc_conn_send_pieces(&f.t, c, req, sizeof(req), 2, 0);
+    assert_int_equal(fe_n_out(&f), 2);
+    fe_pkt(&f, 1, &p);
+    assert_int_equal(p.seg.seq, iss + 301);
+    assert_int_equal(p.seg.payload_len, 100);
+    fe_free(&f);
+
+    for (int fam = FE_V4; fam <= FE_V6; fam += FE_V6 - FE_V4) {
+        iss = start(&f, &plain_kind, (enum fe_family)fam, &base);
+        deliver(&f, SYNACK, IRS, iss + 1, NULL, 0, 0);
+        assert_int_equal(tc_conn_payload_max(&f.t, tc_connection(&f.t)), fam == FE_V4 ? 536 : 1220);
+        fe_free(&f);
+    }
 }
 
 /* The ACK wait: in-flight wait (4 RTTs, at least 200 ms) plus 500 ms; the original's fixed
@@ -353,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_timestamps_refused),
         cmocka_unit_test(test_timestamps_not_offered),
         cmocka_unit_test(test_send_at_and_pieces),
+        cmocka_unit_test(test_payload_max_and_pieces),
         cmocka_unit_test(test_ack_wait),
         cmocka_unit_test(test_alp_request),
         cmocka_unit_test(test_alp_request_no_module),
