@@ -27,7 +27,12 @@
     X(ecn_setup_test)                                                                              \
     X(ecn_ece_only_syn_test)                                                                       \
     X(ecn_cwr_only_syn_test)                                                                       \
-    X(ecn_echo_test)
+    X(ecn_echo_test)                                                                               \
+    X(timestamps_every_segment_test)                                                               \
+    X(tsecr_ignored_without_ack_test)                                                              \
+    X(window_scale_clamp_test)                                                                     \
+    X(sack_not_offered_test)                                                                       \
+    X(sack_first_block_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)

@@ -27,7 +27,7 @@ struct tc_conn {
     uint32_t iss;          /* our initial sequence number */
     uint32_t snd_una;      /* oldest of our sequence numbers the peer has not acknowledged */
     uint32_t snd_nxt;      /* our next sequence number */
-    uint16_t window;       /* the window we offer (never scaled: we never send WS) */
+    uint16_t window;       /* the window field we send (scaled only if a case's SYN sent WS) */
     bool established;      /* the SYN-ACK was seen: irs and rx are valid */
     struct tcp_seg synack; /* the peer's SYN-ACK, payload dropped */
     uint32_t irs;          /* the peer's initial sequence number */
@@ -39,6 +39,14 @@ struct tc_conn {
     uint32_t state_probe_ack; /* SEG.ACK of the latest state probe */
     unsigned state_probes;    /* sent so far: each acknowledges one more, so a late answer
                                  to an earlier one is not taken for the latest's */
+    /* RFC 7323 3.2 timestamps, offered on our SYN (tc_open_spec.timestamps); ts_on once the
+     * SYN-ACK carried them too: every segment we send then carries TSval (a millisecond clock
+     * from ts_base at ts_epoch, the SYN's) and TSecr = TS.Recent, the peer's latest TSval
+     * from a segment that did not lie beyond RCV.NXT (4.3). */
+    bool ts_offered, ts_on;
+    uint32_t ts_base;
+    tc_time ts_epoch;
+    uint32_t ts_recent;
     /* tc_conn_open's handshake */
     struct syn_probe opener;
     size_t rx_keep;
@@ -61,13 +69,11 @@ struct conn_rx {
     bool fin;                  /* the peer's FIN arrived in order (all its data is in) */
 };
 
-/* Opening a connection whose handshake is not under test: a plain SYN with a random ISS
- * (syn_probe, no tracing, no retry), its SYN-ACK acknowledged. The case forwards segments
+/* Opening a connection whose handshake is not under test: a SYN with a random ISS, the
+ * spec's window, timestamps and prepared options (syn_probe, no tracing, no retry, no
+ * control: a failed opening is UNK), its SYN-ACK acknowledged. The case forwards segments
  * and timer events while tc_conn_opening() and gets the outcome back. */
-void tc_conn_open(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_keep, tc_time now);
-/* The same with more flags on the SYN (e.g. ECE and CWR: an ECN-setup SYN, RFC 3168 6.1.1). */
-void tc_conn_open_syn(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_keep,
-                      uint8_t syn_flags, tc_time now);
+void tc_conn_open(struct tc *t, struct tc_conn *c, const struct tc_open_spec *spec, tc_time now);
 bool tc_conn_opening(const struct tc_conn *c);
 enum tc_conn_open_outcome {
     CONN_OPEN_PENDING = 0,
@@ -91,8 +97,9 @@ uint32_t tc_conn_rcv_nxt(const struct tc_conn *c);
 /* In-order bytes of the peer's data received so far (rx_keep bounds them). */
 const uint8_t *tc_conn_rx_data(const struct tc_conn *c, size_t *len);
 
-/* A segment at SND.NXT acknowledging RCV.NXT with our window and the given flags; for the
- * case to add payload, options or odd bits before sending it. */
+/* A segment at SND.NXT acknowledging RCV.NXT with our window and the given flags (and the
+ * Timestamps option once negotiated); for the case to add payload, options or odd bits
+ * before sending it. */
 void tc_conn_seg(const struct tc *t, const struct tc_conn *c, uint8_t flags, struct tcp_seg *out);
 /* Our sequence space advanced by len after a segment carrying len octets went out. */
 void tc_conn_sent(struct tc_conn *c, uint32_t len);
@@ -101,7 +108,37 @@ void tc_conn_send_ack(struct tc *t, struct tc_conn *c);
 /* Data at SND.NXT (with ACK; extra flags e.g. PSH), SND.NXT advanced. */
 void tc_conn_send_data(struct tc *t, struct tc_conn *c, const uint8_t *data, size_t len,
                        uint8_t flags);
-/* The close: RST at SND.NXT (RFC 9293 3.5.2; RFC 5961 3.2 takes a RST only at RCV.NXT). */
+/* Payload octets one segment of ours may carry: the peer's MSS (its SYN-ACK's last MSS
+ * option, else RFC 9293's default, MUST-15) less the options tc_conn_seg adds (3.7.1: they
+ * count against it). */
+size_t tc_conn_payload_max(const struct tc *t, const struct tc_conn *c);
+/* Data at SND.NXT in segments within the peer's MSS (tc_conn_payload_max), each with ACK
+ * and flags, but at most segs_max of them: a host announcing a tiny MSS gets larger ones
+ * rather than a flood. */
+void tc_conn_send_pieces(struct tc *t, struct tc_conn *c, const uint8_t *data, size_t len,
+                         size_t segs_max, uint8_t flags);
+/* Data at seq: beyond SND.NXT it leaves a hole (out-of-order data), behind it fills one;
+ * SND.NXT moves to its end when that lies beyond. */
+void tc_conn_send_at(struct tc *t, struct tc_conn *c, uint32_t seq, const uint8_t *data, size_t len,
+                     uint8_t flags);
+/* A request cut into n nearly equal pieces, to send out of order: piece k holds sequence
+ * numbers [start + k * len / n, start + (k + 1) * len / n). */
+struct tc_pieces {
+    const uint8_t *data;
+    size_t len;
+    uint32_t start; /* sequence number of data[0] */
+    unsigned n;
+};
+void tc_piece_bounds(const struct tc_pieces *p, unsigned k, uint32_t *left, uint32_t *right);
+/* Piece k, with ACK (tc_conn_send_at). */
+void tc_conn_send_piece(struct tc *t, struct tc_conn *c, const struct tc_pieces *p, unsigned k);
+/* RFC 9293 3.8.6.3 (MUST-40): an ACK may be delayed, by less than 0.5 s. */
+#define TC_ACK_DELAY_MAX (500 * TC_MSEC)
+/* How long the peer's ACK of what we just sent may take: the in-flight wait plus the
+ * delayed-ACK bound (original_wait in --timing original). */
+tc_time tc_conn_ack_wait(const struct tc *t, tc_time original_wait);
+/* The close: RST at SND.NXT (RFC 9293 3.5.2; RFC 5961 3.2 takes a RST only at RCV.NXT), with
+ * the Timestamps option once negotiated (RFC 7323 3.2: SHOULD). Fill holes first. */
 void tc_conn_send_close(struct tc *t, const struct tc_conn *c);
 
 /* A pure ACK: ACK set, no SYN, FIN or RST, no data (RFC 3168 6.1.4's "packets that do not

@@ -3,7 +3,8 @@
  * kind): the traced SYN with X, the plain retry, the SYN-ACK reset at once, then the quotes
  * decide whether X reached the host. A failed handshake is the host's fault only when a SYN
  * without X was answered (syn_probe's control), no quote shows the path removed X, and every
- * hop that quotes this target's probes quoted this one (tc_conclude). */
+ * hop that quotes this target's probes quoted this one (tc_conclude). A case may also judge
+ * what the SYN-ACK carries, path first as well. */
 #ifndef TCPREQ_SYN_ACCEPT_H
 #define TCPREQ_SYN_ACCEPT_H
 
@@ -15,6 +16,10 @@ struct syn_accept_params {
     /* Add the options under test to the SYN. */
     void (*add_options)(struct tcp_opts *opts);
     const char *failure_suffix; /* appended to a handshake failure, e.g. " with options" */
+    /* Optional: what the SYN-ACK must show besides its arrival (NULL: it passes). Returns
+     * the verdict, with a reason in reason (cap bytes) unless it passes. */
+    enum tc_status (*judge_synack)(const struct tc *t, const struct tcp_seg *synack,
+                                   char *reason, size_t cap);
 };
 
 struct syn_accept_state {

@@ -154,8 +154,7 @@ void tc_start(struct tc *t, tc_time now)
     t->event_at = now;
     t->started_at = now;
     if (t->conn != NULL)
-        tc_conn_open_syn(t, t->conn, t->kind->open.window, t->kind->open.rx_keep,
-                         t->kind->open.syn_flags, now);
+        tc_conn_open(t, t->conn, &t->kind->open, now);
     if (t->kind->start != NULL)
         t->kind->start(t, now);
 }

@@ -97,6 +97,7 @@ struct tc_packet {
 
 struct test_case;
 struct tc_conn;
+struct tc;
 
 /* A connection the framework opens for a case before it starts (testcase/connection.h):
  * for cases whose handshake is not under test. */
@@ -110,6 +111,11 @@ struct tc_open_spec {
      * SYN-RECEIVED (our ACK lost on the way), e.g. a RST that resets there but not in
      * ESTABLISHED. */
     bool confirm;
+    /* RFC 7323 3.2: the SYN offers the Timestamps option; once the SYN-ACK carries it too,
+     * every segment of the connection does (testcase/connection.h). */
+    bool timestamps;
+    /* Optional: options (none under test: a failed opening is UNK) and window of the SYN. */
+    void (*prepare_syn)(const struct tc *t, struct tcp_seg *syn);
 };
 
 /* What a case's middlebox check looks at (the original's _detect_mboxes arguments). A case

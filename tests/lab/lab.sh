@@ -6,7 +6,8 @@
 #     trap lab_down EXIT          # always: namespaces outlive the script otherwise
 #     lab_up                      # prober -- r1 -- r2 -- target, IPv4 and IPv6
 #     lab_prober_firewall         # keep the prober's kernel from RSTing our SYN-ACKs
-#     lab_target_listen 80        # HTTP-ish listener on the target (v4, v6, AnyIP)
+#     lab_target_listen 80        # HTTP-ish listener on the target (v4, v6, AnyIP);
+#                                 #   --body-size N: a reply of N body bytes
 #     lab_target_tls 443          # TLS server (openssl s_server -www) on the target
 #     lab_mbox_overwrite_nop_eol  # optional middlebox on r2; lab_mbox_clear removes it
 #
@@ -325,9 +326,10 @@ lab_prober_firewall() {
   _lab_in "$LAB_PROBER_NS" nft -f "$LAB_REPO/firewall/tcpreq.nft"
 }
 
-# lab_target_listen PORT: dual-stack HTTP-ish listener on the target (v4, v6, AnyIP), one
-# event loop for all connections, answers "HTTP/1.1 200" to anything, then closes. Returns
-# once the port is listening. lab_down kills it.
+# lab_target_listen PORT [--body-size N]: dual-stack HTTP-ish listener on the target (v4, v6,
+# AnyIP), one event loop for all connections, answers "HTTP/1.1 200" to anything (with a body
+# of N bytes: a reply of many segments), then closes. Returns once the port is listening.
+# lab_down kills it.
 lab_target_listen() {
   local -
   set -euo pipefail
@@ -337,7 +339,7 @@ lab_target_listen() {
   # open would hang `out=$(...)` or ctest's output capture.
   local log=/dev/null
   if [[ -n "${LAB_TMP:-}" && -d "$LAB_TMP" ]]; then log=$LAB_TMP/listen-$port.log; fi
-  _lab_in "$LAB_TARGET_NS" python3 "$LAB_NET_PY" serve "$port" >"$log" 2>&1 </dev/null &
+  _lab_in "$LAB_TARGET_NS" python3 "$LAB_NET_PY" serve "$port" "${@:2}" >"$log" 2>&1 </dev/null &
   local pid=$!
   LAB_LISTENER_PIDS+=("$pid")
   _lab_wait_listen "$port" "$pid" "$log"
@@ -601,6 +603,10 @@ lab_mbox_break_nop_eol() {
 # lab_mbox_bleach_ecn -- every packet loses its ECN codepoint (`ip ecn set not-ect`, `ip6 ecn
 #   set not-ect`; the IPv4 header checksum is fixed up): ECT and CE never reach the target.
 #   -> EcnEchoTest UNK "... at or before hop 2 (ECT bleached or ECN flags modified)".
+# lab_mbox_reset_timestamps -- the Timestamps option of SYNs (not SYN-ACKs) is overwritten
+#   with NOOPs (`reset tcp option timestamp`): the host sees no TSopt and does not use
+#   timestamps. -> TsecrIgnoredWithoutAckTest UNK "... (timestamps option modified or
+#   deleted)"; TimestampsEverySegmentTest (untraced) UNK "Timestamps not negotiated".
 # lab_mbox_clear -- remove all of r2's middleboxes (nft table and tc clsact qdiscs;
 #   idempotent).
 
@@ -663,6 +669,18 @@ lab_mbox_unknown_option_to_nops() {
   chain prerouting {
     type filter hook prerouting priority mangle; policy accept;
     $_LAB_FROM_R1 tcp option $LAB_UNKNOWN_OPTION_KIND exists counter reset tcp option $LAB_UNKNOWN_OPTION_KIND
+  }
+}"
+}
+
+lab_mbox_reset_timestamps() {
+  local -
+  set -euo pipefail
+  _lab_names
+  _lab_mbox_load "table inet $LAB_MBOX_TABLE {
+  chain prerouting {
+    type filter hook prerouting priority mangle; policy accept;
+    $_LAB_FROM_R1 tcp flags & (syn | ack) == syn tcp option timestamp exists counter reset tcp option timestamp
   }
 }"
 }
