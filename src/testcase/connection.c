@@ -16,6 +16,12 @@
 
 void tc_conn_open(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_keep, tc_time now)
 {
+    tc_conn_open_with(t, c, window, rx_keep, NULL, now);
+}
+
+void tc_conn_open_with(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_keep,
+                       const struct tcp_opts *syn_opts, tc_time now)
+{
     tc_conn_init(c, tc_random32(t), window);
     c->rx_keep = rx_keep;
     struct syn_probe *p = &c->opener;
@@ -23,6 +29,8 @@ void tc_conn_open(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_ke
     p->syn.seq = c->iss;
     p->syn.flags = TCP_FLAG_SYN;
     p->syn.window = window;
+    if (syn_opts != NULL)
+        p->syn.opts = *syn_opts;
     p->burst = false;
     syn_probe_start(t, p, now);
 }

@@ -65,6 +65,10 @@ struct conn_rx {
  * (syn_probe, no tracing, no retry), its SYN-ACK acknowledged. The case forwards segments
  * and timer events while tc_conn_opening() and gets the outcome back. */
 void tc_conn_open(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_keep, tc_time now);
+/* The same with options on the SYN (syn_opts NULL: none), e.g. to draw the options a host
+ * answers with. */
+void tc_conn_open_with(struct tc *t, struct tc_conn *c, uint16_t window, size_t rx_keep,
+                       const struct tcp_opts *syn_opts, tc_time now);
 bool tc_conn_opening(const struct tc_conn *c);
 enum tc_conn_open_outcome {
     CONN_OPEN_PENDING = 0,
