@@ -132,6 +132,14 @@ static void finish_observed(struct tc *t, tc_time now)
         finish(t, TC_UNK, REASON_NO_DATA, now);
 }
 
+void mss_syn_options(const struct mss_params *par, struct tcp_opts *opts)
+{
+    for (unsigned i = 0; i < par->syn_nops_before; i++)
+        tcp_opts_add_nop(opts);
+    for (size_t i = 0; i < par->n_syn_mss; i++)
+        tcp_opts_add_mss(opts, par->syn_mss[i]);
+}
+
 void mss_start(struct tc *t, tc_time now)
 {
     struct mss_state *s = t->state;
@@ -149,8 +157,7 @@ void mss_start(struct tc *t, tc_time now)
     p->syn.seq = tc_random32(t);
     p->syn.flags = TCP_FLAG_SYN;
     p->syn.window = MSS_WINDOW;
-    for (size_t i = 0; i < par->n_syn_mss; i++)
-        tcp_opts_add_mss(&p->syn.opts, par->syn_mss[i]);
+    mss_syn_options(par, &p->syn.opts);
     /* The limit is what the SYN under test announces (its last MSS, else the default). */
     s->mss = mss_announced(&p->syn.opts, t->env.dst.family, NULL);
     p->fields = t->kind->mbox.fields;

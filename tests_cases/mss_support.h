@@ -47,6 +47,7 @@
 struct mss_params {
     const uint16_t *syn_mss; /* MSS options of the SYN, in order */
     size_t n_syn_mss;
+    unsigned syn_nops_before; /* NOPs before the MSS options (misaligning them); 0 = none */
     uint16_t late_mss;       /* MSS option on the request after the handshake; 0 = none */
     /* Appended to the reason of a failed handshake ("... with MSS option"). */
     const char *failure_suffix;
@@ -87,6 +88,9 @@ void mss_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now);
 void mss_on_quote(struct tc *t, const struct icmp_quote *q, tc_time now);
 void mss_on_timer(struct tc *t, tc_time now);
 void mss_cleanup(struct tc *t);
+
+/* The options of the case's SYN: its NOPs, then its MSS options in order. */
+void mss_syn_options(const struct mss_params *par, struct tcp_opts *opts);
 
 /* The original MSS tests' quote check: the MSS options of the quoted SYN must be exactly
  * those sent, in order; other kinds may come and go. ctx: the instance. */
