@@ -20,7 +20,10 @@
     X(reserved_flags_test)                                                                         \
     X(urgent_pointer_test)                                                                         \
     X(rst_challenge_ack_test)                                                                      \
-    X(option_alignment_test)
+    X(option_alignment_test)                                                                       \
+    X(mss_only_in_syn_test)                                                                        \
+    X(zero_padding_after_eol_test)                                                                 \
+    X(mss_sent_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)
