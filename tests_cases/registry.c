@@ -23,7 +23,9 @@
     X(option_alignment_test)                                                                       \
     X(mss_only_in_syn_test)                                                                        \
     X(zero_padding_after_eol_test)                                                                 \
-    X(mss_sent_test)
+    X(mss_sent_test)                                                                               \
+    X(out_of_order_queue_test)                                                                     \
+    X(delayed_ack_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)
