@@ -8,8 +8,9 @@
  * timeout (tc_wait_retrans), so a late ACK is seen as such. No ACK at all says nothing about
  * a delay (the segment or the ACK may have been lost, and we never resend): the alive probe
  * asks whether the connection is still there, and the verdict is UNK either way.
- * custom: the measured times, {"ack_after_ms", "rtt_ms", "ack_delay_ms"} (the time after
- * the segment left less the RTT). */
+ * custom: the measured times in microseconds, {"ack_after_us", "rtt_us", "ack_delay_us"}
+ * (the time after the segment left, less the RTT), and "ack_with_data": the ACK rode on a
+ * reply (a server that answered the first octets already: no delay was exercised). */
 #include <stdio.h>
 
 #include "testcase/connection.h"
@@ -24,10 +25,9 @@
 /* MUST-40 */
 #define ACK_DELAY_MAX (500 * TC_MSEC)
 #define ORIGINAL_WAIT (10 * TC_SEC)
-#define MS_PER_US 1e-3
 
 #define REASON_NO_DATA "ALP data unavailable"
-#define REASON_LATE "ACK after %.0f ms, more than 500 ms plus the RTT (%.0f ms)"
+#define REASON_LATE "ACK after %llu ms, more than 500 ms plus the RTT (%llu ms)"
 #define REASON_RST "RST in reply to the small segment"
 #define REASON_NO_ACK "No ACK for the small segment (the connection is still there)"
 #define REASON_GONE "No ACK for the small segment, and the connection is gone"
@@ -73,22 +73,23 @@ static void da_on_open(struct tc *t, tc_time now)
     tc_set_timer(t, now + tc_wait_retrans(t, ORIGINAL_WAIT));
 }
 
-/* The ACK came: within 500 ms plus the RTT? */
-static void acked(struct tc *t, tc_time now)
+/* The ACK came (riding on data or not): within 500 ms plus the RTT? */
+static void acked(struct tc *t, bool with_data, tc_time now)
 {
     const struct da_state *s = t->state;
     tc_time rtt = tc_rtt_estimate(t);
     tc_time after = now - s->sent_at;
     tc_time delay = after > rtt ? after - rtt : 0;
-    double after_ms = (double)after * MS_PER_US, rtt_ms = (double)rtt * MS_PER_US;
-    json_t *custom = json_pack("{s:f,s:f,s:f}", "ack_after_ms", after_ms, "rtt_ms", rtt_ms,
-                               "ack_delay_ms", (double)delay * MS_PER_US);
+    json_t *custom =
+        json_pack("{s:I,s:I,s:I,s:b}", "ack_after_us", (json_int_t)after, "rtt_us", (json_int_t)rtt,
+                  "ack_delay_us", (json_int_t)delay, "ack_with_data", with_data);
     if (after <= ACK_DELAY_MAX + rtt) {
         da_finish(t, TC_PASS, NULL, custom, now);
         return;
     }
     char reason[sizeof(t->result.reason)];
-    snprintf(reason, sizeof(reason), REASON_LATE, after_ms, rtt_ms);
+    snprintf(reason, sizeof(reason), REASON_LATE, (unsigned long long)(after / TC_MSEC),
+             (unsigned long long)(rtt / TC_MSEC));
     da_finish(t, TC_FAIL, reason, custom, now);
 }
 
@@ -104,7 +105,7 @@ static void da_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
             da_finish(t, TC_UNK, REASON_RST, NULL, now);
         } else if ((seg->flags & TCP_FLAG_ACK) && !(seg->flags & TCP_FLAG_SYN) &&
                    seq_leq(s->end, seg->ack) && seq_leq(seg->ack, c->snd_nxt)) {
-            acked(t, now); /* a pure ACK or one riding on data: either is the ACK */
+            acked(t, seg->payload_len > 0, now); /* a pure ACK or one riding on data */
         }
         break;
     case DA_ASKING:

@@ -328,24 +328,31 @@ static void da_acked_after(enum fe_family fam, tc_time after, uint8_t flags, siz
 static void test_da_in_time_passes(void **state)
 {
     (void)state;
-    da_acked_after(FE_V4, 100 * TC_MSEC, TCP_FLAG_ACK, 0, TC_PASS,
-                   "{\"ack_after_ms\":100.0,\"ack_delay_ms\":60.0,\"rtt_ms\":40.0}", "");
+    da_acked_after(
+        FE_V4, 100 * TC_MSEC, TCP_FLAG_ACK, 0, TC_PASS,
+        "{\"ack_after_us\":100000,\"ack_delay_us\":60000,\"ack_with_data\":false,\"rtt_us\":40000}",
+        "");
     /* at the bound exactly, riding on data */
-    da_acked_after(FE_V6, ACK_DELAY_MAX + RTT, TCP_FLAG_ACK | TCP_FLAG_PSH, 50, TC_PASS,
-                   "{\"ack_after_ms\":540.0,\"ack_delay_ms\":500.0,\"rtt_ms\":40.0}", "");
+    da_acked_after(
+        FE_V6, ACK_DELAY_MAX + RTT, TCP_FLAG_ACK | TCP_FLAG_PSH, 50, TC_PASS,
+        "{\"ack_after_us\":540000,\"ack_delay_us\":500000,\"ack_with_data\":true,\"rtt_us\":40000}",
+        "");
     /* sooner than the handshake's RTT: no negative delay */
-    da_acked_after(FE_V6, 10 * TC_MSEC, TCP_FLAG_ACK, 0, TC_PASS,
-                   "{\"ack_after_ms\":10.0,\"ack_delay_ms\":0.0,\"rtt_ms\":40.0}", "");
+    da_acked_after(
+        FE_V6, 10 * TC_MSEC, TCP_FLAG_ACK, 0, TC_PASS,
+        "{\"ack_after_us\":10000,\"ack_delay_us\":0,\"ack_with_data\":false,\"rtt_us\":40000}", "");
 }
 
 static void test_da_late_fails(void **state)
 {
     (void)state;
     da_acked_after(FE_V4, ACK_DELAY_MAX + RTT + TC_MSEC, TCP_FLAG_ACK, 0, TC_FAIL,
-                   "{\"ack_after_ms\":541.0,\"ack_delay_ms\":501.0,\"rtt_ms\":40.0}",
+                   "{\"ack_after_us\":541000,\"ack_delay_us\":501000,\"ack_with_data\":false,\"rtt_"
+                   "us\":40000}",
                    "ACK after 541 ms, more than 500 ms plus the RTT (40 ms)");
     da_acked_after(FE_V6, 2 * TC_SEC, TCP_FLAG_ACK, 0, TC_FAIL,
-                   "{\"ack_after_ms\":2000.0,\"ack_delay_ms\":1960.0,\"rtt_ms\":40.0}",
+                   "{\"ack_after_us\":2000000,\"ack_delay_us\":1960000,\"ack_with_data\":false,"
+                   "\"rtt_us\":40000}",
                    "ACK after 2000 ms, more than 500 ms plus the RTT (40 ms)");
 }
 
