@@ -5,7 +5,6 @@
 #include "alp/alp.h"
 
 #define REASON_NO_ALP "Missing ALP module for port %u"
-#define REASON_NO_DATA "ALP data unavailable"
 
 size_t alp_request_pull(const struct tc *t, size_t hint, uint8_t *buf, size_t cap, char *why,
                         size_t why_cap)
@@ -28,6 +27,6 @@ size_t alp_request_pull(const struct tc *t, size_t hint, uint8_t *buf, size_t ca
     if (sess != NULL)
         alp->close(sess);
     if (len == 0)
-        snprintf(why, why_cap, "%s", REASON_NO_DATA);
+        snprintf(why, why_cap, "%s", ALP_REQUEST_NO_DATA);
     return len;
 }

@@ -9,6 +9,8 @@
 
 #include "testcase/tc.h"
 
+#define ALP_REQUEST_NO_DATA "ALP data unavailable"
+
 /* The target's ALP request, about hint bytes (0: the ALP's own size), into buf: its
  * length, the whole first flight up to cap. 0 when there is none, with the reason of the
  * UNK in why: "Missing ALP module for port N", or "ALP data unavailable" when the ALP fails

@@ -26,7 +26,6 @@
 #define ACK_DELAY_MAX (500 * TC_MSEC)
 #define ORIGINAL_WAIT (10 * TC_SEC)
 
-#define REASON_NO_DATA "ALP data unavailable"
 #define REASON_LATE "ACK after %llu ms, more than 500 ms plus the RTT (%llu ms)"
 #define REASON_RST "RST in reply to the small segment"
 #define REASON_NO_ACK "No ACK for the small segment (the connection is still there)"
@@ -58,7 +57,7 @@ static void da_on_open(struct tc *t, tc_time now)
 {
     struct da_state *s = t->state;
     struct tc_conn *c = tc_connection(t);
-    char why[sizeof(t->result.reason)] = REASON_NO_DATA;
+    char why[sizeof(t->result.reason)] = ALP_REQUEST_NO_DATA; /* also when it is too short */
     size_t len = alp_request_pull(t, 0, s->req, sizeof(s->req), why, sizeof(why));
     if (len < 2) {
         tc_conn_send_close(t, c);

@@ -26,7 +26,6 @@
 #define ACK_DELAY_MAX (500 * TC_MSEC)
 #define ORIGINAL_WAIT (10 * TC_SEC)
 
-#define REASON_NO_DATA "ALP data unavailable"
 #define REASON_DROPPED                                                                             \
     "Out-of-order segment not queued: after the fill the host acknowledges only the first part"
 #define REASON_UNSEEN                                                                              \
@@ -80,7 +79,7 @@ static void ooq_on_open(struct tc *t, tc_time now)
 {
     struct ooq_state *s = t->state;
     struct tc_conn *c = tc_connection(t);
-    char why[sizeof(t->result.reason)] = REASON_NO_DATA;
+    char why[sizeof(t->result.reason)] = ALP_REQUEST_NO_DATA; /* also when it is too short */
     size_t len = alp_request_pull(t, 0, s->req, sizeof(s->req), why, sizeof(why));
     if (len < OOQ_PARTS) {
         tc_conn_send_close(t, c);

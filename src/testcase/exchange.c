@@ -11,7 +11,6 @@
 #define EX_OBSERVE_MAX (30 * TC_SEC)
 /* --timing original: the original's reply wait. */
 #define ORIGINAL_REPLY_WAIT (30 * TC_SEC)
-#define REASON_NO_MEMORY "Out of memory"
 
 static const struct exchange_params *params_of(const struct tc *t)
 {
@@ -41,16 +40,21 @@ static json_t *custom_of(const struct tc *t)
                      (json_int_t)s->judged, "synack_mss", synack_mss);
 }
 
-/* The verdict; the connection closed first unless the host reset it (a RST is never
- * answered, and there is nothing left to close). */
-static void finish(struct tc *t, enum tc_status st, const char *reason, tc_time now)
+/* The end, with what was seen in custom; the connection closed first unless the host reset
+ * it (a RST is never answered, and there is nothing left to close). */
+static void end(struct tc *t, enum tc_status st, int stage, const char *reason, tc_time now)
 {
     struct exchange_state *s = t->state;
     if (s->conn.established && !s->conn.peer_rst)
         tc_conn_send_close(t, &s->conn);
     json_t *custom = custom_of(t);
     exchange_cleanup(t);
-    tc_finish(t, st, st == TC_PASS ? -1 : EXCHANGE_STAGE, reason, custom, now);
+    tc_finish(t, st, stage, reason, custom, now);
+}
+
+static void finish(struct tc *t, enum tc_status st, const char *reason, tc_time now)
+{
+    end(t, st, st == TC_PASS ? -1 : EXCHANGE_STAGE, reason, now);
 }
 
 /* The opening failed: its own verdict (syn_probe.h). */
@@ -58,9 +62,7 @@ static void open_failed(struct tc *t, const struct syn_probe_failure *f, tc_time
 {
     char reason[sizeof(t->result.reason)];
     syn_probe_failure_reason(f, NULL, reason, sizeof(reason));
-    json_t *custom = custom_of(t);
-    exchange_cleanup(t);
-    tc_finish(t, f->status, EXCHANGE_STAGE, reason, custom, now);
+    end(t, f->status, EXCHANGE_STAGE, reason, now);
 }
 
 /* The exchange is over (FIN, RST, silence): PASS if the rule was exercised. */
@@ -105,10 +107,7 @@ static void send_request(struct tc *t, tc_time now)
     char why[sizeof(t->result.reason)] = "";
     s->req_len = par->request(t, par->request_hint, s->req, sizeof(s->req), why, sizeof(why));
     if (s->req_len == 0) {
-        tc_conn_send_close(t, &s->conn);
-        json_t *custom = custom_of(t);
-        exchange_cleanup(t);
-        tc_finish(t, TC_UNK, EXCHANGE_STAGE_NO_REQUEST, why, custom, now);
+        end(t, TC_UNK, EXCHANGE_STAGE_NO_REQUEST, why, now);
         return;
     }
     size_t seg_max = mss_announced(&s->conn.synack.opts, t->env.dst.family, NULL);
