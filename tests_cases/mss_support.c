@@ -30,6 +30,10 @@
 #define REASON_TOO_LARGE "Segment too large"
 #define REASON_NO_ALP_DATA "ALP data unavailable"
 #define REASON_NO_DATA "No data from the target: the MSS was not exercised"
+#define REASON_MISALIGNED_ONLY                                                                 \
+    "Segment too large with the MSS option misaligned, not with it aligned"
+#define REASON_ALIGNED_TOO "Segment too large with the MSS option aligned as well"
+#define REASON_CONTROL_UNKNOWN "Segment too large with the MSS option misaligned; aligned: %s"
 
 static const struct mss_params *params_of(const struct tc *t)
 {
@@ -115,11 +119,23 @@ void mss_cleanup(struct tc *t)
     tc_conn_free(&s->conn);
 }
 
-/* The verdict, the path first (tc_conclude: the probe's quotes are in by now). */
+/* The verdict, the path first (tc_conclude: the probe's quotes are in by now). In the
+ * aligned control's run, the first run found a segment too large; what the control finds
+ * says whether the misalignment was to blame: it was if the aligned options are honoured,
+ * and nothing else tells. */
 static void finish(struct tc *t, enum tc_status st, const char *reason, tc_time now)
 {
+    const struct mss_state *s = t->state;
     mss_cleanup(t);
-    tc_conclude(t, st, st == TC_PASS ? -1 : MSS_STAGE, reason, false, now);
+    if (!s->control_run) {
+        tc_conclude(t, st, st == TC_PASS ? -1 : MSS_STAGE, reason, false, now);
+    } else if (st == TC_PASS) {
+        tc_conclude(t, TC_FAIL, MSS_STAGE, REASON_MISALIGNED_ONLY, false, now);
+    } else {
+        char why[sizeof(t->result.reason)];
+        snprintf(why, sizeof(why), REASON_CONTROL_UNKNOWN, reason != NULL ? reason : "unknown");
+        tc_conclude(t, TC_UNK, MSS_STAGE_CONTROL, why, false, now);
+    }
 }
 
 /* The observation is over (FIN, RST, silence): within the limit, if it was exercised. */
@@ -130,6 +146,29 @@ static void finish_observed(struct tc *t, tc_time now)
         finish(t, TC_PASS, NULL, now);
     else
         finish(t, TC_UNK, REASON_NO_DATA, now);
+}
+
+void mss_syn_options(const struct mss_params *par, struct tcp_opts *opts)
+{
+    for (unsigned i = 0; i < par->syn_nops_before; i++)
+        tcp_opts_add_nop(opts);
+    for (size_t i = 0; i < par->n_syn_mss; i++)
+        tcp_opts_add_mss(opts, par->syn_mss[i]);
+}
+
+/* A new SYN with a random ISS and the case's options, the connection reset to it. */
+static void new_syn(struct tc *t, const struct tcp_opts *opts)
+{
+    struct mss_state *s = t->state;
+    struct syn_probe *p = &s->probe;
+    memset(p, 0, sizeof(*p));
+    tc_seg_new(t, &p->syn);
+    p->syn.seq = tc_random32(t);
+    p->syn.flags = TCP_FLAG_SYN;
+    p->syn.window = MSS_WINDOW;
+    p->syn.opts = *opts;
+    tc_conn_init(&s->conn, p->syn.seq, MSS_WINDOW);
+    s->phase = MSS_HANDSHAKE;
 }
 
 void mss_start(struct tc *t, tc_time now)
@@ -143,13 +182,11 @@ void mss_start(struct tc *t, tc_time now)
         tc_finish(t, TC_UNK, 0, reason, NULL, now);
         return;
     }
+    struct tcp_opts opts;
+    tcp_opts_init(&opts);
+    mss_syn_options(par, &opts);
+    new_syn(t, &opts);
     struct syn_probe *p = &s->probe;
-    tc_seg_new(t, &p->syn);
-    p->syn.seq = tc_random32(t);
-    p->syn.flags = TCP_FLAG_SYN;
-    p->syn.window = MSS_WINDOW;
-    for (size_t i = 0; i < par->n_syn_mss; i++)
-        tcp_opts_add_mss(&p->syn.opts, par->syn_mss[i]);
     /* The limit is what the SYN under test announces (its last MSS, else the default). */
     s->mss = mss_announced(&p->syn.opts, t->env.dst.family, NULL);
     p->fields = t->kind->mbox.fields;
@@ -157,14 +194,54 @@ void mss_start(struct tc *t, tc_time now)
     p->retry_window = MSS_WINDOW;
     /* With MSS options under test, a SYN without them is the control. */
     p->control = par->n_syn_mss > 0;
-    tc_conn_init(&s->conn, p->syn.seq, MSS_WINDOW);
-    s->phase = MSS_HANDSHAKE;
     syn_probe_start(t, p, now);
+}
+
+/* The aligned control: the same MSS options without the NOPs before them, in one plain SYN
+ * on a fresh connection (the first one closed TC_ORDER_GAP before). */
+static void start_aligned_control(struct tc *t, tc_time now)
+{
+    struct mss_state *s = t->state;
+    const struct mss_params *par = params_of(t);
+    struct tcp_opts opts;
+    tcp_opts_init(&opts);
+    for (size_t i = 0; i < par->n_syn_mss; i++)
+        tcp_opts_add_mss(&opts, par->syn_mss[i]);
+    new_syn(t, &opts);
+    s->too_large = s->peer_closed = s->got_data = false;
+    s->pushed = 0;
+    s->acks_sent = 0;
+    syn_probe_start(t, &s->probe, now);
+}
+
+/* A segment over the limit: FAIL, unless the case asks the aligned control first (the path
+ * cleared: a changed option is the path's UNK, which tc_conclude gives). */
+static void too_large_found(struct tc *t, tc_time now)
+{
+    struct mss_state *s = t->state;
+    tc_conn_send_close(t, &s->conn);
+    if (!params_of(t)->aligned_control || tc_path_changed(t)) {
+        finish(t, TC_FAIL, REASON_TOO_LARGE, now);
+    } else if (s->control_run) {
+        mss_cleanup(t);
+        tc_conclude(t, TC_UNK, MSS_STAGE_CONTROL, REASON_ALIGNED_TOO, false, now);
+    } else {
+        mss_cleanup(t);
+        s->control_run = true;
+        s->phase = MSS_CONTROL_WAIT;
+        tc_set_timer(t, now + TC_ORDER_GAP); /* its SYN must not overtake the close */
+    }
 }
 
 static void handshake_failed(struct tc *t, const struct syn_probe_failure *f, tc_time now)
 {
+    const struct mss_state *s = t->state;
     char reason[sizeof(t->result.reason)];
+    if (s->control_run) {
+        syn_probe_failure_reason(f, NULL, reason, sizeof(reason));
+        finish(t, TC_UNK, reason, now);
+        return;
+    }
     syn_probe_failure_reason(f, params_of(t)->failure_suffix, reason, sizeof(reason));
     tc_conclude(t, f->status, MSS_STAGE, reason, f->by_silence, now);
 }
@@ -275,8 +352,7 @@ static void quotes_in(struct tc *t, tc_time now)
 {
     struct mss_state *s = t->state;
     if (s->too_large) {
-        tc_conn_send_close(t, &s->conn);
-        finish(t, TC_FAIL, REASON_TOO_LARGE, now);
+        too_large_found(t, now);
         return;
     }
     if (tc_path_changed(t)) {
@@ -309,8 +385,7 @@ static void take(struct tc *t, const struct tcp_seg *seg, tc_time now)
             return;
         }
         /* MUST-14/MUST-15 (and MUST-5 for a late option honoured): certain at once. */
-        tc_conn_send_close(t, &s->conn);
-        finish(t, TC_FAIL, REASON_TOO_LARGE, now);
+        too_large_found(t, now);
         return;
     }
     struct conn_rx rx;
@@ -367,6 +442,8 @@ void mss_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
     case MSS_OBSERVE:
         take(t, seg, now);
         break;
+    case MSS_CONTROL_WAIT:
+        break; /* the closed first connection's last segments */
     }
 }
 
@@ -394,6 +471,9 @@ void mss_on_timer(struct tc *t, tc_time now)
         /* Silence (or the observation's end): every segment was within the MSS. */
         tc_conn_send_close(t, &s->conn);
         finish_observed(t, now);
+        break;
+    case MSS_CONTROL_WAIT:
+        start_aligned_control(t, now);
         break;
     }
 }

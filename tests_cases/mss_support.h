@@ -43,11 +43,19 @@
 #define MSS_PACKET_BUDGET (HOP_LIMIT + 7 + MSS_REQ_SEGS_MAX + MSS_ACK_CAP)
 #define MSS_DEADLINE (300 * TC_SEC)
 #define MSS_STAGE 1
+/* The aligned control's stage, and the packets it may add: its SYN, ACK, request, the ACKs
+ * of the reply and its close. */
+#define MSS_STAGE_CONTROL 2
+#define MSS_CONTROL_BUDGET (3 + MSS_REQ_SEGS_MAX + MSS_ACK_CAP)
 
 struct mss_params {
     const uint16_t *syn_mss; /* MSS options of the SYN, in order */
     size_t n_syn_mss;
-    uint16_t late_mss; /* MSS option on the request after the handshake; 0 = none */
+    unsigned syn_nops_before; /* NOPs before the MSS options (misaligning them); 0 = none */
+    /* A segment too large is held against the NOPs only if the host honours the same MSS
+     * options without them: a second, plain connection (the aligned control) asks. */
+    bool aligned_control;
+    uint16_t late_mss;       /* MSS option on the request after the handshake; 0 = none */
     /* Appended to the reason of a failed handshake ("... with MSS option"). */
     const char *failure_suffix;
     size_t req_hint; /* ALP request length hint; 0 = the limit less 20 */
@@ -57,6 +65,7 @@ enum mss_phase {
     MSS_HANDSHAKE, /* the traced SYN, its retry, the control */
     MSS_QUOTES,    /* ACK sent: the probe's quotes still in flight */
     MSS_OBSERVE,   /* request sent: the target's reply is watched */
+    MSS_CONTROL_WAIT, /* too large: the aligned control's SYN waits for the close to leave */
 };
 
 struct mss_state {
@@ -72,6 +81,7 @@ struct mss_state {
     bool got_data; /* the target sent payload: the MSS was exercised */
     unsigned acks_sent;
     tc_time observe_until; /* the reply is watched no longer than this */
+    bool control_run;      /* the aligned control's connection is under way */
 };
 
 /* The middlebox check of the cases whose SYN carries MSS options (its fields: the probe's
@@ -89,6 +99,9 @@ void mss_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now);
 void mss_on_quote(struct tc *t, const struct icmp_quote *q, tc_time now);
 void mss_on_timer(struct tc *t, tc_time now);
 void mss_cleanup(struct tc *t);
+
+/* The options of the case's SYN: its NOPs, then its MSS options in order. */
+void mss_syn_options(const struct mss_params *par, struct tcp_opts *opts);
 
 /* The original MSS tests' quote check: the MSS options of the quoted SYN must be exactly
  * those sent, in order; other kinds may come and go. ctx: the instance. */

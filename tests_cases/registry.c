@@ -32,7 +32,13 @@
     X(tsecr_ignored_without_ack_test)                                                              \
     X(window_scale_clamp_test)                                                                     \
     X(sack_not_offered_test)                                                                       \
-    X(sack_first_block_test)
+    X(sack_first_block_test)                                                                       \
+    X(option_alignment_test)                                                                       \
+    X(mss_only_in_syn_test)                                                                        \
+    X(zero_padding_after_eol_test)                                                                 \
+    X(mss_sent_test)                                                                               \
+    X(out_of_order_queue_test)                                                                     \
+    X(delayed_ack_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)
@@ -41,6 +47,8 @@ TEST_CASES(DECLARE_CASE)
 const struct test_case *const test_case_registry[] = {TEST_CASES(LIST_CASE)};
 
 const size_t test_case_count = sizeof(test_case_registry) / sizeof(test_case_registry[0]);
+_Static_assert(sizeof(test_case_registry) / sizeof(test_case_registry[0]) <= TEST_CASE_MAX,
+               "more test cases than TEST_CASE_MAX: raise it in registry.h");
 
 const struct test_case *test_case_by_name(const char *name)
 {

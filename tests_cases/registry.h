@@ -7,6 +7,10 @@
 
 #include "testcase/tc.h"
 
+/* Room for this many cases in fixed tables (a selection, scheduler/plan.h); registry.c
+ * fails to compile when the list outgrows it. */
+#define TEST_CASE_MAX 128
+
 extern const struct test_case *const test_case_registry[];
 extern const size_t test_case_count;
 

@@ -9,6 +9,7 @@
 
 #include "tcp/fault.h"
 #include "tcp/mss_rule.h"
+#include "tcp/option_rules.h"
 #include "tcp/options.h"
 
 /* An IP packet above Ethernet's MTU was never on an Ethernet wire as such: the capture was
@@ -152,29 +153,6 @@ static void track_handshake(struct an_conn *c, enum conn_side side, const struct
     }
 }
 
-/* RFC 9293 3.1: after End of Option List the header holds only zero padding. Returns the
- * offset in the header of the first non-zero byte after EOL, or 0. */
-static size_t nonzero_after_eol(const struct an_pkt *p)
-{
-    const struct tcp_opts *o = &p->seg.opts;
-    size_t off = TCP_HDR_MIN;
-    for (unsigned i = 0; i < o->count; i++) {
-        const struct tcp_opt *opt = &o->opt[i];
-        if (opt->type != TCP_OPT_SINGLE) {
-            off += opt->len;
-            continue;
-        }
-        off++;
-        if (opt->kind != TCP_OPT_KIND_EOL)
-            continue;
-        for (size_t b = off; b < p->tcp_hdr_len; b++)
-            if (p->tcp_hdr[b] != 0)
-                return b;
-        return 0;
-    }
-    return 0;
-}
-
 static void check_checksum(struct an_conn *c, enum conn_side side, const struct an_frame *f,
                            const struct an_pkt *p, unsigned faults)
 {
@@ -216,17 +194,18 @@ static void check_header(struct an_conn *c, enum conn_side side, const struct an
                     conn_endpoint(c, side, ep, sizeof(ep)), (int)(p->tcp_hdr_len - TCP_HDR_MIN));
         return; /* what parsed before the error is not worth judging */
     }
+    /* src/tcp/option_rules.h, the rules the live cases watching an exchange apply. */
     uint16_t mss;
-    if (!(seg->flags & TCP_FLAG_SYN) && !(faults & TCP_FAULT_MSS_LATE) &&
-        tcp_opts_get_mss(&seg->opts, &mss))
+    if (!(faults & TCP_FAULT_MSS_LATE) && opt_rule_mss_without_syn(seg->flags, &seg->opts, &mss))
         finding_add(&c->findings, FIND_MSS_NOT_SYN, f->number,
                     "MSS option (%u) in a segment without SYN from %s", mss,
                     conn_endpoint(c, side, ep, sizeof(ep)));
-    size_t at = nonzero_after_eol(p);
-    if (at != 0)
+    size_t at;
+    if (opt_rule_nonzero_after_eol(p->tcp_hdr + TCP_HDR_MIN, p->tcp_hdr_len - TCP_HDR_MIN, &at))
         finding_add(&c->findings, FIND_NONZERO_AFTER_EOL, f->number,
                     "byte 0x%02x at header offset %zu after EOL in a segment from %s",
-                    p->tcp_hdr[at], at, conn_endpoint(c, side, ep, sizeof(ep)));
+                    p->tcp_hdr[TCP_HDR_MIN + at], TCP_HDR_MIN + at,
+                    conn_endpoint(c, side, ep, sizeof(ep)));
     const struct seq_dir *peer = &c->dir[!side];
     if (tcp_opts_find(&seg->opts, TCP_OPT_KIND_SACK) != NULL && peer->syn_seen && !peer->sack_perm)
         finding_add(&c->findings, FIND_SACK_NOT_PERMITTED, f->number,

@@ -10,8 +10,9 @@
 #include <stddef.h>
 
 #include "testcase/tc.h"
+#include "tests_cases/registry.h"
 
-#define SELECTION_MAX 32
+#define SELECTION_MAX TEST_CASE_MAX
 
 struct test_selection {
     const struct test_case *tests[SELECTION_MAX]; /* registry order */

@@ -48,6 +48,7 @@ const struct tc_timing tc_timing_original = {
 #define ISNS_INITIAL 4
 #define OUT_INITIAL 4
 #define QUOTES_INITIAL 4
+#define TCP_WORD_BYTES 4 /* the data offset counts 32-bit words */
 
 const char *tc_status_name(enum tc_status s)
 {
@@ -273,15 +274,25 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, unsigned tt
     evidence_add(&t->evidence, &seg, false, 0, !csum_ok, now);
     /* A held verdict no longer listens (tc_conclude); the evidence above still counts. */
     bool listening = !t->done && !t->pending.active;
+    t->rx_hdr = l4;
+    t->rx_hdr_len = (size_t)seg.data_off * TCP_WORD_BYTES;
     if (!csum_ok) {
         if (listening && t->kind->on_bad_checksum != NULL)
             t->kind->on_bad_checksum(t, &seg, now);
-        return;
+    } else {
+        if (seg.flags & TCP_FLAG_SYN)
+            record_isn(t, seg.seq, now);
+        if (listening && !opening_or_confirming(t, &seg, now) && t->kind->on_segment != NULL)
+            t->kind->on_segment(t, &seg, now);
     }
-    if (seg.flags & TCP_FLAG_SYN)
-        record_isn(t, seg.seq, now);
-    if (listening && !opening_or_confirming(t, &seg, now) && t->kind->on_segment != NULL)
-        t->kind->on_segment(t, &seg, now);
+    t->rx_hdr = NULL; /* the engine's buffer: not ours after the delivery */
+    t->rx_hdr_len = 0;
+}
+
+const uint8_t *tc_rx_options(const struct tc *t, size_t *len)
+{
+    *len = t->rx_hdr != NULL ? t->rx_hdr_len - TCP_HDR_MIN : 0;
+    return t->rx_hdr != NULL ? t->rx_hdr + TCP_HDR_MIN : NULL;
 }
 
 void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now)

@@ -189,6 +189,10 @@ struct tc {
     /* IP TTL / hop limit (0 = unknown) and TOS / traffic class of the segment being
      * delivered. */
     uint8_t rx_ttl, rx_tos;
+    /* The TCP header of the segment being delivered, options included (NULL outside
+     * on_segment and on_bad_checksum): tc_rx_options. */
+    const uint8_t *rx_hdr;
+    size_t rx_hdr_len;
     /* TOS / traffic class of what the case sends (DSCP and ECN; tc_set_tos). */
     uint8_t tx_tos;
     /* What this instance learned about the path (quoting hops, host distance); the engine
@@ -261,6 +265,12 @@ const struct test_case *tc_kind(const struct tc *t);
 const struct tc_env *tc_env_of(const struct tc *t);
 tc_time tc_measured_rtt(const struct tc *t); /* 0 = none */
 const struct path_info *tc_path_learned(const struct tc *t);
+
+/* The options area of the segment being delivered (in on_segment or on_bad_checksum), as
+ * it arrived: the header bytes after the fixed 20, padding included, which the parsed
+ * options (tcp_seg.opts stop at EOL) do not show; *len 0 for a header without options.
+ * NULL outside a delivery. For rules about the header's own bytes (MUST-69's padding). */
+const uint8_t *tc_rx_options(const struct tc *t, size_t *len);
 
 /* The connection the framework opened for the case (on_open), NULL for other cases. */
 struct tc_conn *tc_connection(struct tc *t);

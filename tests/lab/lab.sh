@@ -607,6 +607,13 @@ lab_mbox_break_nop_eol() {
 #   with NOOPs (`reset tcp option timestamp`): the host sees no TSopt and does not use
 #   timestamps. -> TsecrIgnoredWithoutAckTest UNK "... (timestamps option modified or
 #   deleted)"; TimestampsEverySegmentTest (untraced) UNK "Timestamps not negotiated".
+# lab_mbox_junk_after_eol_to_prober -- on the way BACK, the target's SYN-ACKs whose options
+#   are Linux's answer to a SYN offering SACK-permitted alone (MSS, NOP, NOP, SACK-permitted)
+#   get option bytes 4..7 rewritten to SACK-permitted, EOL, 0x55: a non-zero byte after
+#   EOL (RFC 9293 MUST-69) in r2's FORWARD hook, the checksum made valid again by the tc
+#   BPF program at r2's egress to r1. Nothing quotes the host's segments: tcpreq's
+#   ZeroPaddingAfterEolTest FAILs (the host is blamed for its return path), and
+#   `tcpreq analyze` of the --pcap reports nonzero-after-eol (the same rule).
 # lab_mbox_clear -- remove all of r2's middleboxes (nft table and tc clsact qdiscs;
 #   idempotent).
 
@@ -772,6 +779,25 @@ lab_mbox_bleach_ecn() {
     iifname \"$LAB_R2_FROM_R1_DEV\" ip6 ecn != not-ect counter ip6 ecn set not-ect
   }
 }"
+}
+
+# Option bytes 4..7 (@th,192,32) of a 28-byte SYN-ACK header: NOP, NOP, SACK-permitted.
+lab_mbox_junk_after_eol_to_prober() {
+  local -
+  set -euo pipefail
+  _lab_names
+  lab_mbox_clear
+  _lab_in "$LAB_R2_NS" nft -f - <<<"table inet $LAB_MBOX_TABLE {
+  chain forward {
+    type filter hook forward priority mangle; policy accept;
+    iifname \"$LAB_R2_TO_TARGET_DEV\" meta l4proto tcp tcp flags & (syn | ack) == (syn | ack) tcp doff 7 @th,192,32 0x01010402 counter @th,192,32 set 0x04020055
+  }
+}"
+  local obj
+  obj=$(_lab_bpf_build tcp_csum)
+  _lab_in "$LAB_R2_NS" tc qdisc add dev "$LAB_R2_FROM_R1_DEV" clsact
+  _lab_in "$LAB_R2_NS" tc filter add dev "$LAB_R2_FROM_R1_DEV" egress bpf direct-action \
+    obj "$obj" sec tc
 }
 
 lab_mbox_clear() {

@@ -1,5 +1,6 @@
 /* The framework hooks the checksum cases brought into src/testcase/tc.c: on_bad_checksum,
- * tc_encode_traced and tc_record_path. (Kept apart from test_tc.c, which is long enough.) */
+ * tc_encode_traced and tc_record_path; and tc_rx_options, the options area as it arrived.
+ * (Kept apart from test_tc.c, which is long enough.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,9 @@
 struct hook_state {
     unsigned segs, bad;
     struct tcp_seg last_bad;
+    bool rx_opts_null;           /* tc_rx_options in the last on_segment */
+    size_t rx_opts_len;
+    uint8_t rx_opts[TCP_OPTS_MAX_BYTES];
 };
 
 static void hook_start(struct tc *t, tc_time now)
@@ -26,7 +30,12 @@ static void hook_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now
 {
     (void)seg;
     (void)now;
-    ((struct hook_state *)t->state)->segs++;
+    struct hook_state *s = t->state;
+    s->segs++;
+    const uint8_t *opts = tc_rx_options(t, &s->rx_opts_len);
+    s->rx_opts_null = opts == NULL;
+    if (opts != NULL && s->rx_opts_len <= sizeof(s->rx_opts))
+        memcpy(s->rx_opts, opts, s->rx_opts_len);
 }
 
 static void hook_on_bad_checksum(struct tc *t, const struct tcp_seg *seg, tc_time now)
@@ -158,12 +167,41 @@ static void test_record_path(void **state)
     fe_free(&f);
 }
 
+/* The options area as it arrived, padding after EOL included (the parsed options stop at
+ * the EOL), during on_segment only. */
+static void test_rx_options(void **state)
+{
+    (void)state;
+    struct fe f;
+    fe_init_kind(&f, &hook_kind, FE_V4, &tc_timing_default);
+    fe_start(&f);
+    size_t len = 99;
+    assert_null(tc_rx_options(&f.t, &len));
+    assert_int_equal(len, 0);
+    struct tcp_seg seg;
+    fe_target_seg(&seg, TCP_FLAG_ACK, 1, 1);
+    static const uint8_t raw[] = {0x02, 0x04, 0x05, 0xb4, 0x00, 0x5a};
+    tcp_opts_add_raw(&seg.opts, raw, sizeof(raw));
+    fe_deliver_seg(&f, &seg, false);
+    static const uint8_t want[] = {0x02, 0x04, 0x05, 0xb4, 0x00, 0x5a, 0x00, 0x00};
+    assert_false(hooks(&f)->rx_opts_null);
+    assert_int_equal(hooks(&f)->rx_opts_len, sizeof(want));
+    assert_memory_equal(hooks(&f)->rx_opts, want, sizeof(want));
+    assert_null(tc_rx_options(&f.t, &len)); /* the delivery is over */
+    /* a header without options: an empty area */
+    fe_deliver(&f, TCP_FLAG_ACK, 1, 1);
+    assert_false(hooks(&f)->rx_opts_null);
+    assert_int_equal(hooks(&f)->rx_opts_len, 0);
+    fe_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_checksum_callback),
         cmocka_unit_test(test_encode_traced),
         cmocka_unit_test(test_record_path),
+        cmocka_unit_test(test_rx_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
