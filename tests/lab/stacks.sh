@@ -15,7 +15,8 @@
 # TTL 1 and 2 with time-exceeded. Stack k (its place in LAB_STACKS, from 1) owns
 # 198.18.(3+k).0/24 and fd00:7463:(3+k)::/64: .1 / ::1 is r2, .2 / ::2 the stack. Every one
 # serves HTTP on port 80 (LAB_STACK_PORT) over IPv4 and IPv6 with labnet.py's answer and a
-# body of LAB_STACK_BODY_SIZE (4000) bytes, i.e. several segments at any MSS.
+# body of LAB_STACK_BODY_SIZE (131072) bytes: several segments at any MSS, and a reply that
+# outgrows a congestion window of 16384 octets in one round (WindowScaleClampTest).
 #
 #   NAME        TCP/IP stack                              host-side capture (in its namespace)
 #   lwip        lwIP 2.1.3 (Debian's liblwip0) on a tap   tap0 (the frames lwIP reads/writes)
@@ -40,7 +41,7 @@
 #   once the server runs. Why a tap driver of our own and NETIF_FLAG_MLD6: lwip_tap.c and
 #   lwip_http.c.
 # gvisor: `runsc run` of an OCI bundle whose root is the host's / (read-only) and whose
-#   process is `python3 labnet.py serve 80 --body-size 4000`, in the stack's namespace.
+#   process is `python3 labnet.py serve 80 --body-size 131072`, in the stack's namespace.
 #   --network=sandbox: runsc moves the namespace's addresses and routes of to-r2 into
 #     netstack (they disappear from the Linux interface) and reads/writes frames through an
 #     AF_PACKET socket, so tcpdump on to-r2 still sees them.
@@ -64,7 +65,7 @@ fi
 : "${LAB_DIR:?source tests/lab/lab.sh first}"
 LAB_STACKS=(lwip gvisor cookies nosynretry nots)
 LAB_STACK_PORT=80
-LAB_STACK_BODY_SIZE=4000
+LAB_STACK_BODY_SIZE=${LAB_STACK_BODY_SIZE:-131072}
 LAB_STACK_RA_LIFETIME=9000
 LAB_STACK_UP=()            # stacks brought up by lab_stacks_up (lab_stacks_down stops them)
 declare -gA _LAB_STACK_PID # NAME -> pid of its server process (ip netns exec ...)

@@ -30,7 +30,7 @@ trap 'exit 130' INT TERM
 
 lab_up
 lab_prober_firewall
-lab_target_listen 80
+lab_target_listen 80 --body-size "$LAB_STACK_BODY_SIZE"
 lab_stacks_up
 
 STACKS=(linux lwip gvisor cookies nosynretry nots)

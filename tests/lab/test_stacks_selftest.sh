@@ -2,9 +2,9 @@
 # shellcheck source-path=SCRIPTDIR
 # Self-test of the lab's independent TCP stacks (tests/lab/stacks.sh), no tcpreq needed: brings
 # the lab and every stack up, then checks from the prober, for each stack and both families,
-# that it answers HTTP with the whole 4000-byte body, that the path is prober -> r1 -> r2 ->
-# stack (time-exceeded from r1 at TTL 1 and r2 at TTL 2; echo reply and SYN-ACK at TTL 3),
-# that a SYN with a wrong TCP checksum gets no SYN-ACK (for gVisor this proves its rx
+# that it answers HTTP with the whole body (LAB_STACK_BODY_SIZE), that the path is prober -> r1 ->
+# r2 -> stack (time-exceeded from r1 at TTL 1 and r2 at TTL 2; echo reply and SYN-ACK at
+# TTL 3), that a SYN with a wrong TCP checksum gets no SYN-ACK (for gVisor this proves its rx
 # checksum offload is off), that a capture at the stack's host side saw the probes, that
 # each Linux variant's sysctl is in effect in its namespace only, and that every stack still
 # runs and answers at the end; then tears it all down and checks that nothing is left.
