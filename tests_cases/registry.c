@@ -20,7 +20,8 @@
     X(reserved_flags_test)                                                                         \
     X(urgent_pointer_test)                                                                         \
     X(rst_challenge_ack_test)                                                                      \
-    X(synack_backoff_test)
+    X(synack_backoff_test)                                                                         \
+    X(zero_window_probe_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)
