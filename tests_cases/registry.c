@@ -21,7 +21,8 @@
     X(urgent_pointer_test)                                                                         \
     X(rst_challenge_ack_test)                                                                      \
     X(synack_backoff_test)                                                                         \
-    X(zero_window_probe_test)
+    X(zero_window_probe_test)                                                                      \
+    X(isn_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)
