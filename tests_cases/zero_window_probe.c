@@ -1,7 +1,10 @@
 /* ZeroWindowProbeTest: RFC 9293 MUST-35/MUST-36 (3.8.6.1): a sender whose peer offers a
  * zero window must probe it, or a lost window update would hang the connection for good;
- * SHLD-29 (RFC 1122 4.2.2.17): the first probe once the zero window has lasted a
- * retransmission timeout; SHLD-30: the intervals between probes grow exponentially.
+ * SHLD-30 (RFC 1122 4.2.2.17): the intervals between probes grow exponentially. SHLD-29, the
+ * first probe once the zero window has lasted a retransmission timeout, is reported
+ * (custom.first_probe_ms), not judged: the host's RTO is not seen from outside, and its
+ * timer's tick can take a third off a first timeout of three ticks (lwIP's persist timer:
+ * 1.0 to 1.5 s, then 3 s, 6 s), so no line drawn from the later intervals holds.
  *
  * The framework opens the connection offering window 0 (in the SYN and the ACK, so no
  * window-update rule of the host's can keep an earlier, open window), then the request of
@@ -16,10 +19,8 @@
  * connection that is there and took the request then gets the window: a reply at once (within
  * the RTT-derived in-flight wait) shows the data was held, and the silence is the host's (FAIL,
  * stage 1; what remains possible is an application that made its reply only just before the
- * window opened). Probes that did
- * not back off, or a first probe sooner than the host's own timeout (half its next interval)
- * are FAIL at stage 2 (SHOULDs, on the probes' own times). No data once the window opened is
- * UNK (stage 3). */
+ * window opened). Probes that did not back off are FAIL at stage 2 (a SHOULD, on the probes'
+ * own times). No data once the window opened is UNK (stage 3). */
 #include <stdio.h>
 
 #include "common/err.h"
@@ -53,9 +54,6 @@
 #define REASON_NOT_TAKEN "Request not acknowledged: the host has nothing to send"
 #define REASON_NO_ANSWER "No answer to the alive probe"
 #define REASON_NOT_BACKED_OFF "Zero-window probes not backed off (%llu ms after %llu ms)"
-#define REASON_EARLY                                                                               \
-    "First zero-window probe %llu ms after the request, before the host's own timeout (at least "  \
-    "%llu ms)"
 #define REASON_NO_REPLY "No data once the window opened"
 
 enum zwp_phase { ZWP_ZERO, ZWP_ASK_ALIVE, ZWP_OPEN };
@@ -144,9 +142,6 @@ static void judge_probes(struct tc *t)
 {
     struct zwp_state *s = t->state;
     const struct backoff *b = &s->probes;
-    tc_time rtt = tc_rtt_estimate(t), first = b->at[0] - s->request_at;
-    /* The host's timer starts once the request is in, and the probe travels back: an RTT. */
-    tc_time waited = first > rtt ? first - rtt : 0;
     size_t bad;
     s->held.status = TC_PASS;
     if (backoff_judge(b, &bad) == BACKOFF_NOT_BACKED_OFF) {
@@ -154,11 +149,6 @@ static void judge_probes(struct tc *t)
         snprintf(s->held.reason, sizeof(s->held.reason), REASON_NOT_BACKED_OFF,
                  (unsigned long long)(backoff_interval(b, bad) / TC_MSEC),
                  (unsigned long long)(backoff_interval(b, bad - 1) / TC_MSEC));
-    } else if (waited < backoff_first_min(b)) {
-        s->held.status = TC_FAIL;
-        snprintf(s->held.reason, sizeof(s->held.reason), REASON_EARLY,
-                 (unsigned long long)(first / TC_MSEC),
-                 (unsigned long long)((backoff_first_min(b) + rtt) / TC_MSEC));
     }
     s->held.stage = STAGE_TIMING;
 }
@@ -271,8 +261,7 @@ const struct test_case zero_window_probe_test = {
     .name = "ZeroWindowProbeTest",
     .req = {.rfc = "RFC 9293",
             .id = "MUST-36",
-            .text = "Probe a zero window (MUST-35/36); first probe after an RTO, then backed off "
-                    "(SHLD-29/30, SHOULDs)"},
+            .text = "Probe a zero window (MUST-35/36), backing off the probes (SHLD-30, a SHOULD)"},
     .checks = "request sent offering window 0: zero-window probes come, their intervals grow; the "
               "reply once the window opens",
     /* Off: it holds the host's reply for up to 20 s. */

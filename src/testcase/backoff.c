@@ -67,15 +67,6 @@ tc_time backoff_next_due(const struct backoff *b, tc_time first_max)
     return last + backoff_interval(b, b->n - 2) * NEXT_NUM / NEXT_DEN + b->jitter;
 }
 
-tc_time backoff_first_min(const struct backoff *b)
-{
-    if (b->n < 2)
-        return 0;
-    /* half the first interval, times (DEN - NUM) / (DEN + NUM) */
-    tc_time least = backoff_interval(b, 0) * (TOL_DEN - TOL_NUM) / (2 * (TOL_DEN + TOL_NUM));
-    return least > b->jitter ? least - b->jitter : 0;
-}
-
 tc_time backoff_jitter(const struct tc *t)
 {
     tc_time j = JITTER_RTTS * tc_rtt_estimate(t);

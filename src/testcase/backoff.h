@@ -58,11 +58,6 @@ enum backoff_verdict backoff_judge(const struct backoff *b, size_t *bad);
  * jitter. With one arrival, first_max (the slowest first timeout the case knows of) stands for
  * the doubled interval. A host silent beyond it has stopped retransmitting. 0 if no arrival. */
 tc_time backoff_next_due(const struct backoff *b, tc_time first_max);
-/* The shortest first timeout a doubling timer can have had, given the first interval it
- * showed (half of it, shrunk by the timer tolerance both ways), less the jitter: a first
- * transmission sooner than that after the timer started did not wait for the timer. 0 with
- * fewer than two arrivals. */
-tc_time backoff_first_min(const struct backoff *b);
 /* The jitter allowance for t: two RTTs (each arrival may queue up to an RTT longer on the
  * path than another), at least BACKOFF_JITTER_FLOOR (the prober's own scheduling). */
 tc_time backoff_jitter(const struct tc *t);

@@ -127,22 +127,6 @@ static void test_next_due(void **state)
     assert_int_equal(backoff_next_due(&b, 6 * TC_SEC), T0 + 1 * TC_SEC + 2800 * TC_MSEC + JITTER);
 }
 
-static void test_first_min(void **state)
-{
-    (void)state;
-    struct backoff b;
-    backoff_init(&b, JITTER);
-    backoff_add(&b, T0);
-    assert_int_equal(backoff_first_min(&b), 0);
-    backoff_add(&b, T0 + 1400 * TC_MSEC);
-    /* half of 1.4 s times 5/7, less the jitter */
-    assert_int_equal(backoff_first_min(&b), 500 * TC_MSEC - JITTER);
-    backoff_init(&b, TC_SEC);
-    backoff_add(&b, T0);
-    backoff_add(&b, T0 + 1400 * TC_MSEC);
-    assert_int_equal(backoff_first_min(&b), 0);
-}
-
 static void test_jitter_from_rtt(void **state)
 {
     (void)state;
@@ -177,7 +161,7 @@ int main(void)
         cmocka_unit_test(test_too_few),
         cmocka_unit_test(test_add),
         cmocka_unit_test(test_next_due),
-        cmocka_unit_test(test_first_min),
+
         cmocka_unit_test(test_jitter_from_rtt),
         cmocka_unit_test(test_json),
     };

@@ -1,8 +1,8 @@
-/* ZeroWindowProbeTest (RFC 9293 MUST-35/36, SHLD-29/30): the connection opened with window
+/* ZeroWindowProbeTest (RFC 9293 MUST-35/36, SHLD-30): the connection opened with window
  * 0, the request sent, the host must probe the zero window. Every verdict path with the fake
  * clock: Linux-style probes (an old sequence number) and data probes (one octet), backed off
- * (PASS), not backed off or a first probe without a timeout (FAIL, stage 2), no probe from a
- * connection that is there and then sends its reply at once (FAIL, stage 1), and the UNKs. */
+ * (PASS), not backed off (FAIL, stage 2), no probe from a connection that is there and then
+ * sends its reply at once (FAIL, stage 1), and the UNKs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -147,22 +147,24 @@ static void test_pass_linux_v6(void **state)
     pass_linux(FE_V6);
 }
 
-/* lwIP: one-octet probes after 1.5 s, then 3 and 6 s apart; the watch ends at its cap. */
+/* lwIP: one-octet probes 3 and 6 s apart; its persist timer's first timeout, three 500 ms
+ * ticks, came a tick short (as seen in the lab: SHLD-29 is reported, not judged). The watch
+ * ends at its cap. */
 static void test_pass_data_probes(void **state)
 {
     (void)state;
     struct fe f;
     struct conn c = open_conn(&f, FE_V4);
-    data_probe(&f, &c, 1500 * TC_MSEC);
+    data_probe(&f, &c, 1004 * TC_MSEC);
     data_probe(&f, &c, 3 * TC_SEC);
     data_probe(&f, &c, 6 * TC_SEC);
     /* a doubled interval's wait (16.8 s) would pass the watch's cap, 20 s after the request */
-    assert_int_equal(fe_fire(&f), 20 * TC_SEC - 10500 * TC_MSEC);
+    assert_int_equal(fe_fire(&f), 20 * TC_SEC - 10004 * TC_MSEC);
     assert_int_equal(fe_n_out(&f), 1);
     expect_open(&f, &c, 0);
     reply(&f, &c, RTT);
     fe_expect_result(&f, TC_PASS, -1, "",
-                     "{\"duplicates\":0,\"first_probe_ms\":1500,\"intervals_ms\":[3000,6000],"
+                     "{\"duplicates\":0,\"first_probe_ms\":1004,\"intervals_ms\":[3000,6000],"
                      "\"probe_bytes\":1,\"probes\":3}");
     fe_free(&f);
 }
@@ -200,27 +202,6 @@ static void test_fail_constant_v6_no_reply(void **state)
 {
     (void)state;
     fail_constant(FE_V6, false);
-}
-
-/* The first probe right away, then a 1 s timer doubling: it did not wait for its timeout
- * (SHLD-29). */
-static void test_fail_first_probe_early(void **state)
-{
-    (void)state;
-    struct fe f;
-    struct conn c = open_conn(&f, FE_V4);
-    data_probe(&f, &c, RTT + 1 * TC_MSEC);
-    data_probe(&f, &c, 1 * TC_SEC);
-    data_probe(&f, &c, 2 * TC_SEC);
-    data_probe(&f, &c, 4 * TC_SEC);
-    expect_open(&f, &c, 1);
-    reply(&f, &c, RTT);
-    fe_expect_result(&f, TC_FAIL, 2,
-                     "First zero-window probe 41 ms after the request, before the host's own "
-                     "timeout (at least 317 ms)",
-                     "{\"duplicates\":0,\"first_probe_ms\":41,\"intervals_ms\":[1000,2000,4000],"
-                     "\"probe_bytes\":1,\"probes\":4}");
-    fe_free(&f);
 }
 
 /* No probe: the alive probe; the connection is there with our request, and the reply comes
@@ -408,7 +389,6 @@ int main(void)
         cmocka_unit_test(test_pass_data_probes),
         cmocka_unit_test(test_fail_constant_v4),
         cmocka_unit_test(test_fail_constant_v6_no_reply),
-        cmocka_unit_test(test_fail_first_probe_early),
         cmocka_unit_test(test_fail_no_probe_v4),
         cmocka_unit_test(test_fail_no_probe_v6),
         cmocka_unit_test(test_unk_no_probe_no_data),
