@@ -11,10 +11,10 @@
  * - across 4-tuples (stage 2, SHLD-1, MUST-9): the target's SYN-ACKs in its earlier tests
  *   (tc_env.prior_isns, each SYN-ACK once; every test runs on a source port of its own), one
  *   per test, then ours, in time order. With RFC 6528 each 4-tuple has its own F, so a step
- *   between two of them is as good as random over 2^32. A step the last ISN predicts (small,
- *   as a global counter's, or on the clock measured in stage 1) at most once in ISN_NEAR /
- *   2^31 for a random one: when most steps are predicted, the next ISN of a stranger's
- *   connection is too, which is what RFC 6528 is about: FAIL (a SHOULD clearly not met).
+ *   between two of them is as good as random over 2^32. A step is predicted when it is small
+ *   (a global counter's) or on the clock measured in stage 1, which a random step rarely is:
+ *   when most steps are predicted, the next ISN of a stranger's connection is too, which is
+ *   what RFC 6528 is about: FAIL (a SHOULD clearly not met).
  * Too few samples of either kind is UNK. The statistics are in custom.
  *
  * Run it after the target's other tests (it is the registry's last). A host's IPv4 and IPv6
@@ -49,12 +49,14 @@
  * the time's worth (the rate is measured over a second to a few percent). */
 #define CLOCK_ERR_DEN 10
 /* Across 4-tuples: at least 3 steps; predictable when 3 in 4 are predicted, unpredictable
- * when at most 1 in 4 (a random generator's share is about 1 in 64). */
+ * when at most 1 in 4 (a random offset's share is at most about 1 in 64 for tests seconds
+ * apart). */
 #define ISN_CROSS_MIN 3
 #define PREDICTED_NUM 3
 #define UNPREDICTED_NUM 1
 #define SHARE_DEN 4
-#define HALF_SPACE ((uint32_t)1 << 31)
+/* The sequence space, for distances on the clock (RFC 9293 3.4: modulo 2^32). */
+#define SEQ_SPACE 4294967296.0
 #define STRAY_RESETS_MAX 4
 #define ORIGINAL_WAIT (10 * TC_SEC)
 
@@ -184,7 +186,7 @@ static bool predicted(const struct isn_stats *st, const struct tc_prior_isn *a, 
     if (st->model != MODEL_CLOCK)
         return false;
     double on_clock = st->rate * ((double)(at_b - a->at) / TC_SEC);
-    double off = fabs(remainder((double)(uint32_t)(isn_b - a->isn) - on_clock, 4294967296.0));
+    double off = fabs(remainder((double)(uint32_t)(isn_b - a->isn) - on_clock, SEQ_SPACE));
     return off < (double)ISN_NEAR + on_clock / CLOCK_ERR_DEN;
 }
 
