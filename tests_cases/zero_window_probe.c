@@ -36,7 +36,8 @@
 #define ZWP_OPEN_WINDOW 65535
 /* Request segments: the default send MSS (RFC 9293 MUST-15), which any host takes. */
 #define ZWP_REQ_SEG 536
-/* Four probes: three intervals, two comparisons (1.5 s on Linux, 10.5 s on lwIP). */
+/* Four probes: three intervals, two comparisons (3 s on Linux; lwIP's third probe comes
+ * after 10 s, its fourth beyond the watch's cap). */
 #define ZWP_PROBES_MAX 4
 #define ZWP_ACKS_MAX 8
 #define ZWP_OBSERVE_MAX (20 * TC_SEC)
@@ -210,8 +211,7 @@ static void zwp_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
             reopened(t, true, now);
         return;
     }
-    if (seg->flags & TCP_FLAG_RST) {
-        c->peer_rst = true;
+    if (seg->flags & TCP_FLAG_RST) { /* nothing to close; the probes so far are judged */
         if (s->probes.n == 0) {
             tc_finish(t, TC_UNK, STAGE_PROBE, REASON_RESET_EARLY, custom_of(t), now);
         } else {

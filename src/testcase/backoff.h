@@ -6,7 +6,7 @@
  *
  * What is compared is each interval between two arrivals with the one before. Two things
  * blur an interval:
- * - the host's timer fires up to BACKOFF_TIMER_TOL (1/6) off its nominal time: Linux's timer
+ * - the host's timer fires up to 1/6 off its nominal time (backoff.c: TOL_*): Linux's timer
  *   wheel expires a timeout at most 1/8 late; a 500 ms tick timer (4.4BSD's slow timeout,
  *   lwIP's slow timer) cuts at most one tick off an RTO of six or more ticks (their initial
  *   3 s);
