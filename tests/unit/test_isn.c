@@ -51,6 +51,14 @@ static uint32_t counter_isn(unsigned i, tc_time now, uint32_t ours)
     return 6510 + 20 * i;
 }
 
+/* A counter stepping by 1. */
+static uint32_t plus_one_isn(unsigned i, tc_time now, uint32_t ours)
+{
+    (void)now;
+    (void)ours;
+    return 1000 + i;
+}
+
 /* The same counter with other connections (the other family's tests) in between. */
 static uint32_t interleaved_isn(unsigned i, tc_time now, uint32_t ours)
 {
@@ -251,6 +259,13 @@ static void test_fail_counter_v6(void **state)
                  "ISN steps by 20 to 20 per connection, whatever the time between (a counter)");
 }
 
+static void test_fail_plus_one(void **state)
+{
+    (void)state;
+    fail_counter(FE_V6, plus_one_isn,
+                 "ISN steps by 1 to 1 per connection, whatever the time between (a counter)");
+}
+
 /* A counter shared with connections we do not see: steps of multiples of 20. */
 static void test_fail_counter_interleaved(void **state)
 {
@@ -426,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_pass_linux_v6),
         cmocka_unit_test(test_fail_counter_v4),
         cmocka_unit_test(test_fail_counter_v6),
+        cmocka_unit_test(test_fail_plus_one),
         cmocka_unit_test(test_fail_counter_interleaved),
         cmocka_unit_test(test_fail_repeated),
         cmocka_unit_test(test_unk_cookies),
