@@ -38,7 +38,10 @@
     X(zero_padding_after_eol_test)                                                                 \
     X(mss_sent_test)                                                                               \
     X(out_of_order_queue_test)                                                                     \
-    X(delayed_ack_test)
+    X(delayed_ack_test)                                                                            \
+    X(synack_backoff_test)                                                                         \
+    X(zero_window_probe_test)                                                                      \
+    X(isn_test)
 
 #define DECLARE_CASE(name) extern const struct test_case name;
 TEST_CASES(DECLARE_CASE)

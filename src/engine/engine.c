@@ -26,6 +26,7 @@
 #include "status.h"
 #include "tcp/linklayer.h"
 #include "tcp/reply.h"
+#include "testcase/isn_history.h"
 #include "tracebox/icmp.h"
 
 #define NSEC_PER_USEC 1000
@@ -59,7 +60,8 @@ struct active_target {
     json_t *results; /* packed: see result_pack */
     struct target_plan plan;
     tc_time rtt_hint;
-    struct path_info path; /* learned by its tests: hop distance, hops that quote */
+    struct path_info path;   /* learned by its tests: hop distance, hops that quote */
+    struct isn_history isns; /* its SYN-ACKs' ISNs so far, when a selected case uses them */
 };
 
 struct flow {
@@ -108,7 +110,8 @@ struct engine {
     target_source_fn source;
     void *source_ctx;
     bool source_done, stopping, closing;
-    bool hurry; /* second signal: send what is queued without pacing, then end */
+    bool hurry;     /* second signal: send what is queued without pacing, then end */
+    bool keep_isns; /* a selected case reads the targets' earlier ISNs (uses_prior_isns) */
     int error;
     struct injector *inj;
     struct capture cap;
@@ -343,6 +346,8 @@ static void flow_finish(struct engine *eng, struct flow *f)
     if (tc_measured_rtt(t) > 0)
         at->rtt_hint = tc_measured_rtt(t);
     path_merge(&at->path, tc_path_learned(t));
+    if (eng->keep_isns)
+        isn_history_add(&at->isns, t); /* out of memory: the ISN test sees fewer */
     disown_queued(eng, f);
     flow_table_remove(&eng->flows, &f->entry);
     uv_timer_stop(&f->timer);
@@ -467,6 +472,8 @@ static int start_flow(struct active_target *at, const struct test_case *kind)
         .host = json_string_value(json_object_get(at->in.record, "host")),
         .path = at->path,
         .trace_full = eng->cfg->trace_full,
+        .prior_isns = kind->uses_prior_isns ? at->isns.v : NULL,
+        .n_prior_isns = kind->uses_prior_isns ? at->isns.n : 0,
     };
     if (tc_create(&f->tc, kind, &env) != 0) {
         free(f);
@@ -516,6 +523,7 @@ static void target_finish(struct active_target *at)
     if (target_sink_write(&eng->cfg->dataset, at->in.record) != 0)
         write_failed(eng);
     json_decref(at->in.record);
+    isn_history_free(&at->isns);
     free(at);
     eng->inflight--;
     eng->stats.targets_done++;
@@ -901,6 +909,8 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
     if (eng == NULL)
         return TCPREQ_ENOMEM;
     eng->cfg = cfg;
+    for (size_t i = 0; i < cfg->selection->n; i++)
+        eng->keep_isns |= cfg->selection->tests[i]->uses_prior_isns;
     eng->source = source;
     eng->source_ctx = source_ctx;
     eng->next_port =

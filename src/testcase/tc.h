@@ -43,6 +43,14 @@ struct tc_timing {
 extern const struct tc_timing tc_timing_default;
 extern const struct tc_timing tc_timing_original;
 
+/* An ISN the target sent in one of its earlier tests of this run (testcase/isn_history.h). */
+struct tc_prior_isn {
+    tc_time at; /* when its SYN-ACK arrived */
+    uint32_t isn;
+    /* Which of the target's tests (0 = its first): each one is a 4-tuple of its own. */
+    uint32_t test;
+};
+
 /* What a test instance knows about its flow. */
 struct tc_env {
     struct ip_addr src, dst;
@@ -57,6 +65,10 @@ struct tc_env {
     /* --trace-burst full: every traced probe goes out with TTL 1..HOP_LIMIT back to back, as
      * the original tcpreq sent it (the host then sees up to HOP_LIMIT copies). */
     bool trace_full;
+    /* For a case with uses_prior_isns: the target's ISNs from its earlier tests, oldest first,
+     * each SYN-ACK once (NULL, 0 for other cases). Outlives the instance. */
+    const struct tc_prior_isn *prior_isns;
+    size_t n_prior_isns;
 };
 
 struct tc_result {
@@ -221,6 +233,9 @@ struct test_case {
     bool default_on;        /* part of the default test selection */
     bool needs_alp;         /* sends an application-layer payload (alp/) */
     unsigned packet_budget; /* most packets one instance may send */
+    /* Gets the target's ISNs from its earlier tests in env.prior_isns (IsnTest): the engine
+     * keeps them only for a selection that has such a case. */
+    bool uses_prior_isns;
     tc_time deadline;       /* engine aborts the instance with ERR after this long */
     size_t state_size;
     /* The middlebox check of its traced probe (path first, then verdict: tc_conclude,
