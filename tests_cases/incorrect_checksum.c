@@ -283,7 +283,7 @@ static void stage2_handshake(struct tc *t, const struct tcp_seg *seg, tc_time no
     t->rtt = now - s->syn2_at;
     if (tc_conn_established(&s->conn, seg, 0) != 0) {
         tc_conn_send_close(t, &s->conn);
-        tc_finish(t, TC_ERR, -1, "Out of memory", NULL, now);
+        tc_finish(t, TC_ERR, -1, TC_REASON_NO_MEMORY, NULL, now);
         return;
     }
     /* The handshake's ACK with a wrong checksum (MUST-3: the target must drop it), then the

@@ -5,6 +5,7 @@
 #include "tests_cases/mss_support.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcp/mss_rule.h"
@@ -112,6 +113,9 @@ static bool too_large(const struct mss_state *s, const struct tcp_seg *seg)
 void mss_cleanup(struct tc *t)
 {
     struct mss_state *s = t->state;
+    free(s->req);
+    s->req = NULL;
+    s->req_len = 0;
     if (s->alp_sess != NULL) {
         s->alp->close(s->alp_sess);
         s->alp_sess = NULL;
@@ -209,6 +213,7 @@ static void start_aligned_control(struct tc *t, tc_time now)
         tcp_opts_add_mss(&opts, par->syn_mss[i]);
     new_syn(t, &opts);
     s->too_large = s->peer_closed = s->got_data = false;
+    s->req_resent = s->app_waited = false;
     s->pushed = 0;
     s->acks_sent = 0;
     syn_probe_start(t, &s->probe, now);
@@ -275,7 +280,7 @@ static void established(struct tc *t, const struct tcp_seg *synack, tc_time now)
     struct mss_state *s = t->state;
     if (tc_conn_established(&s->conn, synack, MSS_RX_KEEP) != 0) {
         tc_conn_send_close(t, &s->conn);
-        tc_finish(t, TC_ERR, -1, "Out of memory", NULL, now);
+        tc_finish(t, TC_ERR, -1, TC_REASON_NO_MEMORY, NULL, now);
         return;
     }
     /* RFC 9293 MUST-14: the SYN-ACK is held to the MSS as well. */
@@ -299,18 +304,32 @@ static void arm_reply_wait(struct tc *t, tc_time now)
     tc_set_timer(t, at < s->observe_until ? at : s->observe_until);
 }
 
-/* One request segment at SND.NXT, the first with the late MSS option if the case has one. */
-static void send_request_segment(struct tc *t, const uint8_t *req, size_t len, uint16_t late_mss)
+/* One request segment at seq (SND.NXT, or behind it for the resend), the first with the late
+ * MSS option if the case has one. */
+static void send_request_segment(struct tc *t, uint32_t seq, const uint8_t *req, size_t len,
+                                 uint16_t late_mss)
 {
     struct mss_state *s = t->state;
     struct tcp_seg seg;
     tc_conn_seg(t, &s->conn, TCP_FLAG_ACK, &seg); /* no PSH: the original's request segment */
+    seg.seq = seq;
     seg.payload = req;
     seg.payload_len = len;
     if (late_mss != 0)
         tcp_opts_add_mss(&seg.opts, late_mss);
     tc_send(t, &seg, 0, 0);
-    tc_conn_sent(&s->conn, (uint32_t)len);
+}
+
+/* Keep a piece of the request for its resend; false when out of memory. */
+static bool keep_request(struct mss_state *s, const uint8_t *piece, size_t len)
+{
+    uint8_t *grown = realloc(s->req, s->req_len + len);
+    if (grown == NULL)
+        return false;
+    memcpy(grown + s->req_len, piece, len);
+    s->req = grown;
+    s->req_len += len;
+    return true;
 }
 
 /* Quotes in, path checked: the request, sized by the ALP, the first segment with the late
@@ -333,18 +352,62 @@ static void send_request(struct tc *t, tc_time now)
         finish(t, TC_UNK, REASON_NO_ALP_DATA, now);
         return;
     }
-    send_request_segment(t, req, (size_t)n, par->late_mss);
-    size_t piece = (size_t)n;
-    for (unsigned i = 1; i < MSS_REQ_SEGS_MAX; i++) {
-        n = s->alp->pull(s->alp_sess, piece, req, piece);
-        if (n <= 0)
-            break; /* the flight is out (or the ALP failed: what went out stands) */
-        send_request_segment(t, req, (size_t)n, 0);
+    s->req_seq = s->conn.snd_nxt;
+    s->req_piece = (size_t)n;
+    for (unsigned i = 0; i < MSS_REQ_SEGS_MAX && n > 0; i++) {
+        if (!keep_request(s, req, (size_t)n)) {
+            tc_conn_send_close(t, &s->conn);
+            mss_cleanup(t);
+            tc_finish(t, TC_ERR, -1, TC_REASON_NO_MEMORY, NULL, now);
+            return;
+        }
+        send_request_segment(t, s->conn.snd_nxt, req, (size_t)n, i == 0 ? par->late_mss : 0);
+        tc_conn_sent(&s->conn, (uint32_t)n);
+        /* the flight is out at 0 (or the ALP failed at < 0: what went out stands) */
+        n = s->alp->pull(s->alp_sess, s->req_piece, req, s->req_piece);
     }
     s->phase = MSS_OBSERVE;
     s->observe_until = now + MSS_OBSERVE_MAX;
     push_new(s);
     arm_reply_wait(t, now);
+}
+
+/* The request again from the first octet the host has not acknowledged, in the pieces it
+ * went out in (a retransmission: the same octets at the same sequence numbers, the late
+ * MSS option again on the first piece). */
+static void resend_request(struct tc *t)
+{
+    struct mss_state *s = t->state;
+    size_t from = (size_t)(s->conn.snd_una - s->req_seq);
+    for (size_t off = 0; off < s->req_len; off += s->req_piece) {
+        size_t len = s->req_len - off < s->req_piece ? s->req_len - off : s->req_piece;
+        if (off + len <= from)
+            continue; /* acknowledged */
+        send_request_segment(t, s->req_seq + (uint32_t)off, s->req + off, len,
+                             off == 0 ? params_of(t)->late_mss : 0);
+    }
+}
+
+/* Silence before any data. A conforming host has either not got the whole request (our
+ * segment or its ACK lost: send it again, once) or got it and its application is slow
+ * (wait once more). Only then is the MSS not exercised. */
+static bool wait_for_first_data(struct tc *t, tc_time now)
+{
+    struct mss_state *s = t->state;
+    if (s->got_data || s->peer_closed || now >= s->observe_until)
+        return false;
+    bool unacknowledged = seq_lt(s->conn.snd_una, s->conn.snd_nxt) &&
+                          seq_leq(s->req_seq, s->conn.snd_una);
+    if (unacknowledged && !s->req_resent) {
+        s->req_resent = true;
+        resend_request(t);
+    } else if (!unacknowledged && !s->app_waited) {
+        s->app_waited = true;
+    } else {
+        return false;
+    }
+    arm_reply_wait(t, now);
+    return true;
 }
 
 /* The path decides first: a host told another MSS than ours is not to blame. */
@@ -468,6 +531,8 @@ void mss_on_timer(struct tc *t, tc_time now)
         quotes_in(t, now);
         break;
     case MSS_OBSERVE:
+        if (wait_for_first_data(t, now))
+            break;
         /* Silence (or the observation's end): every segment was within the MSS. */
         tc_conn_send_close(t, &s->conn);
         finish_observed(t, now);

@@ -39,14 +39,14 @@
 /* ACKs sent for the target's data at most; beyond, the target's reply is still watched. */
 #define MSS_ACK_CAP 64
 /* The traced SYN, the retry, the control SYN, resets of wrong or control replies, the ACK,
- * the request, the ACKs of the reply and the final reset. */
-#define MSS_PACKET_BUDGET (HOP_LIMIT + 7 + MSS_REQ_SEGS_MAX + MSS_ACK_CAP)
+ * the request and its one resend, the ACKs of the reply and the final reset. */
+#define MSS_PACKET_BUDGET (HOP_LIMIT + 7 + 2 * MSS_REQ_SEGS_MAX + MSS_ACK_CAP)
 #define MSS_DEADLINE (300 * TC_SEC)
 #define MSS_STAGE 1
 /* The aligned control's stage, and the packets it may add: its SYN, ACK, request, the ACKs
  * of the reply and its close. */
 #define MSS_STAGE_CONTROL 2
-#define MSS_CONTROL_BUDGET (3 + MSS_REQ_SEGS_MAX + MSS_ACK_CAP)
+#define MSS_CONTROL_BUDGET (3 + 2 * MSS_REQ_SEGS_MAX + MSS_ACK_CAP)
 
 struct mss_params {
     const uint16_t *syn_mss; /* MSS options of the SYN, in order */
@@ -79,6 +79,13 @@ struct mss_state {
     struct alp_session *alp_sess;
     size_t pushed; /* in-order reply bytes handed to the ALP */
     bool got_data; /* the target sent payload: the MSS was exercised */
+    /* The request as sent (heap, freed by mss_cleanup), for its one resend: from req_seq,
+     * in pieces of req_piece bytes, the first with the late MSS option if any. */
+    uint8_t *req;
+    size_t req_len, req_piece;
+    uint32_t req_seq;
+    bool req_resent;   /* silence with the request unacknowledged: sent once more */
+    bool app_waited;   /* silence with the request acknowledged: waited once more */
     unsigned acks_sent;
     tc_time observe_until; /* the reply is watched no longer than this */
     bool control_run;      /* the aligned control's connection is under way */

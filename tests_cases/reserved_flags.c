@@ -163,7 +163,7 @@ static void on_established(struct tc *t, const struct tcp_seg *synack, tc_time n
     struct rf_state *s = t->state;
     if (tc_conn_established(&s->conn, synack, 0) != 0) {
         tc_conn_send_close(t, &s->conn);
-        tc_finish(t, TC_ERR, -1, "Out of memory", NULL, now);
+        tc_finish(t, TC_ERR, -1, TC_REASON_NO_MEMORY, NULL, now);
         return;
     }
     if (synack->reserved & RSRVD_CHECKED) {

@@ -15,8 +15,6 @@
  * plus our whole window, which bounds what it may have in flight (RFC 9293 3.8.6). */
 #define STATE_PROBE_AHEAD 1000u
 
-#define REASON_NO_MEMORY "Out of memory"
-
 void tc_conn_open(struct tc *t, struct tc_conn *c, const struct tc_open_spec *spec, tc_time now)
 {
     tc_conn_init(c, tc_random32(t), spec->window);
@@ -57,7 +55,7 @@ enum tc_conn_open_outcome tc_conn_open_event(struct tc *t, struct tc_conn *c,
     if (tc_conn_established(c, seg, c->rx_keep) != 0) {
         tc_conn_send_close(t, c);
         *fail =
-            (struct syn_probe_failure){.status = TC_ERR, .reason = REASON_NO_MEMORY, .detail = ""};
+            (struct syn_probe_failure){.status = TC_ERR, .reason = TC_REASON_NO_MEMORY, .detail = ""};
         return CONN_OPEN_FAILED;
     }
     tc_conn_send_ack(t, c);

@@ -417,5 +417,7 @@ enum tc_handshake {
 enum tc_handshake tc_handshake_classify(const struct tcp_seg *seg, uint32_t sent_seq);
 const char *tc_handshake_reason(enum tc_handshake hs);
 #define TC_REASON_HS_TIMEOUT "Timeout during handshake"
+/* An allocation failed: the result is ERR (status of the prober, not the host). */
+#define TC_REASON_NO_MEMORY "Out of memory"
 
 #endif

@@ -111,8 +111,9 @@ not json at all
 JSON
 probe -o "$work/json.jsonl" --json "$work/targets.jsonl" 2>"$work/json.err"
 assert_eq "--json: exit code" 0 "$?"
+# Records come in the order the targets finish, not the input's.
 assert_slurp "--json: good lines tested, keys passed through" "$work/json.jsonl" \
-  '[.[] | [.ip, .port, .host, .asn, .note, (.results | length > 0)]]' \
+  '[.[] | [.ip, .port, .host, .asn, .note, (.results | length > 0)]] | sort_by(.[0] | test(":"))' \
   "[[\"198.18.128.20\",80,null,64500,\"first\",true],[\"$LAB_TARGET6\",80,\"lab.example\",null,null,true]]"
 assert_eq "--json: line 2 named" 1 \
   "$(grep -c "^tcpreq: $work/targets.jsonl:2: \"port\" is not an integer in 1..65535$" "$work/json.err")"

@@ -303,26 +303,59 @@ static void test_retransmissions_not_counted_twice(void **st)
 
 /* ---- UNK: the target sent no data, the MSS was not exercised ---- */
 
+/* Silence before any data: a request not acknowledged is sent once more (the same octets at
+ * the same sequence numbers, the late MSS option again), an acknowledged one gets one more
+ * wait for the application; silence after that is UNK. */
 static void test_silence_without_data_unk(void **st)
 {
     (void)st;
     struct fe f;
-    uint32_t nxt = to_request(&f, &mss_support_test, FE_V6);
+    uint32_t nxt = to_request(&f, &late_option_test, FE_V6);
+    assert_int_equal(fe_fire(&f), RETRANS);
+    assert_int_equal(check_request(&f, 0, state(&f)->req_seq - 1, MSS_REQ_HINT, LATE_HEX), nxt);
     assert_int_equal(fe_fire(&f), RETRANS);
     expect_close(&f, nxt);
     fe_expect_result(&f, TC_UNK, STAGE, NO_DATA, NULL);
     fe_expect_hop(&f, 0, 1, R1_V6);
     fe_free(&f);
 
-    /* pure ACKs and a repeated SYN-ACK are no data either */
+    /* pure ACKs and a repeated SYN-ACK are no data either; the request acknowledged, the
+     * application gets one more wait, and nothing is sent again */
     nxt = to_request(&f, &missing_mss_test, FE_V4);
     fe_deliver(&f, TCP_FLAG_ACK, THEIR_ISN + 1, nxt);
     fe_deliver(&f, SYNACK, THEIR_ISN, nxt - 516);
     assert_int_equal(fe_n_out(&f), 0);
     assert_int_equal(fe_timer_in(&f), RETRANS);
     fe_fire(&f);
+    assert_int_equal(fe_n_out(&f), 0);
+    assert_int_equal(fe_timer_in(&f), RETRANS);
+    fe_fire(&f);
     expect_close(&f, nxt);
     fe_expect_result(&f, TC_UNK, STAGE, NO_DATA, NULL);
+    fe_free(&f);
+}
+
+/* The resent request draws the reply: measured as usual. A partly acknowledged request is
+ * resent from the first octet not acknowledged. */
+static void test_resent_request_answered(void **st)
+{
+    (void)st;
+    struct fe f;
+    uint32_t nxt = to_request(&f, &mss_support_test, FE_V4);
+    fe_fire(&f);
+    assert_int_equal(fe_n_out(&f), 1);
+    deliver_data(&f, TCP_FLAG_ACK | TCP_FLAG_FIN, 1, MSS_TESTED, 0);
+    expect_close(&f, nxt);
+    fe_expect_result(&f, TC_PASS, -1, "", NULL);
+    fe_free(&f);
+
+    nxt = to_request(&f, &mss_support_test, FE_V4);
+    fe_deliver(&f, TCP_FLAG_ACK, THEIR_ISN + 1, nxt - 1); /* all but the last octet */
+    fe_fire(&f);
+    assert_int_equal(fe_n_out(&f), 1); /* the one piece that holds it */
+    struct fe_pkt p;
+    fe_pkt(&f, 0, &p);
+    assert_int_equal(p.seg.seq, state(&f)->req_seq);
     fe_free(&f);
 }
 
@@ -1064,6 +1097,7 @@ int main(void)
         cmocka_unit_test(test_reply_within_mss_fin_passes),
         cmocka_unit_test(test_retransmissions_not_counted_twice),
         cmocka_unit_test(test_silence_without_data_unk),
+        cmocka_unit_test(test_resent_request_answered),
         cmocka_unit_test(test_fin_or_rst_without_data_unk),
         cmocka_unit_test(test_peer_reset_passes),
         cmocka_unit_test(test_ack_cap),
