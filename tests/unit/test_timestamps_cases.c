@@ -422,7 +422,7 @@ static void test_tsecr_pass_path_aware(void **state)
 
 /* The SYN-ACK echoes our TSecr (the host read it although ACK was clear): FAIL; anything else
  * than our TSval: FAIL too. */
-static void tsecr_fail(enum fe_family fam, uint32_t echo, const char *reason)
+static void tsecr_fail(enum fe_family fam, uint32_t echo, const char *reason, const char *custom)
 {
     struct fe f;
     uint32_t isn = tsecr_start(&f, fam);
@@ -430,18 +430,23 @@ static void tsecr_fail(enum fe_family fam, uint32_t echo, const char *reason)
     fe_deliver_burst_quote(&f, 1, NULL, 0);
     fe_deliver_burst_quote(&f, 2, NULL, 0);
     fe_fire(&f);
-    fe_expect_result(&f, TC_FAIL, STAGE, reason, NULL);
+    fe_expect_result(&f, TC_FAIL, STAGE, reason, custom);
     fe_free(&f);
 }
 
+/* The reason is one text per outcome; the echoed value is in custom (0x0badcafe = 195939070,
+ * 0x74637271 = 1952674417). */
 static void test_tsecr_fail(void **state)
 {
     (void)state;
-    tsecr_fail(FE_V4, OUR_TSECR,
-               "SYN-ACK echoed the SYN's TSecr 0x0badcafe instead of its TSval 0x74637271");
-    tsecr_fail(FE_V6, OUR_TSECR,
-               "SYN-ACK echoed the SYN's TSecr 0x0badcafe instead of its TSval 0x74637271");
-    tsecr_fail(FE_V4, 0, "SYN-ACK echoed 0x00000000, not the SYN's TSval 0x74637271");
+    tsecr_fail(FE_V4, OUR_TSECR, "SYN-ACK echoed the SYN's TSecr instead of its TSval",
+               "{\"tsecr_echoed\":195939070,\"tsval_sent\":1952674417}");
+    tsecr_fail(FE_V6, OUR_TSECR, "SYN-ACK echoed the SYN's TSecr instead of its TSval",
+               "{\"tsecr_echoed\":195939070,\"tsval_sent\":1952674417}");
+    tsecr_fail(FE_V4, 0, "SYN-ACK echoed neither the SYN's TSval nor its TSecr",
+               "{\"tsecr_echoed\":0,\"tsval_sent\":1952674417}");
+    tsecr_fail(FE_V6, 0xfffffffeu, "SYN-ACK echoed neither the SYN's TSval nor its TSecr",
+               "{\"tsecr_echoed\":4294967294,\"tsval_sent\":1952674417}");
 }
 
 /* No TSopt on the SYN-ACK: timestamps off, TSecr handling unseen: UNK. */
@@ -467,8 +472,12 @@ static void test_tsecr_mbox(void **state)
     static const uint8_t moved[] = {1, 1, 8, 10, 0x74, 0x63, 0x72, 0x71, 0x0b, 0xad, 0xca, 0xfe};
     const uint8_t *opts[] = {zeroed, noops, moved};
     const size_t lens[] = {sizeof(zeroed), sizeof(noops), sizeof(moved)};
-    const char *diffs[] = {"{\"diff\":[\"" TSECR_OPT_HEX "\",\"080a74637271000000000000\"]}",
-                           "{\"diff\":[\"" TSECR_OPT_HEX "\",\"010101010101010101010000\"]}", NULL};
+    /* The path's UNK keeps what the host echoed (the FAIL's custom) beside the diff. */
+    const char *diffs[] = {"{\"diff\":[\"" TSECR_OPT_HEX "\",\"080a74637271000000000000\"],"
+                           "\"tsecr_echoed\":195939070,\"tsval_sent\":1952674417}",
+                           "{\"diff\":[\"" TSECR_OPT_HEX "\",\"010101010101010101010000\"],"
+                           "\"tsecr_echoed\":195939070,\"tsval_sent\":1952674417}",
+                           NULL};
     for (size_t i = 0; i < 3; i++) {
         struct fe f;
         uint32_t isn = tsecr_start(&f, FE_V4);
@@ -483,9 +492,8 @@ static void test_tsecr_mbox(void **state)
                              diffs[i]);
         else
             fe_expect_result(&f, TC_FAIL, STAGE,
-                             "SYN-ACK echoed the SYN's TSecr 0x0badcafe instead of its TSval "
-                             "0x74637271",
-                             NULL);
+                             "SYN-ACK echoed the SYN's TSecr instead of its TSval",
+                             "{\"tsecr_echoed\":195939070,\"tsval_sent\":1952674417}");
         fe_free(&f);
     }
 }
