@@ -8,8 +8,6 @@
  * option reached the host unchanged. A SYN-ACK without TSopt says the host does not use
  * timestamps: then nothing shows what it did with TSecr (UNK). A FAIL's custom:
  * {"tsecr_echoed": the SYN-ACK's TSecr, "tsval_sent": our TSval}. */
-#include <stdio.h>
-
 #include "common/bytes.h"
 #include "tcp/ext_options.h"
 #include "testcase/syn_accept.h"
@@ -57,18 +55,18 @@ static bool timestamp_diff(const struct icmp_quote *q, const void *ctx, char *ex
 
 /* RFC 7323 3.2: "When the ACK bit is set in an outgoing segment, the sender MUST echo a
  * recently received TSval"; the only one it received is ours. */
-static enum tc_status judge_synack(const struct tc *t, const struct tcp_seg *synack, char *reason,
-                                   size_t cap, json_t **custom)
+static enum tc_status judge_synack(const struct tc *t, const struct tcp_seg *synack,
+                                   const char **reason, json_t **custom)
 {
     (void)t;
     uint32_t tsval, tsecr;
     if (!tcp_opts_get_timestamp(&synack->opts, &tsval, &tsecr)) {
-        snprintf(reason, cap, "%s", REASON_NO_TS);
+        *reason = REASON_NO_TS;
         return TC_UNK;
     }
     if (tsecr == OUR_TSVAL)
         return TC_PASS;
-    snprintf(reason, cap, "%s", tsecr == OUR_TSECR ? REASON_ECHOED_TSECR : REASON_WRONG_ECHO);
+    *reason = tsecr == OUR_TSECR ? REASON_ECHOED_TSECR : REASON_WRONG_ECHO;
     *custom = json_pack("{s:I,s:I}", "tsecr_echoed", (json_int_t)tsecr, "tsval_sent",
                         (json_int_t)OUR_TSVAL);
     return TC_FAIL;
