@@ -1,15 +1,17 @@
 /* MssOnlyInSynTest: RFC 9293 MUST-65 (3.2): the MSS option "MUST NOT be sent in non-SYN
  * segments". Nothing provokes it: an exchange (testcase/exchange.h: the handshake, the
  * application request, the reply) and every segment the host sends without SYN judged by
- * src/tcp/option_rules.h, the rule `tcpreq analyze` applies as finding mss-on-non-syn. */
-#include <stdio.h>
-
+ * src/tcp/option_rules.h, the rule `tcpreq analyze` applies as finding mss-on-non-syn. A
+ * FAIL's custom adds the offending segment's "segment_mss" (the option's value) and
+ * "segment_flags". */
 #include "tcp/option_rules.h"
 #include "testcase/exchange.h"
 #include "tests_cases/alp_request.h"
 
+#define REASON_MSS_WITHOUT_SYN "MSS option in a segment without SYN"
+
 static enum ex_judgement mss_only_in_syn_judge(const struct tc *t, const struct tcp_seg *seg,
-                                               char *why, size_t why_cap)
+                                               const char **why, json_t **evidence)
 {
     (void)t;
     uint16_t mss;
@@ -17,8 +19,8 @@ static enum ex_judgement mss_only_in_syn_judge(const struct tc *t, const struct 
         return EX_NOT_JUDGED; /* where the option belongs */
     if (!opt_rule_mss_without_syn(seg->flags, &seg->opts, &mss))
         return EX_CONFORMS;
-    snprintf(why, why_cap, "MSS option (%u) in a segment without SYN (flags 0x%02x)", mss,
-             (unsigned)seg->flags);
+    *why = REASON_MSS_WITHOUT_SYN;
+    *evidence = json_pack("{s:i,s:i}", "segment_mss", (int)mss, "segment_flags", (int)seg->flags);
     return EX_VIOLATES;
 }
 

@@ -4,12 +4,15 @@
  * conforms): the exchange (testcase/exchange.h) goes on, our SYN announcing a large MSS, and
  * a segment from the host larger than the default shows that its link carries more than
  * the default, so its MSS differs and it should have said so (FAIL: a SHOULD it clearly
- * did not follow); no such segment leaves it unknown. */
-#include <stdio.h>
-
+ * did not follow); no such segment leaves it unknown. A FAIL's custom adds that segment's
+ * "mss_counted_octets" (its options and data, as an MSS bounds them) and the family's
+ * "default_mss". */
 #include "tcp/mss_rule.h"
 #include "testcase/exchange.h"
 #include "tests_cases/alp_request.h"
+
+#define REASON_LARGER_THAN_DEFAULT                                                                 \
+    "No MSS option in the SYN-ACK, though the host sends segments larger than the default MSS"
 
 /* Ours: an Ethernet MTU less the IP and TCP headers, so the host's segments may exceed the
  * default. */
@@ -22,8 +25,8 @@ static void mss_sent_syn_options(const struct tc *t, struct tcp_opts *opts)
     tcp_opts_add_mss(opts, t->env.dst.family == IP_FAMILY_V6 ? OUR_MSS_V6 : OUR_MSS_V4);
 }
 
-static enum ex_judgement mss_sent_judge(const struct tc *t, const struct tcp_seg *seg, char *why,
-                                        size_t why_cap)
+static enum ex_judgement mss_sent_judge(const struct tc *t, const struct tcp_seg *seg,
+                                        const char **why, json_t **evidence)
 {
     uint16_t mss;
     if ((seg->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == (TCP_FLAG_SYN | TCP_FLAG_ACK))
@@ -35,10 +38,9 @@ static enum ex_judgement mss_sent_judge(const struct tc *t, const struct tcp_seg
     size_t size = mss_counted_len((size_t)seg->data_off * TCP_WORD, seg->payload_len);
     if (size <= dflt)
         return EX_NOT_JUDGED; /* says nothing about the host's MSS */
-    snprintf(why, why_cap,
-             "No MSS option in the SYN-ACK, though the host sends %zu-byte segments (its MSS "
-             "is not the default %u)",
-             size, (unsigned)dflt);
+    *why = REASON_LARGER_THAN_DEFAULT;
+    *evidence =
+        json_pack("{s:I,s:i}", "mss_counted_octets", (json_int_t)size, "default_mss", (int)dflt);
     return EX_VIOLATES;
 }
 

@@ -9,12 +9,11 @@
  * block must hold it. A host that reports it in a later block (e.g. blocks in sequence
  * order) fails; one whose ACKs never report it leaves the test unknown (sending SACK blocks
  * at all is only a SHOULD). The first and third pieces then fill the holes, so the closing
- * RST lands at the host's RCV.NXT. */
-#include <stdio.h>
-
+ * RST lands at the host's RCV.NXT. A FAIL's custom: {"sack_block": the block that named the
+ * fourth piece, 1 being the first}. */
 #include "tcp/ext_options.h"
-#include "tests_cases/alp_request.h"
 #include "testcase/connection.h"
+#include "tests_cases/alp_request.h"
 
 #define STAGE 1
 #define WINDOW 4096
@@ -29,8 +28,9 @@
 #define ORIGINAL_WAIT (10 * TC_SEC)
 
 #define REASON_NOT_PERMITTED "SACK not permitted by the host (no SACK-Permitted on its SYN-ACK)"
+/* Which block named it is in custom: a reason is one text per outcome. */
 #define REASON_NOT_FIRST                                                                           \
-    "The ACK for out-of-order data names it in SACK block %zu, not in the first"
+    "The ACK for out-of-order data names it in a later SACK block, not in the first"
 #define REASON_NOT_REPORTED "No SACK block reported the second out-of-order piece"
 #define REASON_GONE "Connection reset after out-of-order data"
 
@@ -49,7 +49,8 @@ static void prepare_syn(const struct tc *t, struct tcp_seg *syn)
 }
 
 /* Fill the holes, close at the host's RCV.NXT, and give the verdict. */
-static void finish(struct tc *t, enum tc_status st, const char *reason, tc_time now)
+static void finish_custom(struct tc *t, enum tc_status st, const char *reason, json_t *custom,
+                          tc_time now)
 {
     struct sfb_state *s = t->state;
     struct tc_conn *c = tc_connection(t);
@@ -58,7 +59,12 @@ static void finish(struct tc *t, enum tc_status st, const char *reason, tc_time 
         tc_conn_send_piece(t, c, &s->req, HOLE_B);
         tc_conn_send_close(t, c);
     }
-    tc_finish(t, st, st == TC_PASS ? -1 : STAGE, reason, NULL, now);
+    tc_finish(t, st, st == TC_PASS ? -1 : STAGE, reason, custom, now);
+}
+
+static void finish(struct tc *t, enum tc_status st, const char *reason, tc_time now)
+{
+    finish_custom(t, st, reason, NULL, now);
 }
 
 static void send_ooo(struct tc *t, enum sfb_phase phase, tc_time now)
@@ -120,9 +126,7 @@ static void sfb_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
         finish(t, TC_PASS, NULL, now);
     } else if (i > 0) {
         /* This ACK knows the piece, so it came after it: the piece triggered it. */
-        char reason[sizeof(t->result.reason)];
-        snprintf(reason, sizeof(reason), REASON_NOT_FIRST, (size_t)i + 1);
-        finish(t, TC_FAIL, reason, now);
+        finish_custom(t, TC_FAIL, REASON_NOT_FIRST, json_pack("{s:i}", "sack_block", i + 1), now);
     }
     /* Not reported (a late ACK for the first piece, or no SACK at all): keep waiting. */
 }

@@ -4,14 +4,14 @@
  * then carries it too (testcase/connection.h), since the host SHOULD drop ours without it.
  * The port's request draws a reply, reassembled and acknowledged; each non-RST segment the
  * host sends, its SYN-ACK repeated included, must carry TSopt. No TSopt on the SYN-ACK: not
- * negotiated, UNK. A host that sends no data did not show its data segments: UNK.
+ * negotiated, UNK. A host that sends no data did not show its data segments: UNK. A FAIL's
+ * custom describes the segment without TSopt: {"segment_octets": its data, "relative_seq":
+ * its sequence number less the host's ISN, "segment_flags": its TCP flags}.
  *
  * What tracebox cannot see: a middlebox on the way back that strips the option. */
-#include <stdio.h>
-
 #include "tcp/ext_options.h"
-#include "tests_cases/alp_request.h"
 #include "testcase/connection.h"
+#include "tests_cases/alp_request.h"
 
 #define STAGE 1
 #define WINDOW 0xffff
@@ -24,8 +24,8 @@
 #define ORIGINAL_REPLY_WAIT (30 * TC_SEC)
 
 #define REASON_NOT_NEGOTIATED "Timestamps not negotiated (no TSopt on the SYN-ACK)"
-#define REASON_MISSING                                                                             \
-    "Segment without TSopt after timestamps were negotiated (%zu octets at relative seq %u)"
+/* The segment's size and place are in custom: a reason stays the same between runs. */
+#define REASON_MISSING "Segment without TSopt after timestamps were negotiated"
 #define REASON_NO_DATA "No data from the target: its data segments were not seen"
 
 struct tse_state {
@@ -83,11 +83,11 @@ static void tse_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
     }
     uint32_t tsval, tsecr;
     if (!tcp_opts_get_timestamp(&seg->opts, &tsval, &tsecr)) {
-        char reason[sizeof(t->result.reason)];
-        snprintf(reason, sizeof(reason), REASON_MISSING, seg->payload_len,
-                 (unsigned)(seg->seq - c->irs));
+        json_t *custom = json_pack("{s:I,s:I,s:i}", "segment_octets", (json_int_t)seg->payload_len,
+                                   "relative_seq", (json_int_t)(uint32_t)(seg->seq - c->irs),
+                                   "segment_flags", (int)seg->flags);
         tc_conn_send_close(t, c);
-        tc_finish(t, TC_FAIL, STAGE, reason, NULL, now);
+        tc_finish(t, TC_FAIL, STAGE, REASON_MISSING, custom, now);
         return;
     }
     s->observed++;

@@ -6,9 +6,8 @@
  * The "a SYN carrying X opens a connection" machine (syn_accept.h): the traced SYN, its plain
  * retry, a control SYN without options when both fail; the quotes decide first whether the
  * option reached the host unchanged. A SYN-ACK without TSopt says the host does not use
- * timestamps: then nothing shows what it did with TSecr (UNK). */
-#include <stdio.h>
-
+ * timestamps: then nothing shows what it did with TSecr (UNK). A FAIL's custom:
+ * {"tsecr_echoed": the SYN-ACK's TSecr, "tsval_sent": our TSval}. */
 #include "common/bytes.h"
 #include "tcp/ext_options.h"
 #include "testcase/syn_accept.h"
@@ -21,8 +20,10 @@
 #define TSECR_TTL_FIELDS (TTL_ENC_IPID | TTL_ENC_ACK | TTL_ENC_WIN | TTL_ENC_URG)
 
 #define REASON_NO_TS "SYN-ACK without TSopt: timestamps not in use, TSecr handling not seen"
-#define REASON_ECHOED_TSECR "SYN-ACK echoed the SYN's TSecr 0x%08x instead of its TSval 0x%08x"
-#define REASON_WRONG_ECHO "SYN-ACK echoed 0x%08x, not the SYN's TSval 0x%08x"
+/* What the SYN-ACK echoed is in custom (tsecr_echoed, beside tsval_sent): a host's wrong
+ * echo may be any 32-bit value, and a reason stays the same between runs. */
+#define REASON_ECHOED_TSECR "SYN-ACK echoed the SYN's TSecr instead of its TSval"
+#define REASON_WRONG_ECHO "SYN-ACK echoed neither the SYN's TSval nor its TSecr"
 
 static void add_timestamp(struct tcp_opts *opts)
 {
@@ -54,19 +55,20 @@ static bool timestamp_diff(const struct icmp_quote *q, const void *ctx, char *ex
 
 /* RFC 7323 3.2: "When the ACK bit is set in an outgoing segment, the sender MUST echo a
  * recently received TSval"; the only one it received is ours. */
-static enum tc_status judge_synack(const struct tc *t, const struct tcp_seg *synack, char *reason,
-                                   size_t cap)
+static enum tc_status judge_synack(const struct tc *t, const struct tcp_seg *synack,
+                                   const char **reason, json_t **custom)
 {
     (void)t;
     uint32_t tsval, tsecr;
     if (!tcp_opts_get_timestamp(&synack->opts, &tsval, &tsecr)) {
-        snprintf(reason, cap, "%s", REASON_NO_TS);
+        *reason = REASON_NO_TS;
         return TC_UNK;
     }
     if (tsecr == OUR_TSVAL)
         return TC_PASS;
-    snprintf(reason, cap, tsecr == OUR_TSECR ? REASON_ECHOED_TSECR : REASON_WRONG_ECHO,
-             (unsigned)tsecr, (unsigned)OUR_TSVAL);
+    *reason = tsecr == OUR_TSECR ? REASON_ECHOED_TSECR : REASON_WRONG_ECHO;
+    *custom = json_pack("{s:I,s:I}", "tsecr_echoed", (json_int_t)tsecr, "tsval_sent",
+                        (json_int_t)OUR_TSVAL);
     return TC_FAIL;
 }
 

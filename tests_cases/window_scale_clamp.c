@@ -15,12 +15,16 @@
  * The rounds are ended by silence shorter than any retransmission timeout in use, so that
  * our ACK reaches the host before it times out and collapses its congestion window. The
  * window never shrinks (RFC 9293 3.8.6.2.2): the SYN offers 32768 unscaled, and field 1
- * follows only a round of more than 16384 octets. */
+ * follows only a round of more than 16384 octets.
+ *
+ * custom on a FAIL: {"octets_beyond_ack": from our last ACK to the end of the segment,
+ * "window_field": the window field of that ACK, "window_octets": field << 14}; on a reply too
+ * small: {"largest_round_octets": the most sent in one round}. */
 #include <stdio.h>
 
 #include "tcp/ext_options.h"
-#include "tests_cases/alp_request.h"
 #include "testcase/connection.h"
+#include "tests_cases/alp_request.h"
 
 #define STAGE 1
 #define SHIFT_SENT 15 /* one above RFC 7323's maximum */
@@ -41,11 +45,11 @@
 #define ORIGINAL_REPLY_WAIT (30 * TC_SEC)
 
 #define REASON_NOT_SCALED "Window scaling not in use (no Window Scale option on the SYN-ACK)"
+/* Reasons are fixed texts (datasets group by them); the octet counts are in custom. */
 #define REASON_BEYOND                                                                              \
-    "Sent %u octets beyond our last ACK, more than the window %u << 14 = %u allows (shift 15 not " \
-    "taken as 14)"
+    "Sent beyond our last ACK plus the window at shift 14 (shift 15 not taken as 14)"
 #define REASON_TOO_SMALL                                                                           \
-    "Reply too small to tell: at most %u octets in a round, the clamped window is %u"
+    "Reply too small to tell: it ended before a round reached the clamped window"
 #define REASON_RESET "Connection reset before the clamped window was tested"
 #define REASON_NO_RESUME "Stopped at the clamped window but sent nothing more after our ACK"
 #define REASON_ROUNDS "Not held by the clamped window within %u rounds"
@@ -76,21 +80,26 @@ static void prepare_syn(const struct tc *t, struct tcp_seg *syn)
     tcp_opts_add_wscale(&syn->opts, SHIFT_SENT);
 }
 
-static void finish(struct tc *t, enum tc_status st, const char *reason, tc_time now)
+/* custom: owned, may be NULL. */
+static void finish_custom(struct tc *t, enum tc_status st, const char *reason, json_t *custom,
+                          tc_time now)
 {
     struct tc_conn *c = tc_connection(t);
     if (!c->peer_rst)
         tc_conn_send_close(t, c);
-    tc_finish(t, st, st == TC_PASS ? -1 : STAGE, reason, NULL, now);
+    tc_finish(t, st, st == TC_PASS ? -1 : STAGE, reason, custom, now);
+}
+
+static void finish(struct tc *t, enum tc_status st, const char *reason, tc_time now)
+{
+    finish_custom(t, st, reason, NULL, now);
 }
 
 static void finish_too_small(struct tc *t, tc_time now)
 {
     const struct wsc_state *s = t->state;
-    char reason[sizeof(t->result.reason)];
-    snprintf(reason, sizeof(reason), REASON_TOO_SMALL, (unsigned)s->flight_max,
-             (unsigned)window_of(CLAMPED_FIELD));
-    finish(t, TC_UNK, reason, now);
+    finish_custom(t, TC_UNK, REASON_TOO_SMALL,
+                  json_pack("{s:I}", "largest_round_octets", (json_int_t)s->flight_max), now);
 }
 
 /* A round begins: our ACK of everything with the round's window, then the host's answer
@@ -142,10 +151,11 @@ static void wsc_on_segment(struct tc *t, const struct tcp_seg *seg, tc_time now)
     uint32_t end = seg->seq + (uint32_t)seg->payload_len;
     uint32_t allowed = window_of(c->window);
     if (seq_lt(s->round_ack + allowed, end)) {
-        char reason[sizeof(t->result.reason)];
-        snprintf(reason, sizeof(reason), REASON_BEYOND, (unsigned)(end - s->round_ack),
-                 (unsigned)c->window, (unsigned)allowed);
-        finish(t, TC_FAIL, reason, now);
+        finish_custom(t, TC_FAIL, REASON_BEYOND,
+                      json_pack("{s:I,s:I,s:I}", "octets_beyond_ack",
+                                (json_int_t)(end - s->round_ack), "window_field",
+                                (json_int_t)c->window, "window_octets", (json_int_t)allowed),
+                      now);
         return;
     }
     if (s->at_clamp && seq_lt(s->held_edge, end)) {

@@ -5,12 +5,13 @@
  * nonzero-after-eol. A header whose options fill it to a word boundary (Linux aligns with
  * NOPs) has no padding and conforms; our SYN offers SACK-permitted, so a host that ends
  * its options with EOL (the BSDs: MSS and SACK-permitted, then EOL and one pad byte)
- * shows its padding in the SYN-ACK. */
-#include <stdio.h>
-
+ * shows its padding in the SYN-ACK. A FAIL's custom adds the first non-zero byte after EOL
+ * ("nonzero_byte"), its "header_offset" and the segment's "segment_flags". */
 #include "tcp/option_rules.h"
 #include "testcase/exchange.h"
 #include "tests_cases/alp_request.h"
+
+#define REASON_NONZERO_AFTER_EOL "Non-zero header byte after EOL"
 
 static void zero_padding_syn_options(const struct tc *t, struct tcp_opts *opts)
 {
@@ -19,7 +20,7 @@ static void zero_padding_syn_options(const struct tc *t, struct tcp_opts *opts)
 }
 
 static enum ex_judgement zero_padding_judge(const struct tc *t, const struct tcp_seg *seg,
-                                            char *why, size_t why_cap)
+                                            const char **why, json_t **evidence)
 {
     size_t len, at;
     const uint8_t *area = tc_rx_options(t, &len);
@@ -27,8 +28,9 @@ static enum ex_judgement zero_padding_judge(const struct tc *t, const struct tcp
         return EX_NOT_JUDGED; /* no options, no padding */
     if (!opt_rule_nonzero_after_eol(area, len, &at))
         return EX_CONFORMS;
-    snprintf(why, why_cap, "Byte 0x%02x at header offset %zu after EOL (flags 0x%02x)",
-             (unsigned)area[at], (size_t)TCP_HDR_MIN + at, (unsigned)seg->flags);
+    *why = REASON_NONZERO_AFTER_EOL;
+    *evidence = json_pack("{s:i,s:I,s:i}", "nonzero_byte", (int)area[at], "header_offset",
+                          (json_int_t)(TCP_HDR_MIN + at), "segment_flags", (int)seg->flags);
     return EX_VIOLATES;
 }
 

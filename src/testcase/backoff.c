@@ -79,5 +79,9 @@ json_t *backoff_json(const struct backoff *b)
     for (size_t k = 0; k + 1 < b->n; k++)
         json_array_append_new(intervals,
                               json_integer((json_int_t)(backoff_interval(b, k) / TC_MSEC)));
-    return json_pack("{s:o,s:i}", "intervals_ms", intervals, "duplicates", (int)b->duplicates);
+    json_t *j = json_pack("{s:o,s:i}", "intervals_ms", intervals, "duplicates", (int)b->duplicates);
+    size_t bad;
+    if (backoff_judge(b, &bad) == BACKOFF_NOT_BACKED_OFF)
+        json_object_set_new(j, "not_grown_index", json_integer((json_int_t)bad));
+    return j;
 }

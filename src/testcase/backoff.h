@@ -62,7 +62,9 @@ tc_time backoff_next_due(const struct backoff *b, tc_time first_max);
  * path than another), at least BACKOFF_JITTER_FLOOR (the prober's own scheduling). */
 tc_time backoff_jitter(const struct tc *t);
 #define BACKOFF_JITTER_FLOOR (10 * TC_MSEC)
-/* {"intervals_ms": [...], "duplicates": n}. */
+/* {"intervals_ms": [...], "duplicates": n}, and when an interval did not grow (backoff_judge),
+ * "not_grown_index": the first such interval's index in intervals_ms (the one before it is
+ * what it failed to outgrow): the cases' reasons name no times. */
 json_t *backoff_json(const struct backoff *b);
 
 #endif

@@ -1,8 +1,6 @@
 /* The exchange whose host segments a case judges (see exchange.h). */
 #include "testcase/exchange.h"
 
-#include <stdio.h>
-
 #include "tcp/mss_rule.h"
 
 /* The window we offer: the largest without scaling, so the reply is never held back. */
@@ -40,16 +38,26 @@ static json_t *custom_of(const struct tc *t)
                      (json_int_t)s->judged, "synack_mss", synack_mss);
 }
 
-/* The end, with what was seen in custom; the connection closed first unless the host reset
- * it (a RST is never answered, and there is nothing left to close). */
-static void end(struct tc *t, enum tc_status st, int stage, const char *reason, tc_time now)
+/* The end, with what was seen in custom, evidence (owned, may be NULL) joining it; the
+ * connection closed first unless the host reset it (a RST is never answered, and there is
+ * nothing left to close). */
+static void end_with(struct tc *t, enum tc_status st, int stage, const char *reason,
+                     json_t *evidence, tc_time now)
 {
     struct exchange_state *s = t->state;
     if (s->conn.established && !s->conn.peer_rst)
         tc_conn_send_close(t, &s->conn);
     json_t *custom = custom_of(t);
+    if (evidence != NULL)
+        json_object_update_missing(custom, evidence);
+    json_decref(evidence);
     exchange_cleanup(t);
     tc_finish(t, st, stage, reason, custom, now);
+}
+
+static void end(struct tc *t, enum tc_status st, int stage, const char *reason, tc_time now)
+{
+    end_with(t, st, stage, reason, NULL, now);
 }
 
 static void finish(struct tc *t, enum tc_status st, const char *reason, tc_time now)
@@ -131,8 +139,12 @@ static void send_request(struct tc *t, tc_time now)
 static bool judged(struct tc *t, const struct tcp_seg *seg, tc_time now)
 {
     struct exchange_state *s = t->state;
-    char why[sizeof(t->result.reason)] = "";
-    switch (params_of(t)->judge(t, seg, why, sizeof(why))) {
+    const char *why = NULL;
+    json_t *evidence = NULL;
+    enum ex_judgement j = params_of(t)->judge(t, seg, &why, &evidence);
+    if (j != EX_VIOLATES)
+        json_decref(evidence); /* evidence goes with a FAIL only */
+    switch (j) {
     case EX_NOT_JUDGED:
         return false;
     case EX_CONFORMS:
@@ -140,7 +152,7 @@ static bool judged(struct tc *t, const struct tcp_seg *seg, tc_time now)
         return false;
     case EX_VIOLATES:
         s->judged++;
-        finish(t, TC_FAIL, why, now);
+        end_with(t, TC_FAIL, EXCHANGE_STAGE, why, evidence, now);
         return true;
     case EX_SETTLED:
         s->judged++;

@@ -12,7 +12,8 @@
  * the exchange, a PASS if the judge found the rule applying to at least one segment, else
  * UNK with the case's reason (the rule was not exercised). A failed opening keeps its own
  * verdict (syn_probe.h). custom: {"segments": host segments seen, "judged": segments the
- * rule applied to, "synack_mss": the SYN-ACK's MSS option or null}.
+ * rule applied to, "synack_mss": the SYN-ACK's MSS option or null}, and on a FAIL the judge's
+ * evidence (what it measured on the segment that broke the rule).
  *
  * For a test_case whose params is a struct exchange_params, whose state_size is
  * sizeof(struct exchange_state) and whose callbacks are the exchange_* ones below. */
@@ -55,9 +56,11 @@ struct exchange_params {
                       size_t why_cap);
     size_t request_hint;
     /* Every segment from the host (well-formed, good checksum); tc_rx_options(t) gives its
-     * options area as it arrived. On EX_VIOLATES, the FAIL's reason into why. */
-    enum ex_judgement (*judge)(const struct tc *t, const struct tcp_seg *seg, char *why,
-                               size_t why_cap);
+     * options area as it arrived. On EX_VIOLATES, *why is the FAIL's reason, a fixed text
+     * (datasets group by it), and *evidence (NULL until set; owned by the caller) may hold
+     * what was measured on the segment: an object merged into custom. */
+    enum ex_judgement (*judge)(const struct tc *t, const struct tcp_seg *seg, const char **why,
+                               json_t **evidence);
     /* The UNK's reason when the exchange ended without a segment the rule applied to. */
     const char *not_exercised;
 };

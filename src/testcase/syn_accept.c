@@ -40,11 +40,12 @@ static void handle(struct tc *t, enum syn_probe_outcome o, const struct tcp_seg 
     } else if (o == SP_ESTABLISHED) {
         /* The SYN was accepted: tear the connection down at once. */
         tc_send_reset(t, synack);
-        char reason[sizeof(t->result.reason)] = "";
-        enum tc_status st = par->judge_synack != NULL
-                                ? par->judge_synack(t, synack, reason, sizeof(reason))
-                                : TC_PASS;
-        tc_conclude(t, st, st == TC_PASS ? -1 : SYN_ACCEPT_STAGE, reason, false, now);
+        const char *reason = NULL;
+        json_t *custom = NULL;
+        enum tc_status st =
+            par->judge_synack != NULL ? par->judge_synack(t, synack, &reason, &custom) : TC_PASS;
+        tc_conclude_custom(t, st, st == TC_PASS ? -1 : SYN_ACCEPT_STAGE, reason, custom, false,
+                           now);
     }
 }
 

@@ -17,9 +17,11 @@ struct syn_accept_params {
     void (*add_options)(struct tcp_opts *opts);
     const char *failure_suffix; /* appended to a handshake failure, e.g. " with options" */
     /* Optional: what the SYN-ACK must show besides its arrival (NULL: it passes). Returns
-     * the verdict, with a reason in reason (cap bytes) unless it passes. */
+     * the verdict; unless it passes, *reason is its reason, a fixed text (datasets group by
+     * it), and *custom (NULL until set; owned by the caller) may hold what was measured: the
+     * verdict's custom. */
     enum tc_status (*judge_synack)(const struct tc *t, const struct tcp_seg *synack,
-                                   char *reason, size_t cap);
+                                   const char **reason, json_t **custom);
 };
 
 struct syn_accept_state {

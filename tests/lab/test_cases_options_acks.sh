@@ -109,9 +109,10 @@ probe eol.jsonl -T ZeroPaddingAfterEolTest MssOnlyInSynTest --pcap "$work/eol.pc
   "$T4:80" "[$T6]:80"
 lab_mbox_clear
 analyze "$work/eol.pcapng" "$work/eol.an"
+# 0x55 at header offset 27 of the SYN-ACK (flags 0x12): in custom, the reason is one text
 assert_jq "live: ZeroPaddingAfterEolTest FAIL on both targets" "$work/eol.jsonl" \
-  ".results[] | select(.test == \"ZeroPaddingAfterEolTest\") | [.status, .reason]" \
-  "$(printf '["FAIL","Byte 0x55 at header offset 27 after EOL (flags 0x12)"] %.0s' 1 2 | sed 's/ $//')"
+  ".results[] | select(.test == \"ZeroPaddingAfterEolTest\") | [.status, .reason, .custom.nonzero_byte, .custom.header_offset, .custom.segment_flags]" \
+  "$(printf '["FAIL","Non-zero header byte after EOL",85,27,18] %.0s' 1 2 | sed 's/ $//')"
 assert_jq "live: MssOnlyInSynTest still PASS (the SYN-ACK's MSS is where it belongs)" \
   "$work/eol.jsonl" ".results[] | select(.test == \"MssOnlyInSynTest\") | .status" '"PASS" "PASS"'
 assert_jq "offline: nonzero-after-eol at header offset 27 in both of its flows" "$work/eol.an" \

@@ -139,17 +139,29 @@ static void test_jitter_from_rtt(void **state)
     fe_free(&f);
 }
 
+static void expect_json(const struct backoff *b, const char *want)
+{
+    json_t *j = backoff_json(b);
+    char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(text, want);
+    free(text);
+    json_decref(j);
+}
+
+/* The intervals, and which one did not grow when one did not (the cases' reasons name no
+ * times). */
 static void test_json(void **state)
 {
     (void)state;
     struct backoff b;
     series(&b, JITTER, (const unsigned[]){1000, 2000, 3000, 0});
     backoff_add(&b, b.at[b.n - 1] + 1);
-    json_t *j = backoff_json(&b);
-    char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-    assert_string_equal(text, "{\"duplicates\":1,\"intervals_ms\":[1000,2000,3000]}");
-    free(text);
-    json_decref(j);
+    expect_json(&b, "{\"duplicates\":1,\"intervals_ms\":[1000,2000,3000]}");
+    series(&b, JITTER, (const unsigned[]){1000, 2000, 2000, 1000, 0});
+    expect_json(&b,
+                "{\"duplicates\":0,\"intervals_ms\":[1000,2000,2000,1000],\"not_grown_index\":2}");
+    series(&b, JITTER, (const unsigned[]){1000, 0});
+    expect_json(&b, "{\"duplicates\":0,\"intervals_ms\":[1000]}");
 }
 
 int main(void)

@@ -162,8 +162,9 @@ static void test_mss_only_in_syn_fail(void **state)
     uint32_t nxt = synack(&f, isn, NULL, true);
     deliver(&f, TCP_FLAG_ACK | TCP_FLAG_PSH, 1, nxt, 100, &mss);
     expect_close(&f, 0, nxt);
-    fe_expect_result(&f, TC_FAIL, STAGE, "MSS option (1220) in a segment without SYN (flags 0x18)",
-                     "{\"judged\":1,\"segments\":2,\"synack_mss\":null}");
+    fe_expect_result(&f, TC_FAIL, STAGE, "MSS option in a segment without SYN",
+                     "{\"judged\":1,\"segment_flags\":24,\"segment_mss\":1220,\"segments\":2,"
+                     "\"synack_mss\":null}");
     fe_free(&f);
 
     /* a RST carrying one: nothing to close */
@@ -171,8 +172,9 @@ static void test_mss_only_in_syn_fail(void **state)
     synack(&f, isn, NULL, true);
     deliver(&f, TCP_FLAG_RST, 1, 0, 0, &mss);
     assert_int_equal(fe_n_out(&f), 0);
-    fe_expect_result(&f, TC_FAIL, STAGE, "MSS option (1220) in a segment without SYN (flags 0x04)",
-                     "{\"judged\":1,\"segments\":2,\"synack_mss\":null}");
+    fe_expect_result(&f, TC_FAIL, STAGE, "MSS option in a segment without SYN",
+                     "{\"judged\":1,\"segment_flags\":4,\"segment_mss\":1220,\"segments\":2,"
+                     "\"synack_mss\":null}");
     fe_free(&f);
 }
 
@@ -256,8 +258,10 @@ static void test_zero_padding_fail(void **state)
     uint32_t isn = start(&f, "ZeroPaddingAfterEolTest", FE_V4, SACK_PERM_HEX);
     synack(&f, isn, &o, false);
     expect_close(&f, 1, isn + 1); /* the ACK, then the close: no request */
-    fe_expect_result(&f, TC_FAIL, STAGE, "Byte 0x5a at header offset 27 after EOL (flags 0x12)",
-                     "{\"judged\":1,\"segments\":1,\"synack_mss\":1460}");
+    /* 0x5a at offset 27 of a SYN-ACK (flags 0x12) */
+    fe_expect_result(&f, TC_FAIL, STAGE, "Non-zero header byte after EOL",
+                     "{\"header_offset\":27,\"judged\":1,\"nonzero_byte\":90,\"segment_flags\":18,"
+                     "\"segments\":1,\"synack_mss\":1460}");
     fe_free(&f);
 
     /* in a data segment, past the EOL's first zero */
@@ -267,8 +271,9 @@ static void test_zero_padding_fail(void **state)
     raw_opts(&o, late, sizeof(late));
     deliver(&f, TCP_FLAG_ACK, 1, nxt, 10, &o);
     expect_close(&f, 0, nxt);
-    fe_expect_result(&f, TC_FAIL, STAGE, "Byte 0x01 at header offset 27 after EOL (flags 0x10)",
-                     "{\"judged\":1,\"segments\":2,\"synack_mss\":null}");
+    fe_expect_result(&f, TC_FAIL, STAGE, "Non-zero header byte after EOL",
+                     "{\"header_offset\":27,\"judged\":1,\"nonzero_byte\":1,\"segment_flags\":16,"
+                     "\"segments\":2,\"synack_mss\":null}");
     fe_free(&f);
 }
 
@@ -312,7 +317,7 @@ static void test_mss_sent_pass_v6(void **state)
 }
 
 /* No MSS option, and a segment one octet over the family's default (options count). */
-static void test_mss_sent_fail(enum fe_family fam, const char *reason)
+static void test_mss_sent_fail(enum fe_family fam, const char *custom)
 {
     struct fe f;
     uint32_t isn = start(&f, "MssSentTest", fam, fam == FE_V4 ? MSS1460_HEX : MSS1440_HEX);
@@ -328,23 +333,25 @@ static void test_mss_sent_fail(enum fe_family fam, const char *reason)
     tcp_opts_add_nop(&o);
     deliver(&f, TCP_FLAG_ACK, 1 + (uint32_t)dflt, nxt, dflt - 3, &o);
     expect_close(&f, 0, nxt);
-    fe_expect_result(&f, TC_FAIL, STAGE, reason,
-                     "{\"judged\":1,\"segments\":3,\"synack_mss\":null}");
+    fe_expect_result(&f, TC_FAIL, STAGE,
+                     "No MSS option in the SYN-ACK, though the host sends segments larger than the "
+                     "default MSS",
+                     custom);
     fe_free(&f);
 }
 
 static void test_mss_sent_fail_v4(void **state)
 {
     (void)state;
-    test_mss_sent_fail(FE_V4, "No MSS option in the SYN-ACK, though the host sends 537-byte "
-                              "segments (its MSS is not the default 536)");
+    test_mss_sent_fail(FE_V4, "{\"default_mss\":536,\"judged\":1,\"mss_counted_octets\":537,"
+                              "\"segments\":3,\"synack_mss\":null}");
 }
 
 static void test_mss_sent_fail_v6(void **state)
 {
     (void)state;
-    test_mss_sent_fail(FE_V6, "No MSS option in the SYN-ACK, though the host sends 1221-byte "
-                              "segments (its MSS is not the default 1220)");
+    test_mss_sent_fail(FE_V6, "{\"default_mss\":1220,\"judged\":1,\"mss_counted_octets\":1221,"
+                              "\"segments\":3,\"synack_mss\":null}");
 }
 
 static void test_mss_sent_unk(void **state)

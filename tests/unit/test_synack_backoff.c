@@ -20,7 +20,8 @@
 #define STAGE 1
 #define SYNACK (TCP_FLAG_SYN | TCP_FLAG_ACK)
 #define OBSERVE_MAX (20 * TC_SEC)
-#define REASON_NONE "No SYN-ACK retransmission within 7 s (SYN cookies or no retries?)"
+#define REASON_NONE "No SYN-ACK retransmission within the wait (SYN cookies or no retries?)"
+#define REASON_NOT_BACKED_OFF "SYN-ACK retransmission timer not backed off"
 #define REASON_ONE "Only one SYN-ACK retransmission: no interval to compare"
 
 /* Start, check the plain SYN (window 4096, no options), answer it after an RTT; returns our
@@ -82,7 +83,7 @@ static void pass_doubling(enum fe_family fam)
     expect_reset(&f, iss);
     fe_expect_result(&f, TC_PASS, -1, "",
                      "{\"duplicates\":0,\"intervals_ms\":[1000,2000,4000],"
-                     "\"retransmissions\":3}");
+                     "\"retransmissions\":3,\"watched_ms\":7000}");
     assert_int_equal(f.t.n_isns, 4);
     fe_free(&f);
 }
@@ -107,10 +108,10 @@ static void fail_constant(enum fe_family fam)
     again(&f, iss, 1 * TC_SEC);
     again(&f, iss, 1 * TC_SEC);
     expect_reset(&f, iss);
-    fe_expect_result(&f, TC_FAIL, STAGE,
-                     "SYN-ACK retransmission timer not backed off (1000 ms after 1000 ms)",
-                     "{\"duplicates\":0,\"intervals_ms\":[1000,1000],"
-                     "\"retransmissions\":2}");
+    /* interval 1 (1000 ms) did not grow beyond interval 0 (1000 ms) */
+    fe_expect_result(&f, TC_FAIL, STAGE, REASON_NOT_BACKED_OFF,
+                     "{\"duplicates\":0,\"intervals_ms\":[1000,1000],\"not_grown_index\":1,"
+                     "\"retransmissions\":2,\"watched_ms\":2000}");
     fe_free(&f);
 }
 
@@ -136,10 +137,10 @@ static void test_fail_second_comparison(void **state)
     again(&f, iss, 6 * TC_SEC);
     again(&f, iss, 4 * TC_SEC);
     expect_reset(&f, iss);
-    fe_expect_result(&f, TC_FAIL, STAGE,
-                     "SYN-ACK retransmission timer not backed off (4000 ms after 6000 ms)",
+    /* interval 2 (4000 ms) did not grow beyond interval 1 (6000 ms) */
+    fe_expect_result(&f, TC_FAIL, STAGE, REASON_NOT_BACKED_OFF,
                      "{\"duplicates\":0,\"intervals_ms\":[3000,6000,4000],"
-                     "\"retransmissions\":3}");
+                     "\"not_grown_index\":2,\"retransmissions\":3,\"watched_ms\":13000}");
     fe_free(&f);
 }
 
@@ -150,8 +151,10 @@ static void unk_none(enum fe_family fam)
     uint32_t iss = start(&f, fam);
     assert_int_equal(fe_fire(&f), 7 * TC_SEC + JITTER);
     expect_reset(&f, iss);
+    /* the wait, 7 s plus the jitter (two RTTs), in custom: it follows the RTT */
     fe_expect_result(&f, TC_UNK, STAGE, REASON_NONE,
-                     "{\"duplicates\":0,\"intervals_ms\":[],\"retransmissions\":0}");
+                     "{\"duplicates\":0,\"intervals_ms\":[],\"retransmissions\":0,"
+                     "\"watched_ms\":7080}");
     fe_free(&f);
 }
 
@@ -177,7 +180,8 @@ static void test_unk_one(void **state)
     assert_int_equal(fe_fire(&f), 2800 * TC_MSEC + JITTER);
     expect_reset(&f, iss);
     fe_expect_result(&f, TC_UNK, STAGE, REASON_ONE,
-                     "{\"duplicates\":0,\"intervals_ms\":[1000],\"retransmissions\":1}");
+                     "{\"duplicates\":0,\"intervals_ms\":[1000],\"retransmissions\":1,"
+                     "\"watched_ms\":3880}");
     fe_free(&f);
 }
 
@@ -194,7 +198,7 @@ static void test_pass_two_then_silence(void **state)
     expect_reset(&f, iss);
     fe_expect_result(&f, TC_PASS, -1, "",
                      "{\"duplicates\":0,\"intervals_ms\":[1000,2000],"
-                     "\"retransmissions\":2}");
+                     "\"retransmissions\":2,\"watched_ms\":8680}");
     fe_free(&f);
 }
 
@@ -210,7 +214,7 @@ static void test_cap(void **state)
     expect_reset(&f, iss);
     fe_expect_result(&f, TC_PASS, -1, "",
                      "{\"duplicates\":0,\"intervals_ms\":[6000,12000],"
-                     "\"retransmissions\":2}");
+                     "\"retransmissions\":2,\"watched_ms\":20000}");
     fe_free(&f);
 }
 
@@ -231,7 +235,7 @@ static void test_copies_and_strays(void **state)
     expect_reset(&f, iss);
     fe_expect_result(&f, TC_PASS, -1, "",
                      "{\"duplicates\":1,\"intervals_ms\":[1000,2000,4000],"
-                     "\"retransmissions\":3}");
+                     "\"retransmissions\":3,\"watched_ms\":7000}");
     fe_free(&f);
 }
 
@@ -246,8 +250,9 @@ static void test_host_reset(void **state)
     fe_deliver(&f, TCP_FLAG_RST, THEIR_ISN + 1, 0);
     assert_int_equal(fe_n_out(&f), 0);
     fe_expect_result(&f, TC_UNK, STAGE,
-                     "Host reset the connection after 1 SYN-ACK retransmission(s)",
-                     "{\"duplicates\":0,\"intervals_ms\":[1000],\"retransmissions\":1}");
+                     "Host reset the connection before a second SYN-ACK retransmission",
+                     "{\"duplicates\":0,\"intervals_ms\":[1000],\"retransmissions\":1,"
+                     "\"watched_ms\":2000}");
     fe_free(&f);
 }
 

@@ -36,6 +36,7 @@
 #define REQ_HINT 400
 #define OBSERVE_MAX 32
 #define NO_ALP_PORT 22
+#define REASON_MISSING "Segment without TSopt after timestamps were negotiated"
 
 /* TsecrIgnoredWithoutAckTest's SYN: TSval 0x74637271, TSecr 0x0badcafe, two bytes of padding */
 #define OUR_TSVAL 0x74637271u
@@ -226,10 +227,8 @@ static void tse_fail_data(enum fe_family fam)
     host_seg(&x.f, TCP_FLAG_ACK, 1001, x.next, 700, false, 0);
     assert_int_equal(fe_n_out(&x.f), 1);
     expect_close(&x, 0);
-    fe_expect_result(&x.f, TC_FAIL, STAGE,
-                     "Segment without TSopt after timestamps were negotiated (700 octets at "
-                     "relative seq 1001)",
-                     NULL);
+    fe_expect_result(&x.f, TC_FAIL, STAGE, REASON_MISSING,
+                     "{\"relative_seq\":1001,\"segment_flags\":16,\"segment_octets\":700}");
     fe_free(&x.f);
 }
 
@@ -253,19 +252,15 @@ static void test_tse_fail_ack_and_synack(void **state)
     tse_open(&x, FE_V4);
     host_seg(&x.f, TCP_FLAG_ACK, 1, x.next, 0, false, 0);
     expect_close(&x, 0);
-    fe_expect_result(&x.f, TC_FAIL, STAGE,
-                     "Segment without TSopt after timestamps were negotiated (0 octets at "
-                     "relative seq 1)",
-                     NULL);
+    fe_expect_result(&x.f, TC_FAIL, STAGE, REASON_MISSING,
+                     "{\"relative_seq\":1,\"segment_flags\":16,\"segment_octets\":0}");
     fe_free(&x.f);
 
     tse_open(&x, FE_V6);
     host_seg(&x.f, SA, 0, x.iss + 1, 0, false, 0);
     expect_close(&x, 0);
-    fe_expect_result(&x.f, TC_FAIL, STAGE,
-                     "Segment without TSopt after timestamps were negotiated (0 octets at "
-                     "relative seq 0)",
-                     NULL);
+    fe_expect_result(&x.f, TC_FAIL, STAGE, REASON_MISSING,
+                     "{\"relative_seq\":0,\"segment_flags\":18,\"segment_octets\":0}");
     fe_free(&x.f);
 }
 
@@ -422,7 +417,7 @@ static void test_tsecr_pass_path_aware(void **state)
 
 /* The SYN-ACK echoes our TSecr (the host read it although ACK was clear): FAIL; anything else
  * than our TSval: FAIL too. */
-static void tsecr_fail(enum fe_family fam, uint32_t echo, const char *reason)
+static void tsecr_fail(enum fe_family fam, uint32_t echo, const char *reason, const char *custom)
 {
     struct fe f;
     uint32_t isn = tsecr_start(&f, fam);
@@ -430,18 +425,23 @@ static void tsecr_fail(enum fe_family fam, uint32_t echo, const char *reason)
     fe_deliver_burst_quote(&f, 1, NULL, 0);
     fe_deliver_burst_quote(&f, 2, NULL, 0);
     fe_fire(&f);
-    fe_expect_result(&f, TC_FAIL, STAGE, reason, NULL);
+    fe_expect_result(&f, TC_FAIL, STAGE, reason, custom);
     fe_free(&f);
 }
 
+/* The reason is one text per outcome; the echoed value is in custom (0x0badcafe = 195939070,
+ * 0x74637271 = 1952674417). */
 static void test_tsecr_fail(void **state)
 {
     (void)state;
-    tsecr_fail(FE_V4, OUR_TSECR,
-               "SYN-ACK echoed the SYN's TSecr 0x0badcafe instead of its TSval 0x74637271");
-    tsecr_fail(FE_V6, OUR_TSECR,
-               "SYN-ACK echoed the SYN's TSecr 0x0badcafe instead of its TSval 0x74637271");
-    tsecr_fail(FE_V4, 0, "SYN-ACK echoed 0x00000000, not the SYN's TSval 0x74637271");
+    tsecr_fail(FE_V4, OUR_TSECR, "SYN-ACK echoed the SYN's TSecr instead of its TSval",
+               "{\"tsecr_echoed\":195939070,\"tsval_sent\":1952674417}");
+    tsecr_fail(FE_V6, OUR_TSECR, "SYN-ACK echoed the SYN's TSecr instead of its TSval",
+               "{\"tsecr_echoed\":195939070,\"tsval_sent\":1952674417}");
+    tsecr_fail(FE_V4, 0, "SYN-ACK echoed neither the SYN's TSval nor its TSecr",
+               "{\"tsecr_echoed\":0,\"tsval_sent\":1952674417}");
+    tsecr_fail(FE_V6, 0xfffffffeu, "SYN-ACK echoed neither the SYN's TSval nor its TSecr",
+               "{\"tsecr_echoed\":4294967294,\"tsval_sent\":1952674417}");
 }
 
 /* No TSopt on the SYN-ACK: timestamps off, TSecr handling unseen: UNK. */
@@ -467,8 +467,12 @@ static void test_tsecr_mbox(void **state)
     static const uint8_t moved[] = {1, 1, 8, 10, 0x74, 0x63, 0x72, 0x71, 0x0b, 0xad, 0xca, 0xfe};
     const uint8_t *opts[] = {zeroed, noops, moved};
     const size_t lens[] = {sizeof(zeroed), sizeof(noops), sizeof(moved)};
-    const char *diffs[] = {"{\"diff\":[\"" TSECR_OPT_HEX "\",\"080a74637271000000000000\"]}",
-                           "{\"diff\":[\"" TSECR_OPT_HEX "\",\"010101010101010101010000\"]}", NULL};
+    /* The path's UNK keeps what the host echoed (the FAIL's custom) beside the diff. */
+    const char *diffs[] = {"{\"diff\":[\"" TSECR_OPT_HEX "\",\"080a74637271000000000000\"],"
+                           "\"tsecr_echoed\":195939070,\"tsval_sent\":1952674417}",
+                           "{\"diff\":[\"" TSECR_OPT_HEX "\",\"010101010101010101010000\"],"
+                           "\"tsecr_echoed\":195939070,\"tsval_sent\":1952674417}",
+                           NULL};
     for (size_t i = 0; i < 3; i++) {
         struct fe f;
         uint32_t isn = tsecr_start(&f, FE_V4);
@@ -483,9 +487,8 @@ static void test_tsecr_mbox(void **state)
                              diffs[i]);
         else
             fe_expect_result(&f, TC_FAIL, STAGE,
-                             "SYN-ACK echoed the SYN's TSecr 0x0badcafe instead of its TSval "
-                             "0x74637271",
-                             NULL);
+                             "SYN-ACK echoed the SYN's TSecr instead of its TSval",
+                             "{\"tsecr_echoed\":195939070,\"tsval_sent\":1952674417}");
         fe_free(&f);
     }
 }
