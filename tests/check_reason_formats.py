@@ -27,14 +27,6 @@ ALLOWED = {
     ("tests_cases/mss_support.c", "Missing ALP module for port %u"):
         "the original tcpreq's reason",
     ("tests_cases/window_scale_clamp.c", "REASON_ROUNDS"): "a compile-time constant (ROUNDS_MAX)",
-    ("tests_cases/isn_selection.c", "REASON_FEW_OWN"):
-        "a small count bounded by the design (of 5 connections), part of the verdict",
-    ("tests_cases/isn_selection.c", "REASON_FEW_CROSS"):
-        "a small count bounded by the test selection (fewer than 3), part of the verdict",
-    ("tests_cases/isn_selection.c", "REASON_PREDICTABLE"):
-        "'N of M steps': the share the verdict rests on, bounded by the test selection",
-    ("tests_cases/isn_selection.c", "REASON_MIXED"):
-        "'N of M steps': the share the verdict rests on, bounded by the test selection",
 }
 
 # printf conversions other than %s and %%: the ones that print numbers (or pointers).

@@ -61,17 +61,17 @@
 #define ORIGINAL_WAIT (10 * TC_SEC)
 
 #define REASON_REFUSED "RST in reply to SYN during handshake"
-#define REASON_FEW_OWN "Too few SYN-ACKs on one 4-tuple (%zu of %d)"
+#define REASON_FEW_OWN "Too few SYN-ACKs on one 4-tuple"
 #define REASON_COOKIES "ISNs follow our SYNs' sequence numbers (SYN cookies?)"
 #define REASON_REPEATED "ISN repeated for a new connection on the same 4-tuple"
-/* The steps themselves are in custom.own.steps: a counter's step grows with the host's
- * uptime, and a reason stays the same between runs (datasets group by it). */
+/* Reasons are fixed texts (datasets group by them); the counts and steps are in custom:
+ * own.samples, own.steps, others.samples, others.steps, others.predicted. */
 #define REASON_COUNTER "ISN steps small and not following the time between connections (a counter)"
 #define REASON_RANDOM "ISNs on one 4-tuple follow neither the clock nor a counter (random?)"
 #define REASON_PREDICTABLE                                                                         \
-    "ISNs of other connections predictable from the last one (%zu of %zu steps)"
-#define REASON_FEW_CROSS "Too few ISNs of other connections (%zu; run it after other tests)"
-#define REASON_MIXED "ISNs of other connections partly predictable (%zu of %zu steps)"
+    "ISNs of other connections predictable from the last one (3 in 4 steps or more)"
+#define REASON_FEW_CROSS "Too few ISNs of other connections (run it after other tests)"
+#define REASON_MIXED "ISNs of other connections partly predictable"
 
 struct isn_sample {
     tc_time at;
@@ -236,20 +236,19 @@ static json_t *stats_json(const struct isn_state *s, const struct isn_stats *st)
                      "predicted", (int)st->predicted);
 }
 
-/* The verdict (see the top), into *stage and reason. */
-static enum tc_status verdict(const struct isn_state *s, const struct isn_stats *st, int *stage,
-                              char *reason, size_t cap)
+/* The verdict (see the top), its stage and reason (NULL for PASS). */
+static enum tc_status verdict(const struct isn_stats *st, int *stage, const char **reason)
 {
     *stage = STAGE_OWN;
     switch (st->model) {
     case MODEL_COOKIE:
-        snprintf(reason, cap, "%s", REASON_COOKIES);
+        *reason = REASON_COOKIES;
         return TC_UNK;
     case MODEL_REPEATED:
-        snprintf(reason, cap, "%s", REASON_REPEATED);
+        *reason = REASON_REPEATED;
         return TC_FAIL;
     case MODEL_COUNTER:
-        snprintf(reason, cap, "%s", REASON_COUNTER);
+        *reason = REASON_COUNTER;
         return TC_FAIL;
     case MODEL_TOO_FEW:
     case MODEL_RANDOM:
@@ -259,28 +258,28 @@ static enum tc_status verdict(const struct isn_state *s, const struct isn_stats 
     bool enough = st->cross_steps >= ISN_CROSS_MIN;
     if (enough && SHARE_DEN * st->predicted >= PREDICTED_NUM * st->cross_steps) {
         *stage = STAGE_CROSS; /* whatever our own 4-tuple showed */
-        snprintf(reason, cap, REASON_PREDICTABLE, st->predicted, st->cross_steps);
+        *reason = REASON_PREDICTABLE;
         return TC_FAIL;
     }
     if (st->model == MODEL_TOO_FEW) {
-        snprintf(reason, cap, REASON_FEW_OWN, s->n_own, ISN_OWN_CONNS);
+        *reason = REASON_FEW_OWN;
         return TC_UNK;
     }
     if (st->model == MODEL_RANDOM) {
-        snprintf(reason, cap, "%s", REASON_RANDOM);
+        *reason = REASON_RANDOM;
         return TC_UNK;
     }
     *stage = STAGE_CROSS;
     if (!enough) {
-        snprintf(reason, cap, REASON_FEW_CROSS, st->others);
+        *reason = REASON_FEW_CROSS;
         return TC_UNK;
     }
     if (SHARE_DEN * st->predicted > UNPREDICTED_NUM * st->cross_steps) {
-        snprintf(reason, cap, REASON_MIXED, st->predicted, st->cross_steps);
+        *reason = REASON_MIXED;
         return TC_UNK;
     }
     *stage = -1;
-    reason[0] = '\0';
+    *reason = NULL;
     return TC_PASS;
 }
 
@@ -288,12 +287,12 @@ static void judge(struct tc *t, tc_time now)
 {
     struct isn_state *s = t->state;
     struct isn_stats st = {0};
-    char reason[sizeof(t->result.reason)];
+    const char *reason;
     int stage;
     st.model = own_model(s, &st);
     if (st.model != MODEL_COOKIE)
         cross_steps(t, &st); /* cookies follow our SYNs: nothing to predict */
-    enum tc_status status = verdict(s, &st, &stage, reason, sizeof(reason));
+    enum tc_status status = verdict(&st, &stage, &reason);
     tc_finish(t, status, stage, reason, stats_json(s, &st), now);
 }
 

@@ -331,7 +331,7 @@ static void test_fail_global_clock(void **state)
     assert_int_equal(f.t.result.status, TC_FAIL);
     assert_int_equal(f.t.result.stage, 2);
     assert_string_equal(f.t.result.reason,
-                        "ISNs of other connections predictable from the last one (4 of 4 steps)");
+                        "ISNs of other connections predictable from the last one (3 in 4 steps or more)");
     expect_stats(&f, "clock", 5, 4, 4, 4);
     fe_free(&f);
 }
@@ -361,7 +361,8 @@ static void test_unk_too_few_own(void **state)
     run(&f, sparse_isn);
     assert_int_equal(f.t.result.status, TC_UNK);
     assert_int_equal(f.t.result.stage, 1);
-    assert_string_equal(f.t.result.reason, "Too few SYN-ACKs on one 4-tuple (2 of 5)");
+    assert_string_equal(f.t.result.reason, "Too few SYN-ACKs on one 4-tuple");
+    assert_int_equal(json_integer_value(field(&f, "own", "samples")), 2);
     fe_free(&f);
 }
 
@@ -379,7 +380,7 @@ static void test_unk_too_few_others(void **state)
     assert_int_equal(f.t.result.status, TC_UNK);
     assert_int_equal(f.t.result.stage, 2);
     assert_string_equal(f.t.result.reason,
-                        "Too few ISNs of other connections (1; run it after other tests)");
+                        "Too few ISNs of other connections (run it after other tests)");
     expect_stats(&f, "clock", 5, 1, 1, 0);
     fe_free(&f);
 }
@@ -396,7 +397,8 @@ static void test_unk_mixed(void **state)
     assert_int_equal(f.t.result.status, TC_UNK);
     assert_int_equal(f.t.result.stage, 2);
     assert_string_equal(f.t.result.reason,
-                        "ISNs of other connections partly predictable (2 of 4 steps)");
+                        "ISNs of other connections partly predictable");
+    expect_stats(&f, "clock", 5, 4, 4, 2);
     fe_free(&f);
 }
 
