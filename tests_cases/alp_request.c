@@ -39,8 +39,8 @@ size_t alp_request_pull(const struct tc *t, size_t hint, uint8_t *buf, size_t ca
     return len;
 }
 
-size_t tc_conn_alp_request(struct tc *t, struct tc_conn *c, size_t hint, uint8_t *buf,
-                           size_t cap, int stage, tc_time now)
+size_t tc_conn_alp_request(struct tc *t, struct tc_conn *c, size_t hint, uint8_t *buf, size_t cap,
+                           int stage, tc_time now)
 {
     char why[sizeof(t->result.reason)];
     size_t len = alp_request_pull(t, hint, buf, cap, why, sizeof(why));

@@ -23,7 +23,7 @@ size_t alp_request_pull(const struct tc *t, size_t hint, uint8_t *buf, size_t ca
 
 /* The same for a case with an open connection: when there is no request, c is closed and
  * the test finished UNK at stage with the reason. */
-size_t tc_conn_alp_request(struct tc *t, struct tc_conn *c, size_t hint, uint8_t *buf,
-                           size_t cap, int stage, tc_time now);
+size_t tc_conn_alp_request(struct tc *t, struct tc_conn *c, size_t hint, uint8_t *buf, size_t cap,
+                           int stage, tc_time now);
 
 #endif

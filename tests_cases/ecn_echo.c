@@ -52,8 +52,8 @@
 #define REASON_RST "RST during the exchange"
 
 enum echo_phase {
-    ECHO_CE,   /* A and B out: waiting for B's acknowledgment */
-    ECHO_HOLD, /* C out */
+    ECHO_CE,    /* A and B out: waiting for B's acknowledgment */
+    ECHO_HOLD,  /* C out */
     ECHO_CWR,   /* D out */
     ECHO_AFTER, /* E out */
     ECHO_PURE,  /* every piece acknowledged, no pure ACK yet: the alive probe draws one */

@@ -31,7 +31,7 @@
 #define REASON_TOO_LARGE "Segment too large"
 #define REASON_NO_ALP_DATA "ALP data unavailable"
 #define REASON_NO_DATA "No data from the target: the MSS was not exercised"
-#define REASON_MISALIGNED_ONLY                                                                 \
+#define REASON_MISALIGNED_ONLY                                                                     \
     "Segment too large with the MSS option misaligned, not with it aligned"
 #define REASON_ALIGNED_TOO "Segment too large with the MSS option aligned as well"
 #define REASON_CONTROL_UNKNOWN "Segment too large with the MSS option misaligned; aligned: %s"
@@ -396,8 +396,8 @@ static bool wait_for_first_data(struct tc *t, tc_time now)
     struct mss_state *s = t->state;
     if (s->got_data || s->peer_closed || now >= s->observe_until)
         return false;
-    bool unacknowledged = seq_lt(s->conn.snd_una, s->conn.snd_nxt) &&
-                          seq_leq(s->req_seq, s->conn.snd_una);
+    bool unacknowledged =
+        seq_lt(s->conn.snd_una, s->conn.snd_nxt) && seq_leq(s->req_seq, s->conn.snd_una);
     if (unacknowledged && !s->req_resent) {
         s->req_resent = true;
         resend_request(t);

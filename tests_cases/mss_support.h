@@ -55,16 +55,16 @@ struct mss_params {
     /* A segment too large is held against the NOPs only if the host honours the same MSS
      * options without them: a second, plain connection (the aligned control) asks. */
     bool aligned_control;
-    uint16_t late_mss;       /* MSS option on the request after the handshake; 0 = none */
+    uint16_t late_mss; /* MSS option on the request after the handshake; 0 = none */
     /* Appended to the reason of a failed handshake ("... with MSS option"). */
     const char *failure_suffix;
     size_t req_hint; /* ALP request length hint; 0 = the limit less 20 */
 };
 
 enum mss_phase {
-    MSS_HANDSHAKE, /* the traced SYN, its retry, the control */
-    MSS_QUOTES,    /* ACK sent: the probe's quotes still in flight */
-    MSS_OBSERVE,   /* request sent: the target's reply is watched */
+    MSS_HANDSHAKE,    /* the traced SYN, its retry, the control */
+    MSS_QUOTES,       /* ACK sent: the probe's quotes still in flight */
+    MSS_OBSERVE,      /* request sent: the target's reply is watched */
     MSS_CONTROL_WAIT, /* too large: the aligned control's SYN waits for the close to leave */
 };
 
@@ -84,8 +84,8 @@ struct mss_state {
     uint8_t *req;
     size_t req_len, req_piece;
     uint32_t req_seq;
-    bool req_resent;   /* silence with the request unacknowledged: sent once more */
-    bool app_waited;   /* silence with the request acknowledged: waited once more */
+    bool req_resent; /* silence with the request unacknowledged: sent once more */
+    bool app_waited; /* silence with the request acknowledged: waited once more */
     unsigned acks_sent;
     tc_time observe_until; /* the reply is watched no longer than this */
     bool control_run;      /* the aligned control's connection is under way */

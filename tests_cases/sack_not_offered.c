@@ -11,8 +11,8 @@
 #include <stdio.h>
 
 #include "tcp/ext_options.h"
-#include "tests_cases/alp_request.h"
 #include "testcase/connection.h"
+#include "tests_cases/alp_request.h"
 
 #define STAGE 1
 #define WINDOW 4096

@@ -22,8 +22,8 @@ struct test_selection {
 /* The default selection (registry entries with default_on). */
 void selection_default(struct test_selection *sel);
 /* Apply specs in order. On an unknown name returns TCPREQ_ENOTFOUND with a message in err. */
-int selection_parse(const char *const *specs, size_t n_specs, struct test_selection *sel,
-                    char *err, size_t err_cap);
+int selection_parse(const char *const *specs, size_t n_specs, struct test_selection *sel, char *err,
+                    size_t err_cap);
 
 struct target_plan {
     const struct test_selection *sel;

@@ -54,8 +54,8 @@ enum tc_conn_open_outcome tc_conn_open_event(struct tc *t, struct tc_conn *c,
         return CONN_OPEN_PENDING;
     if (tc_conn_established(c, seg, c->rx_keep) != 0) {
         tc_conn_send_close(t, c);
-        *fail =
-            (struct syn_probe_failure){.status = TC_ERR, .reason = TC_REASON_NO_MEMORY, .detail = ""};
+        *fail = (struct syn_probe_failure){
+            .status = TC_ERR, .reason = TC_REASON_NO_MEMORY, .detail = ""};
         return CONN_OPEN_FAILED;
     }
     tc_conn_send_ack(t, c);

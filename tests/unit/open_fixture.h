@@ -1,9 +1,10 @@
 /* The framework's opening of an on_open case (tc.h: open + on_open) in the fake engine, for
  * the unit tests of such cases: its plain SYN with the case's window, the host's SYN-ACK
  * after rtt, our ACK at once; with open.confirm, the state probe behind it, the host's ACK
- * for that (ESTABLISHED) one rtt later, and the wait for the host's ACK throttle. Afterwards t.out holds the ACK first (unless
- * confirmed: it went earlier), then what on_open sent: of_base() is where that starts.
- * Header-only (static inline) so that a test uses it without a build rule of its own. */
+ * for that (ESTABLISHED) one rtt later, and the wait for the host's ACK throttle.
+ * Afterwards t.out holds the ACK first (unless confirmed: it went earlier), then what
+ * on_open sent: of_base() is where that starts. Header-only (static inline) so that a test
+ * uses it without a build rule of its own. */
 #ifndef TCPREQ_OPEN_FIXTURE_H
 #define TCPREQ_OPEN_FIXTURE_H
 

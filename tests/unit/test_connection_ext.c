@@ -15,8 +15,8 @@
 #include "alp/alp.h"
 #include "fake_engine.h"
 #include "tcp/ext_options.h"
-#include "tests_cases/alp_request.h"
 #include "testcase/connection.h"
+#include "tests_cases/alp_request.h"
 
 #define IRS 0x5a5a0000u
 #define THEIR_TSVAL 0x00c0ffeeu

@@ -330,8 +330,9 @@ static void test_fail_global_clock(void **state)
     run(&f, fast_clock_isn);
     assert_int_equal(f.t.result.status, TC_FAIL);
     assert_int_equal(f.t.result.stage, 2);
-    assert_string_equal(f.t.result.reason,
-                        "ISNs of other connections predictable from the last one (3 in 4 steps or more)");
+    assert_string_equal(
+        f.t.result.reason,
+        "ISNs of other connections predictable from the last one (3 in 4 steps or more)");
     expect_stats(&f, "clock", 5, 4, 4, 4);
     fe_free(&f);
 }
@@ -396,8 +397,7 @@ static void test_unk_mixed(void **state)
     run(&f, linux_isn);
     assert_int_equal(f.t.result.status, TC_UNK);
     assert_int_equal(f.t.result.stage, 2);
-    assert_string_equal(f.t.result.reason,
-                        "ISNs of other connections partly predictable");
+    assert_string_equal(f.t.result.reason, "ISNs of other connections partly predictable");
     expect_stats(&f, "clock", 5, 4, 4, 2);
     fe_free(&f);
 }

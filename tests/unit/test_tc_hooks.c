@@ -15,7 +15,7 @@
 struct hook_state {
     unsigned segs, bad;
     struct tcp_seg last_bad;
-    bool rx_opts_null;           /* tc_rx_options in the last on_segment */
+    bool rx_opts_null; /* tc_rx_options in the last on_segment */
     size_t rx_opts_len;
     uint8_t rx_opts[TCP_OPTS_MAX_BYTES];
 };

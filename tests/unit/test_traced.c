@@ -630,8 +630,7 @@ static void test_conclude_custom(void **state)
     begin_checked(&f, FE_V4);
     quote_ttl(&f, 1, -1);
     quote_ttl(&f, 2, -1);
-    tc_conclude_custom(&f.t, TC_PASS, -1, NULL, json_pack("{s:s}", "class", "works"), false,
-                       f.now);
+    tc_conclude_custom(&f.t, TC_PASS, -1, NULL, json_pack("{s:s}", "class", "works"), false, f.now);
     fe_expect_result(&f, TC_PASS, -1, "", "{\"class\":\"works\"}");
     fe_free(&f);
 
