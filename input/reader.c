@@ -4,7 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "input/formats.h"
+
+/* A message is cut at this many bytes (before escaping), a file name at this many. */
+#define INPUT_MESSAGE_MAX 512
+#define INPUT_NAME_SHOWN 256
 
 void input_open_stream(struct input_reader *r, enum input_format format, FILE *in, const char *name,
                        FILE *diag)
@@ -30,12 +35,18 @@ void input_bad_line(struct input_reader *r, const char *fmt, ...)
     r->stats.bad_lines++;
     if (r->diag == NULL)
         return;
+    /* The message quotes the input (a field, the JSON parser's or libxml2's complaint about
+     * it): escaped whole, so no byte of the file reaches the terminal as it is. */
+    char msg[INPUT_MESSAGE_MAX], name[ESCAPE_CAP(INPUT_NAME_SHOWN)];
+    char safe[ESCAPE_CAP(INPUT_MESSAGE_MAX)];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(r->diag, "tcpreq: %s:%lu: ", r->name, r->line);
-    vfprintf(r->diag, fmt, ap);
-    fputc('\n', r->diag);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+    escape_bytes(name, sizeof(name), r->name, strnlen(r->name, INPUT_NAME_SHOWN));
+    fprintf(r->diag, "tcpreq: %s:%lu: %s\n", name, r->line,
+            escape_bytes(safe, sizeof(safe), msg, len));
 }
 
 /* The next line into r->buf without its line end: its length, or -1 at the end of input.

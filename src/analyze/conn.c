@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "tcp/options.h"
 
 /* RFC 9293 3.7.1 (MUST-15): without an MSS option the peer may send 536 bytes (IPv4);
@@ -98,17 +99,15 @@ bool conn_closed(const struct an_conn *c)
            c->rst[SIDE_SERVER];
 }
 
+/* The comment is the capture's text: escaped (analyze prints it on a terminal, and JSON
+ * needs UTF-8), so a name that is not UTF-8 or carries terminal escapes shows as \xNN. */
 static void note_test_name(struct an_conn *c, const char *comment)
 {
     size_t plen = strlen(TEST_COMMENT_PREFIX);
     if (c->test[0] != '\0' || comment == NULL || strncmp(comment, TEST_COMMENT_PREFIX, plen) != 0)
         return;
     const char *name = comment + plen;
-    size_t n = strcspn(name, " \t\r\n");
-    if (n >= sizeof(c->test))
-        n = sizeof(c->test) - 1;
-    memcpy(c->test, name, n);
-    c->test[n] = '\0';
+    escape_bytes(c->test, sizeof(c->test), name, strcspn(name, " \t\r\n"));
 }
 
 static void track_handshake(struct an_conn *c, enum conn_side side, const struct an_frame *f,

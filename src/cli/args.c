@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/escape.h"
 #include "common/fw_rules.h"
 #include "tests_cases/registry.h"
 
@@ -18,12 +19,14 @@
 
 static int usage_error(const char *fmt, ...)
 {
+    /* arguments come from @FILE lines too: escaped, so a file cannot drive the terminal */
+    char msg[ERR_MAX], safe[ESCAPE_CAP(ERR_MAX)];
     va_list ap;
     va_start(ap, fmt);
-    fputs("tcpreq: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+    fprintf(stderr, "tcpreq: error: %s\n", escape_bytes(safe, sizeof(safe), msg, len));
     return EXIT_USAGE;
 }
 

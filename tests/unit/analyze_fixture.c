@@ -319,6 +319,12 @@ static void on_flow(void *ctx, struct an_conn *c)
     assert_non_null(m);
     report_flow_text(m, c);
     fclose(m);
+    json_t *o = report_flow_json(c);
+    json_t *t = json_object_get(o, "test");
+    char *dumped = t != NULL ? json_dumps(t, JSON_ENCODE_ANY) : NULL;
+    snprintf(f->json_test, sizeof(f->json_test), "%s", dumped != NULL ? dumped : "<absent>");
+    free(dumped);
+    json_decref(o);
     /* the listing's JSON array, if any, is the report's; this sink keeps none */
 }
 

@@ -156,6 +156,29 @@ static void test_zmap_rows(void **state)
     run_free(&r);
 }
 
+/* Fields quoted in messages reach a terminal: escape sequences in them are escaped (an
+ * OSC title change and a screen clear here), and so is the JSON parser's quote of a line. */
+static void test_messages_escape_input_bytes(void **state)
+{
+    (void)state;
+    struct run r;
+    read_str(INPUT_ZMAP,
+             "saddr,sport,success\n"
+             "\x1b]0;owned\x07,80,1\n"
+             "198.18.3.2,\x1b[2J,1\n",
+             &r);
+    assert_int_equal(r.n, 0);
+    assert_null(strchr(r.diag, '\x1b'));
+    assert_null(strchr(r.diag, '\x07'));
+    assert_non_null(strstr(r.diag, "tcpreq: list:2: saddr '\\x1b]0;owned\\x07' is not"));
+    assert_non_null(strstr(r.diag, "tcpreq: list:3: sport '\\x1b[2J' is not a port"));
+    run_free(&r);
+    read_str(INPUT_JSONL, "{\"ip\": \x1b[31m}\n", &r);
+    assert_int_equal(r.stats.bad_lines, 1);
+    assert_null(strchr(r.diag, '\x1b'));
+    run_free(&r);
+}
+
 static void test_zmap_header_required(void **state)
 {
     (void)state;
@@ -366,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_jsonl_hostile_bytes),
         cmocka_unit_test(test_zmap_rows),
         cmocka_unit_test(test_zmap_header_required),
+        cmocka_unit_test(test_messages_escape_input_bytes),
         cmocka_unit_test(test_csv_split),
         cmocka_unit_test(test_nmap_open_ports_of_up_hosts),
         cmocka_unit_test(test_nmap_truncated),
