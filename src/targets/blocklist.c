@@ -6,8 +6,11 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/escape.h"
 
 #define PREFIX_TEXT_MAX 64 /* longer than any address/len; longer lines are malformed */
+/* Bytes of a bad line quoted in the error (escaped). */
+#define ENTRY_SHOWN 60
 
 int blocklist_parse_line(const char *line, struct ip_addr *addr, unsigned *len, bool *host_bits)
 {
@@ -62,15 +65,25 @@ int blocklist_load(FILE *in, const char *name, struct prefix_tree *tree, FILE *w
         struct ip_addr addr;
         unsigned len;
         bool host_bits = false;
-        /* a NUL inside the line would hide what follows it from the parser */
-        bool has_nul = memchr(line, '\0', (size_t)got) != NULL;
+        /* A NUL inside the line would hide what follows it from the parser, and printed
+         * the line would end there too and look valid: it is named, with its column. */
+        const char *nul = memchr(line, '\0', (size_t)got);
+        if (nul != NULL) {
+            snprintf(err, err_cap, "%s:%lu: NUL byte at column %zu (a blocklist is text: "
+                     "ADDRESS or ADDRESS/LENGTH per line)",
+                     name, lineno, (size_t)(nul - line) + 1);
+            rc = TCPREQ_EINVAL;
+            break;
+        }
         line[strcspn(line, "\r\n")] = '\0';
-        int parsed = has_nul ? TCPREQ_EINVAL : blocklist_parse_line(line, &addr, &len, &host_bits);
+        int parsed = blocklist_parse_line(line, &addr, &len, &host_bits);
         if (parsed < 0) {
+            char shown[ESCAPE_CAP(ENTRY_SHOWN)];
+            escape_bytes(shown, sizeof(shown), line, strnlen(line, ENTRY_SHOWN));
             snprintf(err, err_cap,
-                     "%s:%lu: invalid blocklist entry '%.60s' (expected "
+                     "%s:%lu: invalid blocklist entry '%s' (expected "
                      "ADDRESS or ADDRESS/LENGTH)",
-                     name, lineno, line);
+                     name, lineno, shown);
             rc = TCPREQ_EINVAL;
             break;
         }
@@ -80,9 +93,12 @@ int blocklist_load(FILE *in, const char *name, struct prefix_tree *tree, FILE *w
             char buf[IP_ADDR_STRLEN];
             /* the entry as written, without its indentation or trailing comment */
             const char *entry = line + strspn(line, " \t");
-            int entry_len = (int)strcspn(entry, " \t#");
-            fprintf(warn, "tcpreq: %s:%lu: warning: host bits set in '%.*s', using %s/%u\n", name,
-                    lineno, entry_len, entry, ip_addr_format(&addr, buf, sizeof(buf)), len);
+            size_t entry_len = strcspn(entry, " \t#");
+            char shown[ESCAPE_CAP(ENTRY_SHOWN)];
+            escape_bytes(shown, sizeof(shown), entry,
+                         entry_len < ENTRY_SHOWN ? entry_len : ENTRY_SHOWN);
+            fprintf(warn, "tcpreq: %s:%lu: warning: host bits set in '%s', using %s/%u\n", name,
+                    lineno, shown, ip_addr_format(&addr, buf, sizeof(buf)), len);
         }
         if ((rc = prefix_tree_insert(tree, &addr, len)) != TCPREQ_OK) {
             snprintf(err, err_cap, "%s:%lu: %s", name, lineno, tcpreq_strerror(rc));
