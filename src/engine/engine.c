@@ -15,6 +15,7 @@
 
 #include "common/err.h"
 #include "common/flow_table.h"
+#include "common/rst_limit.h"
 #include "common/token_bucket.h"
 #include "firewall.h"
 #include "io.h"
@@ -34,11 +35,10 @@
  * queued seconds of traced SYN bursts at 2000 pps and most handshakes timed out. */
 #define SEND_QUEUE_SECONDS 0.05
 #define SEND_QUEUE_MIN 1
-/* The original tcpreq answers unknown segments to its port range with at most 3 RSTs per
- * (local port, remote ip, remote port). */
-#define RST_THRESHOLD 3
-/* Forget RST counts beyond this many keys (their flows are long gone). */
-#define RST_TABLE_MAX 65536
+/* RSTs for unknown segments (common/rst_limit.h: at most 3 per flow, a bounded table) wait
+ * in the send queue at most this many at once: beyond it a flood of unknown segments would
+ * grow the queue without bound and take the probes' share of -r. */
+#define RST_QUEUE_MAX_MIN 64
 /* Packets taken from pcap per readiness callback before yielding to timers. */
 #define CAPTURE_BATCH 512
 #define REASON_DEADLINE "Test deadline exceeded"
@@ -75,16 +75,12 @@ struct flow {
     tc_time timer_seen;  /* the case's timer timer_shift applies to */
 };
 
-struct rst_count {
-    struct flow_entry entry;
-    unsigned sent;
-};
-
 struct send_item {
     struct send_item *next;
     struct flow *owner; /* NULL: the engine's own (RSTs); cleared when the flow finishes */
     tc_time queued_at;
     const char *test; /* the test case that sent it (recorded with --pcap); NULL = none */
+    bool unknown_rst; /* reset_unknown's: counted in sq_rsts */
     size_t len;
     uint8_t data[];
 };
@@ -104,9 +100,11 @@ struct engine {
     struct injector *inj;
     struct capture cap;
     struct token_bucket bucket;
-    struct flow_table flows, rsts;
+    struct flow_table flows;
+    struct rst_limit rsts;
     struct send_item *sq_head, *sq_tail;
     size_t sq_len, sq_limit;
+    size_t sq_rsts, rst_queue_max; /* engine RSTs in the queue, and their limit */
     size_t inflight; /* admitted targets, running a test or in the ready list */
     /* Admitted targets whose next test waits for room in the send queue, oldest first:
      * they go before new targets, so a target, once started, is finished quickly. */
@@ -163,6 +161,7 @@ static void enqueue_packet(struct engine *eng, struct flow *owner, const uint8_t
     item->queued_at = now_us();
     if (owner != NULL)
         owner->queued++;
+    item->unknown_rst = false;
     item->test = test;
     item->len = len;
     memcpy(item->data, data, len);
@@ -203,6 +202,8 @@ static void flush_sends(struct engine *eng)
         }
         if (item->owner != NULL)
             flow_sent(eng, item->owner, item->queued_at, now);
+        if (item->unknown_rst)
+            eng->sq_rsts--;
         free(item);
         if (eng->sq_len < eng->sq_limit)
             schedule_admit(eng);
@@ -547,7 +548,8 @@ static struct flow *find_flow(struct engine *eng, uint16_t lport, const struct i
 }
 
 /* A segment to our port range that belongs to no running test (e.g. a SYN-ACK
- * retransmitted after its test ended): reset it, at most RST_THRESHOLD times per flow. */
+ * retransmitted after its test ended): reset it, at most RST_LIMIT_PER_FLOW times per flow
+ * (rst_limit), and only while the send queue holds fewer than rst_queue_max such RSTs. */
 static void reset_unknown(struct engine *eng, const struct ip_view *ip)
 {
     struct tcp_seg seg, rst;
@@ -556,28 +558,31 @@ static void reset_unknown(struct engine *eng, const struct ip_view *ip)
         return;
     struct flow_key k;
     flow_key_make(&k, seg.dport, &ip->src, seg.sport);
-    struct rst_count *rc = (struct rst_count *)flow_table_find(&eng->rsts, &k);
-    if (rc == NULL) {
-        if (eng->rsts.count >= RST_TABLE_MAX)
-            return;
-        rc = calloc(1, sizeof(*rc));
-        if (rc == NULL)
-            return;
-        rc->entry.key = k;
-        if (flow_table_insert(&eng->rsts, &rc->entry) != 0) {
-            free(rc);
-            return;
-        }
-    }
-    if (rc->sent >= RST_THRESHOLD)
+    uint64_t evicted = eng->rsts.evicted;
+    bool allowed = rst_limit_allow(&eng->rsts, &k, now_us());
+    if (eng->rsts.evicted != evicted && evicted == 0 && !eng->cfg->quiet)
+        engine_warn(eng, "RST table full (%zu flows): the flows seen least recently are "
+                         "forgotten early (counted at the end)",
+                    eng->rsts.max_flows);
+    if (!allowed)
         return;
-    rc->sent++;
+    if (eng->sq_rsts >= eng->rst_queue_max) {
+        if (eng->stats.rsts_dropped++ == 0 && !eng->cfg->quiet)
+            engine_warn(eng, "unknown segments arrive faster than -r can answer them: RSTs "
+                             "beyond %zu queued are not sent (counted at the end)",
+                        eng->rst_queue_max);
+        return;
+    }
     tcp_seg_reset_for(&seg, &rst);
     struct ip_params params = {.src = ip->dst, .dst = ip->src};
     uint8_t buf[IP_PACKET_MAX];
     size_t len;
     if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0) {
         enqueue_packet(eng, NULL, buf, len, NULL);
+        if (eng->sq_tail != NULL) {
+            eng->sq_tail->unknown_rst = true;
+            eng->sq_rsts++;
+        }
         eng->stats.rsts_unknown++;
     }
 }
@@ -747,19 +752,6 @@ static void maybe_finish(struct engine *eng)
     close_handle((uv_handle_t *)&eng->sigterm);
 }
 
-static void free_rst_counts(struct flow_table *t)
-{
-    for (size_t b = 0; b < t->n_buckets; b++) {
-        struct flow_entry *e = t->buckets[b];
-        while (e != NULL) {
-            struct flow_entry *next = e->next;
-            free(e);
-            e = next;
-        }
-    }
-    flow_table_free(t);
-}
-
 static int engine_open(struct engine *eng)
 {
     char err[PCAP_ERRBUF_SIZE + 128];
@@ -828,17 +820,18 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
     eng->next_port =
         (uint16_t)(PROBE_PORT_MIN + random64() % (PROBE_PORT_MAX - PROBE_PORT_MIN + 1));
     eng->sq_limit = (size_t)fmax(SEND_QUEUE_MIN, cfg->rate * SEND_QUEUE_SECONDS);
+    eng->rst_queue_max = eng->sq_limit > RST_QUEUE_MAX_MIN ? eng->sq_limit : RST_QUEUE_MAX_MIN;
     int rc = engine_open(eng);
     if (rc == TCPREQ_OK)
         rc = open_operations(eng);
-    if (rc == TCPREQ_OK && (flow_table_init(&eng->flows) != 0 || flow_table_init(&eng->rsts) != 0))
+    if (rc == TCPREQ_OK && (flow_table_init(&eng->flows) != 0 || rst_limit_init(&eng->rsts, 0, 0) != 0))
         rc = TCPREQ_ENOMEM;
     if (rc != TCPREQ_OK) {
         close_operations(eng);
         capture_close(&eng->cap);
         injector_close(eng->inj);
         flow_table_free(&eng->flows);
-        flow_table_free(&eng->rsts);
+        rst_limit_free(&eng->rsts);
         free(eng);
         return rc;
     }
@@ -873,6 +866,13 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
                 (unsigned long long)eng->stats.packets_sent,
                 (unsigned long long)eng->stats.packets_received);
 
+    eng->stats.rst_flows_evicted = eng->rsts.evicted;
+    if (!cfg->quiet && (eng->stats.rst_flows_evicted > 0 || eng->stats.rsts_dropped > 0))
+        fprintf(stderr,
+                "tcpreq: limits hit: %llu unknown flows forgotten early by the full RST table "
+                "(%zu flows), %llu RSTs not sent (send queue)\n",
+                (unsigned long long)eng->stats.rst_flows_evicted, eng->rsts.max_flows,
+                (unsigned long long)eng->stats.rsts_dropped);
     rc = eng->error;
     if (stats != NULL)
         *stats = eng->stats;
@@ -880,7 +880,7 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
     capture_close(&eng->cap);
     injector_close(eng->inj);
     flow_table_free(&eng->flows);
-    free_rst_counts(&eng->rsts);
+    rst_limit_free(&eng->rsts);
     free(eng);
     return rc;
 }

@@ -53,6 +53,9 @@ struct engine_config {
 
 struct engine_stats {
     uint64_t packets_sent, packets_received, targets_done, rsts_unknown;
+    /* Limits hit (reported at the end): unknown flows the full RST table forgot before their
+     * time, and RSTs for unknown segments not sent because the queue held enough of them. */
+    uint64_t rst_flows_evicted, rsts_dropped;
     int signal; /* SIGINT/SIGTERM that stopped the run early; 0 = ran to the end */
 };
 
