@@ -63,7 +63,6 @@ struct an_conn *conn_new(const struct an_pkt *p, uint64_t index, size_t keep_byt
     c->port[s] = p->seg.sport;
     c->addr[!s] = p->ip.dst;
     c->port[!s] = p->seg.dport;
-    an_conn_key(&c->entry.key, &p->ip.src, p->seg.sport, &p->ip.dst, p->seg.dport);
     seqan_init(&c->dir[SIDE_CLIENT]);
     seqan_init(&c->dir[SIDE_SERVER]);
     c->seqc.keep_bytes = keep_bytes;
@@ -101,13 +100,20 @@ bool conn_closed(const struct an_conn *c)
 
 /* The comment is the capture's text: escaped (analyze prints it on a terminal, and JSON
  * needs UTF-8), so a name that is not UTF-8 or carries terminal escapes shows as \xNN. */
-static void note_test_name(struct an_conn *c, const char *comment)
+bool conn_test_name(const char *comment, char *out, size_t cap)
 {
     size_t plen = strlen(TEST_COMMENT_PREFIX);
-    if (c->test[0] != '\0' || comment == NULL || strncmp(comment, TEST_COMMENT_PREFIX, plen) != 0)
-        return;
+    if (comment == NULL || strncmp(comment, TEST_COMMENT_PREFIX, plen) != 0)
+        return false;
     const char *name = comment + plen;
-    escape_bytes(c->test, sizeof(c->test), name, strcspn(name, " \t\r\n"));
+    escape_bytes(out, cap, name, strcspn(name, " \t\r\n"));
+    return true;
+}
+
+static void note_test_name(struct an_conn *c, const char *comment)
+{
+    if (c->test[0] == '\0')
+        conn_test_name(comment, c->test, sizeof(c->test));
 }
 
 static void track_handshake(struct an_conn *c, enum conn_side side, const struct an_frame *f,

@@ -47,8 +47,7 @@ struct csum_evidence {
 #define CONN_TEST_MAX 64
 
 struct an_conn {
-    struct flow_entry entry; /* keyed by both endpoints, lower one first (an_conn_key) */
-    uint64_t index;          /* 0, 1, ... in order of first packet */
+    uint64_t index; /* 0, 1, ... in order of first packet */
     struct ip_addr addr[CONN_SIDES];
     uint16_t port[CONN_SIDES];
     bool roles_guessed; /* no SYN or SYN-ACK seen: client is a guess (higher port) */
@@ -67,14 +66,14 @@ struct an_conn {
     char test[CONN_TEST_MAX]; /* "tcpreq test=NAME" comment of a --pcap capture; "" = none */
     struct finding_set findings;
     bool finished;
-    /* owned by the flow table */
-    struct an_conn *lru_prev, *lru_next;
-    bool on_closed_list;
     /* owned by the analyzer */
     bool selected;
     void *listing;
 };
 
+/* The test name of a "tcpreq test=NAME" packet comment (--pcap), escaped into out: false
+ * for any other comment. */
+bool conn_test_name(const char *comment, char *out, size_t cap);
 /* The key both directions of a connection share. */
 void an_conn_key(struct flow_key *k, const struct ip_addr *a, uint16_t aport,
                  const struct ip_addr *b, uint16_t bport);

@@ -65,7 +65,7 @@ static void run(const char *path, const struct flow_select *sel)
     s.text = open_memstream(&text, &text_len);
     FUZZ_CHECK(s.text != NULL);
     struct analyzer_sink sink = {.flow = on_flow, .segment = on_segment, .ctx = &s};
-    FUZZ_CHECK(analyzer_init(&a, sel, &sink, AN_KEEP_BYTES) == 0);
+    FUZZ_CHECK(analyzer_init(&a, sel, &sink, AN_KEEP_BYTES, 0) == 0);
     char err[512];
     offline_read(path, &a, err, sizeof(err));
     analyzer_finish(&a);

@@ -355,7 +355,7 @@ struct fx_result *fx_run(const char *path, const char *select)
     struct analyzer *a = malloc(sizeof(*a));
     assert_non_null(a);
     struct analyzer_sink sink = {.flow = on_flow, .segment = on_segment, .ctx = r};
-    assert_int_equal(analyzer_init(a, select ? &sel : NULL, &sink, AN_KEEP_BYTES), 0);
+    assert_int_equal(analyzer_init(a, select ? &sel : NULL, &sink, AN_KEEP_BYTES, 0), 0);
     r->read_rc = offline_read(path, a, r->err, sizeof(r->err));
     analyzer_finish(a);
     r->st = a->st;

@@ -398,7 +398,7 @@ static void test_memory_bounded_by_open_flows(void **state)
     struct analyzer *a = malloc(sizeof(*a));
     assert_non_null(a);
     struct analyzer_sink sink = {0}; /* flows are only counted */
-    assert_int_equal(analyzer_init(a, NULL, &sink, AN_KEEP_BYTES), 0);
+    assert_int_equal(analyzer_init(a, NULL, &sink, AN_KEEP_BYTES, 0), 0);
     assert_int_equal(offline_read(cap.path, a, err, sizeof(err)), 0);
     analyzer_finish(a);
     assert_int_equal(a->st.flows, 2000);

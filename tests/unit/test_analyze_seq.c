@@ -255,7 +255,7 @@ static void test_listing_and_json(void **state)
         struct flow_select sel;
         assert_int_equal(flow_select_parse("0", &sel), 0);
         struct analyzer *a = malloc(sizeof(*a));
-        assert_int_equal(analyzer_init(a, &sel, &sink, AN_KEEP_BYTES), 0);
+        assert_int_equal(analyzer_init(a, &sel, &sink, AN_KEEP_BYTES, 0), 0);
         char err[256];
         assert_int_equal(offline_read(s.cap.path, a, err, sizeof(err)), 0);
         analyzer_finish(a);
