@@ -35,7 +35,7 @@ done
 build() { # DIR EXTRA_CMAKE_ARGS...
   local dir=$1; shift
   CC=clang cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCPREQ_FUZZ=ON \
-    -DTCPREQ_TESTS=OFF "$@" >/dev/null && cmake --build "$dir" -j"$(nproc)" >/dev/null
+    -DTCPREQ_TESTS=OFF -DTCPREQ_MANPAGES=OFF "$@" >/dev/null && cmake --build "$dir" -j"$(nproc)" >/dev/null
 }
 build "$top/build-fuzz" || { echo "bench/fuzz.sh: build-fuzz failed" >&2; exit 1; }
 build "$top/build-fuzz-cov" -DTCPREQ_FUZZ_COVERAGE=ON || { echo "bench/fuzz.sh: build-fuzz-cov failed" >&2; exit 1; }

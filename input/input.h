@@ -2,21 +2,51 @@
  * Nmap XML (--nmap), streamed element by element, so memory stays flat in the input's size.
  * A bad line is reported once on the diagnostics stream as "tcpreq: FILE:LINE: reason",
  * counted and skipped; reading goes on (XML that is not well-formed ends its file, keeping
- * what was read). Pure logic over a FILE*: the readers never touch the network. */
+ * what was read). Pure logic over a FILE*: the readers never touch the network.
+ *
+ * Each format is one file exporting one struct input_format and one line in
+ * input/registry.c; the command line and --help take the option and its help from there. */
 #ifndef TCPREQ_INPUT_H
 #define TCPREQ_INPUT_H
 
-#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "common/addr.h"
+#include "common/target.h"
 
 /* Longest line kept; the rest of a longer one is skipped without being buffered. */
 #define INPUT_LINE_MAX 65536
 
-enum input_format { INPUT_JSONL, INPUT_ZMAP, INPUT_NMAP };
+struct input_reader;
+
+/* Read one line of a line-based format: line is NUL-terminated, without its line end, and
+ * not blank; the parser may modify it in place. 1 = *out filled (out->record is the
+ * caller's), 0 = the line yields no target (reported with input_bad_line, or counted),
+ * negative = allocation failure. Setting r->failed ends the file. */
+typedef int (*input_parse_line_fn)(struct input_reader *r, char *line, size_t len,
+                                   struct target *out);
+/* Read the next target of a format that reads r->in itself (XML): 1 = *out filled, 0 = end
+ * of the file (or r->failed), negative = allocation failure. */
+typedef int (*input_next_fn)(struct input_reader *r, struct target *out);
+/* Free the format's r->state (NULL when it was never made). */
+typedef void (*input_close_fn)(struct input_reader *r);
+
+struct input_format {
+    const char *name;   /* "jsonl", "zmap", "nmap" */
+    const char *option; /* the long option naming a file of this format: "--json" */
+    const char *help;   /* --help text; '\n' starts an indented continuation line */
+    input_parse_line_fn parse_line; /* exactly one of parse_line and next is set */
+    input_next_fn next;
+    input_close_fn close; /* NULL = the format keeps no state */
+};
+
+/* The registry (input/registry.c), in --help order. */
+extern const struct input_format *const input_formats[];
+extern const size_t input_format_count;
+/* The format whose option is name ("--json"), or NULL. */
+const struct input_format *input_format_by_option(const char *name);
 
 struct input_stats {
     uint64_t targets;     /* targets returned */
@@ -24,30 +54,30 @@ struct input_stats {
     uint64_t not_success; /* ZMap rows with success != 1 (skipped quietly) */
 };
 
-struct nmap_state;
-
 struct input_reader {
-    enum input_format format;
+    const struct input_format *format;
     const char *name; /* for messages: the path, or "<stdin>" */
     FILE *in;
     FILE *diag; /* NULL = no messages */
     unsigned long line;
-    char *buf;   /* INPUT_LINE_MAX + 1 bytes */
+    char *buf;   /* INPUT_LINE_MAX + 1 bytes, for line-based formats */
     bool failed; /* a file-level error (e.g. no ZMap header): nothing more is read */
-    /* ZMap: column indexes from the header (-1 before it was read) */
-    int col_saddr, col_sport, col_success;
-    struct nmap_state *nmap; /* Nmap: the XML reader, created at the first read */
+    void *state; /* the format's own (ZMap's header columns, Nmap's XML parser) */
     struct input_stats stats;
 };
 
 /* Read from an open stream (the caller opens it before privileges are dropped, and closes
  * it; input_close does not); name is for messages. */
-void input_open_stream(struct input_reader *r, enum input_format format, FILE *in, const char *name,
-                       FILE *diag);
-/* The next target: 1 with *ip, *port and *record (the input object; the caller owns it),
- * 0 at the end, negative on an allocation failure. */
-int input_next(struct input_reader *r, struct ip_addr *ip, uint16_t *port, json_t **record);
+void input_open_stream(struct input_reader *r, const struct input_format *format, FILE *in,
+                       const char *name, FILE *diag);
+/* The next target: 1 with *out (its record is the caller's), 0 at the end, negative on an
+ * allocation failure. */
+int input_next(struct input_reader *r, struct target *out);
 void input_close(struct input_reader *r);
+
+/* Report a bad line: "tcpreq: FILE:LINE: reason", counted. */
+void input_bad_line(struct input_reader *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* One CSV line split in place per RFC 4180 (quoted fields, doubled quotes); fields point
  * into line. Returns the field count, or -1 for an unterminated quote or more than cap. */

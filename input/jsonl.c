@@ -2,12 +2,11 @@
  * record, so the output object carries the input's keys as the original tcpreq's did. */
 #include <string.h>
 
-#include "input/formats.h"
+#include "input/input.h"
 
 #define PORT_MAX 65535
 
-int jsonl_parse_line(struct input_reader *r, const char *line, size_t len, struct ip_addr *ip,
-                     uint16_t *port, json_t **record)
+static int jsonl_parse_line(struct input_reader *r, char *line, size_t len, struct target *out)
 {
     json_error_t err;
     /* jansson rejects invalid UTF-8, so no bad byte reaches the output */
@@ -23,7 +22,7 @@ int jsonl_parse_line(struct input_reader *r, const char *line, size_t len, struc
     json_int_t p = 0;
     if (!json_is_object(obj))
         why = "not a JSON object";
-    else if (!json_is_string(jip) || ip_addr_parse(json_string_value(jip), ip) != 0)
+    else if (!json_is_string(jip) || ip_addr_parse(json_string_value(jip), &out->ip) != 0)
         why = "\"ip\" is not an IPv4 or IPv6 address";
     else if (!json_is_integer(jport) || (p = json_integer_value(jport)) < 1 || p > PORT_MAX)
         why = "\"port\" is not an integer in 1..65535";
@@ -38,7 +37,15 @@ int jsonl_parse_line(struct input_reader *r, const char *line, size_t len, struc
         json_decref(obj);
         return -1;
     }
-    *port = (uint16_t)p;
-    *record = obj;
+    out->port = (uint16_t)p;
+    out->record = obj;
     return 1;
 }
+
+const struct input_format input_jsonl = {
+    .name = "jsonl",
+    .option = "--json",
+    .help = "targets from JSON Lines {ip, port, host?, ...} (every key\n"
+            "is kept in the output); repeatable, '-' = stdin",
+    .parse_line = jsonl_parse_line,
+};

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "input/formats.h"
+#include "input/input.h"
 
 #define PORT_MAX 65535
 /* Longest host name kept (RFC 1035 2.3.4: 255 octets). */
@@ -289,7 +289,7 @@ static int open_parser(struct input_reader *r)
     struct nmap_state *st = calloc(1, sizeof(*st));
     if (st == NULL)
         return -1;
-    r->nmap = st;
+    r->state = st;
     st->r = r;
     xmlSAXHandler sax;
     memset(&sax, 0, sizeof(sax));
@@ -328,11 +328,11 @@ static void parse_chunk(struct nmap_state *st)
     }
 }
 
-int nmap_next(struct input_reader *r, struct ip_addr *ip, uint16_t *port, json_t **record)
+static int nmap_next(struct input_reader *r, struct target *out)
 {
-    if (r->nmap == NULL && open_parser(r) != 0)
+    if (r->state == NULL && open_parser(r) != 0)
         return -1;
-    struct nmap_state *st = r->nmap;
+    struct nmap_state *st = r->state;
     while (st->queue_len == 0) {
         if (st->alloc_failed)
             return -1;
@@ -343,16 +343,15 @@ int nmap_next(struct input_reader *r, struct ip_addr *ip, uint16_t *port, json_t
     }
     struct nmap_target *t = &st->queue[st->queue_head++];
     st->queue_len--;
-    *ip = t->ip;
-    *port = t->port;
-    *record = t->record;
-    r->stats.targets++;
+    out->ip = t->ip;
+    out->port = t->port;
+    out->record = t->record;
     return 1;
 }
 
-void nmap_close(struct input_reader *r)
+static void nmap_close(struct input_reader *r)
 {
-    struct nmap_state *st = r->nmap;
+    struct nmap_state *st = r->state;
     if (st == NULL)
         return;
     for (size_t i = 0; i < st->queue_len; i++)
@@ -367,5 +366,14 @@ void nmap_close(struct input_reader *r)
         xmlFreeParserCtxt(st->ctxt);
     }
     free(st);
-    r->nmap = NULL;
+    r->state = NULL;
 }
+
+const struct input_format input_nmap = {
+    .name = "nmap",
+    .option = "--nmap",
+    .help = "targets from Nmap XML (nmap -oX): open TCP ports of hosts\n"
+            "that are up, IPv4 and IPv6; repeatable",
+    .next = nmap_next,
+    .close = nmap_close,
+};

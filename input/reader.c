@@ -5,26 +5,27 @@
 #include <string.h>
 
 #include "common/escape.h"
-#include "input/formats.h"
+#include "input/input.h"
 
 /* A message is cut at this many bytes (before escaping), a file name at this many. */
 #define INPUT_MESSAGE_MAX 512
 #define INPUT_NAME_SHOWN 256
 
-void input_open_stream(struct input_reader *r, enum input_format format, FILE *in, const char *name,
-                       FILE *diag)
+void input_open_stream(struct input_reader *r, const struct input_format *format, FILE *in,
+                       const char *name, FILE *diag)
 {
     memset(r, 0, sizeof(*r));
     r->format = format;
     r->in = in;
     r->name = name;
     r->diag = diag;
-    r->col_saddr = r->col_sport = r->col_success = -1;
 }
 
 void input_close(struct input_reader *r)
 {
-    nmap_close(r);
+    if (r->format != NULL && r->format->close != NULL)
+        r->format->close(r);
+    r->state = NULL;
     free(r->buf);
     r->in = NULL;
     r->buf = NULL;
@@ -80,12 +81,16 @@ static long read_line(struct input_reader *r)
     }
 }
 
-int input_next(struct input_reader *r, struct ip_addr *ip, uint16_t *port, json_t **record)
+int input_next(struct input_reader *r, struct target *out)
 {
     if (r->failed || r->in == NULL)
         return 0;
-    if (r->format == INPUT_NMAP)
-        return nmap_next(r, ip, port, record);
+    if (r->format->next != NULL) {
+        int rc = r->format->next(r, out);
+        if (rc > 0)
+            r->stats.targets++;
+        return rc;
+    }
     if (r->buf == NULL && (r->buf = malloc(INPUT_LINE_MAX + 1)) == NULL)
         return -ENOMEM;
     long len;
@@ -96,9 +101,7 @@ int input_next(struct input_reader *r, struct ip_addr *ip, uint16_t *port, json_
         }
         if (r->buf[strspn(r->buf, " \t")] == '\0')
             continue; /* blank lines separate nothing; skipped quietly */
-        int rc = r->format == INPUT_JSONL
-                     ? jsonl_parse_line(r, r->buf, (size_t)len, ip, port, record)
-                     : zmap_parse_line(r, r->buf, ip, port, record);
+        int rc = r->format->parse_line(r, r->buf, (size_t)len, out);
         if (rc != 0) {
             if (rc > 0)
                 r->stats.targets++;

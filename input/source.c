@@ -4,24 +4,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-int input_source_init(struct input_source *s, const struct cli_options *opts, FILE *diag)
+int input_source_init(struct input_source *s, const struct ip_endpoint *targets, size_t n_targets,
+                      const struct input_file *inputs, size_t n_inputs, FILE *diag)
 {
     memset(s, 0, sizeof(*s));
-    s->opts = opts;
+    s->targets = targets;
+    s->n_targets = n_targets;
+    s->inputs = inputs;
+    s->n_inputs = n_inputs;
     s->diag = diag;
-    if (opts->n_inputs == 0)
+    if (n_inputs == 0)
         return 0;
-    if ((s->files = calloc(opts->n_inputs, sizeof(*s->files))) == NULL) {
+    if ((s->files = calloc(n_inputs, sizeof(*s->files))) == NULL) {
         fprintf(stderr, "tcpreq: error: out of memory\n");
-        return EXIT_USAGE;
+        return -1;
     }
-    for (size_t i = 0; i < opts->n_inputs; i++) {
-        const char *path = opts->inputs[i].path;
+    for (size_t i = 0; i < n_inputs; i++) {
+        const char *path = inputs[i].path;
         s->files[i] = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
         if (s->files[i] == NULL) {
             fprintf(stderr, "tcpreq: error: %s: %s\n", path, strerror(errno));
             input_source_free(s);
-            return EXIT_USAGE;
+            return -1;
         }
     }
     return 0;
@@ -45,11 +49,11 @@ static void finish_file(struct input_source *s)
     s->reading = false;
 }
 
-int input_source_next(void *ctx, struct engine_target *out)
+int input_source_next(void *ctx, struct target *out)
 {
     struct input_source *s = ctx;
-    if (s->next_target < s->opts->n_targets) {
-        const struct cli_target *t = &s->opts->targets[s->next_target++];
+    if (s->next_target < s->n_targets) {
+        const struct ip_endpoint *t = &s->targets[s->next_target++];
         char buf[IP_ADDR_STRLEN];
         out->ip = t->ip;
         out->port = t->port;
@@ -63,15 +67,15 @@ int input_source_next(void *ctx, struct engine_target *out)
     }
     for (;;) {
         if (!s->reading) {
-            if (s->next_file >= s->opts->n_inputs)
+            if (s->next_file >= s->n_inputs)
                 return 0;
-            const struct cli_input *in = &s->opts->inputs[s->next_file];
+            const struct input_file *in = &s->inputs[s->next_file];
             FILE *f = s->files[s->next_file++];
             input_open_stream(&s->reader, in->format, f,
                               f == stdin ? "<stdin>" : in->path, s->diag);
             s->reading = true;
         }
-        int rc = input_next(&s->reader, &out->ip, &out->port, &out->record);
+        int rc = input_next(&s->reader, out);
         if (rc != 0)
             return rc;
         finish_file(s);
@@ -89,7 +93,7 @@ void input_source_free(struct input_source *s)
 {
     if (s->reading)
         finish_file(s);
-    for (size_t i = 0; s->files != NULL && i < s->opts->n_inputs; i++)
+    for (size_t i = 0; s->files != NULL && i < s->n_inputs; i++)
         if (s->files[i] != NULL && s->files[i] != stdin)
             fclose(s->files[i]);
     free(s->files);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "input/formats.h"
+#include "input/input.h"
 
 #define ZMAP_FIELDS_MAX 256
 #define PORT_MAX 65535
@@ -45,6 +45,11 @@ int input_csv_split(char *line, char **fields, int cap)
     }
 }
 
+/* Column indexes from the header (-1: absent). */
+struct zmap_columns {
+    int saddr, sport, success;
+};
+
 static int column(char **fields, int n, const char *name)
 {
     for (int i = 0; i < n; i++)
@@ -53,12 +58,18 @@ static int column(char **fields, int n, const char *name)
     return -1;
 }
 
+/* The first line: the columns, kept as the reader's state (its presence marks the header
+ * as read). */
 static int read_header(struct input_reader *r, char **fields, int n)
 {
-    r->col_saddr = column(fields, n, "saddr");
-    r->col_sport = column(fields, n, "sport");
-    r->col_success = column(fields, n, "success");
-    if (r->col_saddr < 0 || r->col_sport < 0 || r->col_success < 0) {
+    struct zmap_columns *col = malloc(sizeof(*col));
+    if (col == NULL)
+        return -1;
+    col->saddr = column(fields, n, "saddr");
+    col->sport = column(fields, n, "sport");
+    col->success = column(fields, n, "success");
+    r->state = col;
+    if (col->saddr < 0 || col->sport < 0 || col->success < 0) {
         input_bad_line(r, "not a ZMap CSV header: saddr, sport and success are required "
                           "(zmap -O csv -f saddr,sport,success,...); file skipped");
         r->failed = true;
@@ -66,37 +77,38 @@ static int read_header(struct input_reader *r, char **fields, int n)
     return 0;
 }
 
-int zmap_parse_line(struct input_reader *r, char *line, struct ip_addr *ip, uint16_t *port,
-                    json_t **record)
+static int zmap_parse_line(struct input_reader *r, char *line, size_t len, struct target *out)
 {
+    (void)len;
     char *fields[ZMAP_FIELDS_MAX];
+    const struct zmap_columns *col = r->state;
     int n = input_csv_split(line, fields, ZMAP_FIELDS_MAX);
     if (n < 0) {
-        input_bad_line(r, r->col_saddr < 0 ? "malformed CSV header" : "malformed CSV row");
-        if (r->col_saddr < 0)
+        input_bad_line(r, col == NULL ? "malformed CSV header" : "malformed CSV row");
+        if (col == NULL)
             r->failed = true;
         return 0;
     }
-    if (r->col_saddr < 0)
+    if (col == NULL)
         return read_header(r, fields, n);
-    int need = r->col_saddr;
-    if (r->col_sport > need)
-        need = r->col_sport;
-    if (r->col_success > need)
-        need = r->col_success;
+    int need = col->saddr;
+    if (col->sport > need)
+        need = col->sport;
+    if (col->success > need)
+        need = col->success;
     if (n <= need) {
         input_bad_line(r, "%d fields, the header has at least %d", n, need + 1);
         return 0;
     }
-    if (strcmp(fields[r->col_success], "1") != 0) {
+    if (strcmp(fields[col->success], "1") != 0) {
         r->stats.not_success++;
         return 0;
     }
     char *end = NULL;
-    const char *sport = fields[r->col_sport];
+    const char *sport = fields[col->sport];
     unsigned long p = strtoul(sport, &end, 10);
-    if (ip_addr_parse(fields[r->col_saddr], ip) != 0) {
-        input_bad_line(r, "saddr '%.60s' is not an IPv4 or IPv6 address", fields[r->col_saddr]);
+    if (ip_addr_parse(fields[col->saddr], &out->ip) != 0) {
+        input_bad_line(r, "saddr '%.60s' is not an IPv4 or IPv6 address", fields[col->saddr]);
         return 0;
     }
     if (sport[0] < '0' || sport[0] > '9' || *end != '\0' || p < 1 || p > PORT_MAX) {
@@ -104,8 +116,22 @@ int zmap_parse_line(struct input_reader *r, char *line, struct ip_addr *ip, uint
         return 0;
     }
     char buf[IP_ADDR_STRLEN];
-    *port = (uint16_t)p;
-    *record = json_pack("{s:s, s:i, s:n}", "ip", ip_addr_format(ip, buf, sizeof(buf)), "port",
-                        (int)p, "host");
-    return *record != NULL ? 1 : -1;
+    out->port = (uint16_t)p;
+    out->record = json_pack("{s:s, s:i, s:n}", "ip", ip_addr_format(&out->ip, buf, sizeof(buf)),
+                            "port", (int)p, "host");
+    return out->record != NULL ? 1 : -1;
 }
+
+static void zmap_close(struct input_reader *r)
+{
+    free(r->state);
+}
+
+const struct input_format input_zmap = {
+    .name = "zmap",
+    .option = "--zmap",
+    .help = "targets from ZMap CSV (saddr, sport, success columns;\n"
+            "rows with success != 1 skipped); repeatable",
+    .parse_line = zmap_parse_line,
+    .close = zmap_close,
+};

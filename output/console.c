@@ -1,16 +1,20 @@
 /* Console lines as the original printed them, one per test run:
- * ip<TAB>port<TAB>Test<TAB>Stage n<TAB>STATUS: reason (stage and reason only when set). */
-#include "output.h"
+ * ip<TAB>port<TAB>Test<TAB>Stage n<TAB>STATUS: reason (stage and reason only when set).
+ * The default without -o (on stdout), or -o FILE.txt. It cannot be resumed: nothing in its
+ * lines says when a target's tests are all there. */
+#include "common/err.h"
+#include "output/output.h"
 
-static int console_write_target(FILE *out, const json_t *record)
+static int console_write_target(struct output_writer *w, const json_t *record)
 {
+    FILE *out = w->out;
     const char *ip = json_string_value(json_object_get(record, "ip"));
     json_int_t port = json_integer_value(json_object_get(record, "port"));
     const json_t *filtered = json_object_get(record, "_status");
     if (filtered != NULL) {
         fprintf(out, "%s\t%lld\t-\t%s\n", ip ? ip : "?", (long long)port,
                 json_string_value(filtered));
-        return fflush(out) == 0 ? 0 : -1;
+        return fflush(out) == 0 ? TCPREQ_OK : TCPREQ_ESYS;
     }
     size_t i;
     const json_t *res;
@@ -27,10 +31,14 @@ static int console_write_target(FILE *out, const json_t *record)
             fprintf(out, ": %s", reason);
         fputc('\n', out);
     }
-    return fflush(out) == 0 ? 0 : -1;
+    return fflush(out) == 0 && !ferror(out) ? TCPREQ_OK : TCPREQ_ESYS;
 }
 
-const struct output_writer output_console = {
+static const char *const console_extensions[] = {".txt", NULL};
+
+const struct output_module output_console = {
     .name = "console",
+    .extensions = console_extensions,
+    .description = "console lines (cannot be resumed)",
     .write_target = console_write_target,
 };

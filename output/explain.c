@@ -3,7 +3,8 @@
  * (relative sequence numbers, > sent, < received), then a tally. */
 #include <string.h>
 
-#include "output.h"
+#include "common/err.h"
+#include "output/output.h"
 
 #define STATUS_KINDS 4
 static const char *const status_order[STATUS_KINDS] = {"PASS", "UNK", "FAIL", "ERR"};
@@ -101,15 +102,16 @@ static void print_result(FILE *out, const json_t *res)
         fprintf(out, "      (%lld segments in between not kept)\n", (long long)dropped);
 }
 
-static int explain_write_target(FILE *out, const json_t *record)
+static int explain_write_target(struct output_writer *w, const json_t *record)
 {
+    FILE *out = w->out;
     const char *ip = json_string_value(json_object_get(record, "ip"));
     json_int_t port = json_integer_value(json_object_get(record, "port"));
     fprintf(out, "%s port %lld\n", ip ? ip : "?", (long long)port);
     const json_t *filtered = json_object_get(record, "_status");
     if (filtered != NULL) {
         fprintf(out, "  not tested: %s\n\n", json_string_value(filtered));
-        return fflush(out) == 0 ? 0 : -1;
+        return fflush(out) == 0 ? TCPREQ_OK : TCPREQ_ESYS;
     }
     size_t counts[STATUS_KINDS] = {0};
     size_t i, total = 0;
@@ -127,10 +129,12 @@ static int explain_write_target(FILE *out, const json_t *record)
     for (size_t k = 0; k < STATUS_KINDS; k++)
         fprintf(out, " %zu %s%s", counts[k], status_order[k], k + 1 < STATUS_KINDS ? "," : "");
     fputs("\n\n", out);
-    return fflush(out) == 0 ? 0 : -1;
+    return fflush(out) == 0 && !ferror(out) ? TCPREQ_OK : TCPREQ_ESYS;
 }
 
-const struct output_writer output_explain = {
+/* Not picked by extension: --explain writes it to stdout beside any -o dataset. */
+const struct output_module output_explain = {
     .name = "explain",
+    .description = "the single-host report of --explain",
     .write_target = explain_write_target,
 };

@@ -13,6 +13,9 @@ apt-get update -qq
 # (linux-libc-dev, via libc6-dev); tc from iproute2 loads it (iproute2 links libbpf1), so
 # neither libbpf-dev nor llvm is needed. openssl also runs the lab's TLS server.
 # time: GNU time (/usr/bin/time -v) measures CPU and peak RSS in bench/scale.sh.
+# chromium: test_summary.sh renders the summary's SVG chart once in a real browser.
+# slurmctld, slurmd, slurm-client, munge: test_scaleout.sh runs the shards as a Slurm array
+# job. python3-yaml: the Kubernetes manifest check. scdoc: the man pages (man/*.scd).
 # libclang-rt-14-dev: libFuzzer and clang's sanitizer runtimes for tests/fuzz (clang does not
 # pull it in without recommends); llvm: llvm-profdata and llvm-cov for bench/fuzz.sh's
 # per-file coverage.
@@ -20,4 +23,5 @@ apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config \
   libnet1-dev libpcap-dev libuv1-dev libjansson-dev libcmocka-dev libssl-dev libxml2-dev \
   iproute2 nftables iptables ethtool procps python3 jq tcpdump tshark openssl clang zmap nmap curl time \
+  chromium slurmctld slurmd slurm-client munge python3-yaml scdoc \
   libclang-rt-14-dev llvm >/dev/null

@@ -30,6 +30,41 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* --help's layout: "      --json FILE       text", the text and its continuation lines
+ * starting in one column. */
+#define HELP_INDENT 6
+#define HELP_TEXT_COLUMN 24
+
+/* An option taken from a module table (input formats), laid out as the fixed ones. */
+static void print_option_help(FILE *out, const char *option, const char *arg, const char *help)
+{
+    char head[64];
+    snprintf(head, sizeof(head), "%s %s", option, arg);
+    fprintf(out, "%*s%-*s", HELP_INDENT, "", HELP_TEXT_COLUMN - HELP_INDENT, head);
+    for (const char *p = help; *p != '\0'; p++) {
+        fputc(*p, out);
+        if (*p == '\n')
+            fprintf(out, "%*s", HELP_TEXT_COLUMN, "");
+    }
+    fputc('\n', out);
+}
+
+/* The output modules picked by extension, one line each, from their table. */
+static void print_output_formats(FILE *out)
+{
+    for (size_t i = 0; i < output_module_count; i++) {
+        const struct output_module *m = output_modules[i];
+        if (m->extensions == NULL)
+            continue;
+        char exts[64];
+        size_t n = 0;
+        exts[0] = '\0';
+        for (const char *const *e = m->extensions; *e != NULL && n < sizeof(exts); e++)
+            n += (size_t)snprintf(exts + n, sizeof(exts) - n, "%s%s", n > 0 ? ", " : "", *e);
+        fprintf(out, "%*s%-14s %s\n", HELP_TEXT_COLUMN + 2, "", exts, m->description);
+    }
+}
+
 void cli_usage(FILE *out)
 {
     fputs("usage: tcpreq [options] [IP:PORT | [IPv6]:PORT ...]\n"
@@ -44,9 +79,12 @@ void cli_usage(FILE *out)
           "  -T, --test NAME...    tests to run (repeatable): a name adds it, '*' adds all,\n"
           "                        '!Name' removes; starting with a removal starts from the\n"
           "                        default set (see --list-tests)\n"
-          "  -o, --output FILE     write results as JSON Lines (.json/.jsonl); without -o,\n"
-          "                        one console line per test\n"
-          "  -i, --interface DEV   capture device (default: the one holding the -B address)\n"
+          "  -o, --output FILE     write the results to FILE in the format its extension\n"
+          "                        names (none: JSON Lines); without -o, one console line\n"
+          "                        per test on stdout. Formats:\n",
+          out);
+    print_output_formats(out);
+    fputs("  -i, --interface DEV   capture device (default: the one holding the -B address)\n"
           "      --timing MODE     'adaptive' (default: waits derived from the measured RTT)\n"
           "                        or 'original' (the Python tcpreq's fixed waits)\n"
           "      --wait-floor MS   shortest RTT-derived wait (default 200)\n"
@@ -59,16 +97,13 @@ void cli_usage(FILE *out)
           "      --shard I/N       test only shard I (0..N-1) of the targets: N machines\n"
           "                        (batch array job, Kubernetes indexed job) with I = the\n"
           "                        task index split one list with no overlap and no gap\n"
-          "      --resume FILE     skip targets already complete in FILE (an earlier JSON\n"
-          "                        Lines output); with -o FILE the same file is appended to\n"
-          "                        after cutting off a partial last line\n"
-          "      --json FILE       targets from JSON Lines {ip, port, host?, ...} (every key\n"
-          "                        is kept in the output); repeatable, '-' = stdin\n"
-          "      --zmap FILE       targets from ZMap CSV (saddr, sport, success columns;\n"
-          "                        rows with success != 1 skipped); repeatable\n"
-          "      --nmap FILE       targets from Nmap XML (nmap -oX): open TCP ports of hosts\n"
-          "                        that are up, IPv4 and IPv6; repeatable\n"
-          "  -q, --quiet           no progress or warnings on stderr\n"
+          "      --resume FILE     skip targets already complete in FILE (an earlier output,\n"
+          "                        .jsonl or .csv); with -o FILE the same file is appended\n"
+          "                        to after cutting off a target cut short\n",
+          out);
+    for (size_t i = 0; i < input_format_count; i++)
+        print_option_help(out, input_formats[i]->option, "FILE", input_formats[i]->help);
+    fputs("  -q, --quiet           no progress or warnings on stderr\n"
           "      --pcap FILE       record every packet sent and received (pcap, raw IP)\n"
           "      --firewall KIND   'nft' or 'iptables': install a table that drops the\n"
           "                        kernel's RSTs for our flows while tcpreq runs and remove\n"
@@ -79,6 +114,7 @@ void cli_usage(FILE *out)
           "                        requirement, verdict, reason, path and the segments that\n"
           "                        decided it (with -o the dataset is written as well)\n"
           "      --list-tests      list the test cases and exit\n"
+          "      --version         print the version and the git revision, and exit\n"
           "  -h, --help            show this help and exit\n"
           "\n"
           "Use @FILE to include a file's lines as arguments. Targets in documentation,\n"
@@ -86,8 +122,10 @@ void cli_usage(FILE *out)
           "The kernel must not answer our SYN-ACKs with RSTs: use --firewall or load\n"
           "firewall/tcpreq.nft first.\n"
           "\n"
-          "Captures (pcap, pcapng, e.g. from --pcap) are diagnosed offline with\n"
-          "  tcpreq analyze [--json] [-Y SEL] FILE   (see tcpreq analyze --help)\n",
+          "Captures (pcap, pcapng, e.g. from --pcap) are diagnosed offline, and datasets\n"
+          "summarised, by subcommands (see their --help and the man pages):\n"
+          "  tcpreq analyze [--json] [-Y SEL] FILE\n"
+          "  tcpreq summary [--json | --csv] [--svg FILE] FILE...\n",
           out);
 }
 
@@ -188,10 +226,10 @@ static int add_bind(struct cli_options *o, const char *text)
 
 static int add_target(struct cli_options *o, const char *text)
 {
-    struct cli_target t;
+    struct ip_endpoint t;
     if (ip_endpoint_parse(text, &t.ip, &t.port) != 0)
         return usage_error("invalid target '%s' (expected IP:PORT or [IPv6]:PORT)", text);
-    struct cli_target *v = realloc(o->targets, (o->n_targets + 1) * sizeof(*v));
+    struct ip_endpoint *v = realloc(o->targets, (o->n_targets + 1) * sizeof(*v));
     if (v == NULL)
         return usage_error("out of memory");
     o->targets = v;
@@ -209,24 +247,17 @@ static int add_test_spec(struct cli_options *o, const char *spec)
     return 0;
 }
 
-static enum input_format input_format_of_option(const char *name)
-{
-    if (strcmp(name, "--json") == 0)
-        return INPUT_JSONL;
-    return strcmp(name, "--zmap") == 0 ? INPUT_ZMAP : INPUT_NMAP;
-}
-
-static int add_input(struct cli_options *o, const char *path, enum input_format format)
+static int add_input(struct cli_options *o, const char *path, const struct input_format *format)
 {
     if (strcmp(path, "-") == 0)
         for (size_t k = 0; k < o->n_inputs; k++)
             if (strcmp(o->inputs[k].path, "-") == 0)
                 return usage_error("standard input ('-') can be read only once");
-    struct cli_input *grown = realloc(o->inputs, (o->n_inputs + 1) * sizeof(*grown));
+    struct input_file *grown = realloc(o->inputs, (o->n_inputs + 1) * sizeof(*grown));
     if (grown == NULL)
         return usage_error("out of memory");
     o->inputs = grown;
-    o->inputs[o->n_inputs++] = (struct cli_input){.path = path, .format = format};
+    o->inputs[o->n_inputs++] = (struct input_file){.path = path, .format = format};
     return 0;
 }
 
@@ -317,6 +348,7 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
 #define IS(short_name, long_name)                                                             \
     (strcmp(name, short_name) == 0 || strcmp(name, long_name) == 0)
     const char *v;
+    const struct input_format *format;
     if (IS("-h", "--help")) {
         o->help = true;
     } else if (IS("-q", "--quiet")) {
@@ -325,6 +357,8 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
         o->explain = true;
     } else if (IS("--list-tests", "--list-tests")) {
         o->list_tests = true;
+    } else if (IS("--version", "--version")) {
+        o->version = true;
     } else if (IS("-B", "--bind")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             rc = add_bind(o, v);
@@ -390,9 +424,9 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
     } else if (IS("--shard", "--shard")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             rc = parse_shard(o, v);
-    } else if (IS("--json", "--json") || IS("--zmap", "--zmap") || IS("--nmap", "--nmap")) {
+    } else if ((format = input_format_by_option(name)) != NULL) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
-            rc = add_input(o, v, input_format_of_option(name));
+            rc = add_input(o, v, format);
     } else if (IS("--resume", "--resume")) {
         if ((v = option_value(argv, argc, i, inline_value, name, &rc)) != NULL)
             o->resume = v;
@@ -401,6 +435,26 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
     }
 #undef IS
     return rc;
+}
+
+/* -o and --resume name formats by their extensions: unknown ones are usage errors, before
+ * anything is sent (-o out.csv used to write JSON Lines; --resume out.csv read it as JSON
+ * Lines, found nothing, and tested every target again). */
+static int check_output_formats(struct cli_options *o)
+{
+    char err[ERR_MAX];
+    if (o->output != NULL &&
+        (o->output_module = output_module_for_path(o->output, err, sizeof(err))) == NULL)
+        return usage_error("argument -o/--output: %s", err);
+    if (o->resume == NULL)
+        return 0;
+    if ((o->resume_module = output_module_for_path(o->resume, err, sizeof(err))) == NULL)
+        return usage_error("argument --resume: %s", err);
+    if (o->resume_module->resume_scan == NULL)
+        return usage_error("argument --resume: %s is %s output, which cannot be resumed (it "
+                           "does not show when a target is whole); write .jsonl or .csv",
+                           o->resume, o->resume_module->name);
+    return 0;
 }
 
 /* A target whose family has no -B address is DISC (src/targets), not an error: a mixed list
@@ -441,7 +495,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o)
         else
             rc = add_target(o, arg);
     }
-    if (rc != 0 || o->help || o->list_tests)
+    if (rc != 0 || o->help || o->list_tests || o->version)
         return rc;
     if (o->max_inflight == 0)
         o->max_inflight = cli_default_inflight(o->rate);
@@ -451,6 +505,8 @@ int cli_parse(int argc, char **argv, struct cli_options *o)
         selection_default(&o->selection);
     else if (selection_parse(o->test_specs, o->n_test_specs, &o->selection, err, sizeof(err)) != 0)
         return usage_error("argument -T/--test: %s", err);
+    if ((rc = check_output_formats(o)) != 0)
+        return rc;
     return check_targets(o);
 }
 

@@ -9,7 +9,8 @@
 #include <stdio.h>
 
 #include "common/addr.h"
-#include "input/input.h"
+#include "input/source.h"
+#include "output/output.h"
 #include "scheduler/plan.h"
 #include "testcase/tc.h"
 
@@ -26,19 +27,8 @@
 #define INFLIGHT_PPS_PER_TARGET 25
 #define INFLIGHT_MAX 65536
 
-struct cli_target {
-    struct ip_addr ip;
-    uint16_t port;
-};
-
-/* --json/--zmap/--nmap FILE, in command-line order ("-" = standard input) */
-struct cli_input {
-    const char *path;
-    enum input_format format;
-};
-
 struct cli_options {
-    struct cli_target *targets;
+    struct ip_endpoint *targets;
     size_t n_targets;
     struct ip_addr src4, src6;
     double rate;
@@ -46,17 +36,19 @@ struct cli_options {
     size_t n_test_specs;
     struct test_selection selection;
     const char *output;
+    const struct output_module *output_module; /* -o's, by its extension */
     const char *iface;
     struct tc_timing timing;
     size_t max_inflight;
-    bool quiet, help, list_tests;
+    bool quiet, help, list_tests, version;
     bool explain; /* --explain: the single-host report on stdout */
     /* target filter (src/targets): -b files, --shard I/N (count 0 = none), --resume OUT */
     const char **blocklists;
     size_t n_blocklists;
     uint32_t shard_index, shard_count;
     const char *resume;
-    struct cli_input *inputs;
+    const struct output_module *resume_module; /* --resume's, by its extension */
+    struct input_file *inputs; /* each input format's option (--json, ...), in order */
     size_t n_inputs;
     const char *pcap_path; /* --pcap FILE */
     int firewall;          /* --firewall nft|iptables|none: enum fw_kind */

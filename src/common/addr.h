@@ -17,6 +17,12 @@ struct ip_addr {
     uint8_t bytes[16]; /* network order; IPv4 uses the first 4 bytes */
 };
 
+/* An address and a port: a target as the command line names it. */
+struct ip_endpoint {
+    struct ip_addr ip;
+    uint16_t port;
+};
+
 /* Number of address bytes for the family (4 or 16; 0 if unset). */
 size_t ip_addr_len(const struct ip_addr *a);
 bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b);

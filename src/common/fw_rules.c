@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine.h"
+#include "common/probe.h"
 
 #define NFT_LIST_PREFIX "table inet " FW_NFT_TABLE_PREFIX
 #define IPT_LIST_PREFIX ":" FW_IPT_CHAIN_PREFIX

@@ -12,8 +12,7 @@
 #define CAPTURE_ANY "any"
 #define FILTER_MAX 512
 
-/* Name of the interface holding addr, written into name (IF_NAMESIZE); 0 if found. */
-static int iface_of(const struct ip_addr *addr, char *name)
+int iface_of(const struct ip_addr *addr, char *name)
 {
     struct ifaddrs *list, *it;
     int found = -1;

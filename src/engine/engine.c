@@ -21,6 +21,7 @@
 #include "io.h"
 #include "pcap_record.h"
 #include "privs.h"
+#include "record/record.h"
 #include "status.h"
 #include "tcp/linklayer.h"
 #include "tcp/reply.h"
@@ -52,7 +53,7 @@ struct engine;
 struct active_target {
     struct engine *eng;
     struct active_target *next_ready; /* in the engine's ready list */
-    struct engine_target in;
+    struct target in;
     json_t *results; /* packed: see result_pack */
     struct target_plan plan;
     tc_time rtt_hint;
@@ -239,7 +240,7 @@ static void disown_queued(struct engine *eng, struct flow *f)
  * for --explain, which reads the evidence. */
 static json_t *result_pack(const struct engine *eng, json_t *res)
 {
-    if (eng->cfg->report != NULL || res == NULL)
+    if (eng->cfg->report.write != NULL || res == NULL)
         return res;
     char *text = json_dumps(res, JSON_COMPACT);
     if (text == NULL)
@@ -271,7 +272,7 @@ static void flow_finish(struct engine *eng, struct flow *f)
     struct active_target *at = f->target;
     struct tc *t = &f->tc;
     json_t *res = result_to_json(t, time(NULL));
-    if (eng->cfg->report != NULL && res != NULL)
+    if (eng->cfg->report.write != NULL && res != NULL)
         json_object_set_new(res, "evidence", evidence_to_json(t));
     json_array_append_new(at->results, result_pack(eng, res));
     plan_record(&at->plan, t->kind, t->result.status);
@@ -364,7 +365,7 @@ static void on_flow_timer(uv_timer_t *timer)
     flow_after_event(eng, f);
 }
 
-static int pick_port(struct engine *eng, const struct engine_target *in, uint16_t *port)
+static int pick_port(struct engine *eng, const struct target *in, uint16_t *port)
 {
     const unsigned span = PROBE_PORT_MAX - PROBE_PORT_MIN + 1;
     for (unsigned tries = 0; tries < span; tries++) {
@@ -433,8 +434,8 @@ static void target_finish(struct active_target *at)
     at->results = results_unpack(at->results);
     json_object_set_new(at->in.record, "results", at->results);
     status_clear(&eng->status); /* stdout may be the same terminal */
-    if (eng->cfg->report != NULL) {
-        if (eng->cfg->report->write_target(eng->cfg->report_out, at->in.record) != 0)
+    if (eng->cfg->report.write != NULL) {
+        if (target_sink_write(&eng->cfg->report, at->in.record) != 0)
             write_failed(eng);
         /* the evidence is the report's, not part of the dataset's schema */
         size_t i;
@@ -444,8 +445,7 @@ static void target_finish(struct active_target *at)
             json_object_del(res, "evidence");
         }
     }
-    if (eng->cfg->writer != NULL &&
-        eng->cfg->writer->write_target(eng->cfg->out, at->in.record) != 0)
+    if (target_sink_write(&eng->cfg->dataset, at->in.record) != 0)
         write_failed(eng);
     json_decref(at->in.record);
     free(at);

@@ -1,7 +1,7 @@
 /* The engine: the one place with I/O. A libuv loop owns a libpcap capture, libnet raw
  * injection, the global token bucket, one timer per running test, and the demultiplexing of
  * captured segments by (local port, remote ip, remote port) and of ICMP quotes by the quoted
- * 4-tuple. Targets stream in from a source callback; finished targets stream out. */
+ * 4-tuple. Targets stream in from a source callback; finished targets stream out to sinks. */
 #ifndef TCPREQ_ENGINE_H
 #define TCPREQ_ENGINE_H
 
@@ -11,25 +11,10 @@
 #include <stdio.h>
 
 #include "common/addr.h"
-#include "output/output.h"
+#include "common/probe.h"
+#include "common/target.h"
 #include "scheduler/plan.h"
 #include "testcase/tc.h"
-
-/* Ephemeral source ports (RFC 6335): every flow of ours uses one; nothing else is touched. */
-#define PROBE_PORT_MIN 49152
-#define PROBE_PORT_MAX 65535
-/* SO_MARK on our raw sockets ("tcpq"): the firewall templates let these RSTs through and
- * drop the kernel's own RSTs for our flows. */
-#define TCPREQ_SOCKET_MARK 0x74637271u
-
-struct engine_target {
-    struct ip_addr ip;
-    uint16_t port;
-    json_t *record; /* the input object (ip, port, host, ...); owned by the engine after fetch */
-};
-
-/* Produce the next target: 1 = *out filled, 0 = no more targets, negative = error. */
-typedef int (*target_source_fn)(void *ctx, struct engine_target *out);
 
 struct engine_config {
     struct ip_addr src4, src6; /* family 0 = not bound */
@@ -38,11 +23,12 @@ struct engine_config {
     const struct tc_timing *timing;
     const struct test_selection *selection;
     size_t max_inflight; /* targets being tested at once */
-    FILE *out;
-    const struct output_writer *writer; /* NULL = no dataset */
-    /* --explain: the single-host report; results carry their evidence until it is written. */
-    FILE *report_out;
-    const struct output_writer *report; /* NULL = none */
+    /* Each finished target's record (a target fetched from source is the engine's until
+     * then): the dataset, whatever writer main wired up (write NULL = none). */
+    struct target_sink dataset;
+    /* --explain: the single-host report; results carry their evidence until it is written
+     * (write NULL = none). */
+    struct target_sink report;
     bool quiet;
     /* Operations (status line, recording, firewall, privileges). */
     uint64_t targets_total; /* 0 = unknown (streaming input): the status line counts reads */
@@ -58,6 +44,11 @@ struct engine_stats {
     uint64_t rst_flows_evicted, rsts_dropped;
     int signal; /* SIGINT/SIGTERM that stopped the run early; 0 = ran to the end */
 };
+
+/* Each -B address must be held by a local interface: from any other, tcpreq would send
+ * packets whose answers never reach it (and would spoof the source). 0, or -1 with one
+ * line on stderr naming the address. */
+int engine_check_sources(const struct ip_addr *src4, const struct ip_addr *src6);
 
 /* Run until every target is done (or SIGINT/SIGTERM: stats->signal says which). 0 or a
  * negative error, with a message on stderr. */

@@ -102,12 +102,12 @@ static int write_filtered(const struct target_filter *f, json_t *record, const c
     if (json_object_set_new(record, "results", json_array()) != 0 ||
         json_object_set_new(record, "_status", json_string(status)) != 0)
         return TCPREQ_ENOMEM;
-    if (f->cfg.writer != NULL && f->cfg.writer->write_target(f->cfg.out, record) != 0)
+    if (target_sink_write(&f->cfg.sink, record) != 0)
         return TCPREQ_ESYS;
     return TCPREQ_OK;
 }
 
-int target_filter_next(void *ctx, struct engine_target *out)
+int target_filter_next(void *ctx, struct target *out)
 {
     struct target_filter *f = ctx;
     for (;;) {

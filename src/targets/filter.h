@@ -7,16 +7,14 @@
  *   4. --resume: a target an earlier run tested is skipped silently (already written), as
  *      is a DISC/FLTR record the earlier run already wrote (resume.h).
  * DISC and FLTR targets are written at once as {...input keys..., "results": [],
- * "_status": "DISC"|"FLTR"} through the dataset's writer and never sent anything. */
+ * "_status": "DISC"|"FLTR"} to the dataset's sink and never sent anything. */
 #ifndef TCPREQ_FILTER_H
 #define TCPREQ_FILTER_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
-#include "engine/engine.h"
-#include "output/output.h"
+#include "common/target.h"
 #include "prefix_tree.h"
 #include "target_set.h"
 
@@ -24,8 +22,7 @@ struct target_filter_config {
     bool have_src4, have_src6;           /* a -B address of the family was given */
     const struct prefix_tree *blocklist; /* NULL = none */
     uint32_t shard_index, shard_count;   /* shard_count 0 or 1 = no sharding */
-    FILE *out;
-    const struct output_writer *writer; /* for DISC/FLTR records; NULL = not written */
+    struct target_sink sink; /* for DISC/FLTR records; write NULL = not written */
 };
 
 struct target_filter_stats {
@@ -64,6 +61,6 @@ enum target_verdict target_filter_classify(struct target_filter *f, struct ip_ad
                                            uint16_t port);
 
 /* A target_source_fn: ctx is a struct target_filter. */
-int target_filter_next(void *ctx, struct engine_target *out);
+int target_filter_next(void *ctx, struct target *out);
 
 #endif

@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "common/err.h"
-#include "output/output.h"
+#include "record/record.h"
 #include "tcp/checksum.h"
 #include "tcp/options.h"
 #include "tcp/segment.h"

@@ -18,6 +18,11 @@ assert_jq() {
   assert_eq "$1" "$4" "$got"
 }
 
+# assert_contains WHAT TEXT NEEDLE: TEXT holds NEEDLE (a fixed string).
+assert_contains() {
+  if grep -qF -- "$3" <<<"$2"; then pass "$1"; else fail "$1: '$3' not in '$2'"; fi
+}
+
 assert_done() {
   echo "# $ASSERT_PASSES passed, $ASSERT_FAILURES failed"
   [ "$ASSERT_FAILURES" -eq 0 ]

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Command-line behaviour that needs no network: usage errors exit 2 with one line,
-# --help and --list-tests work. Usage: test_cli.sh PATH/TO/tcpreq
+# --help, --list-tests and --version work. tcpreq runs in a network namespace of its own
+# (unshare -n: no interface, no address), so a case that slipped past its error could send
+# nothing. Usage: test_cli.sh PATH/TO/tcpreq
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/assert.sh"
@@ -10,7 +12,7 @@ TCPREQ=${1:?usage: test_cli.sh TCPREQ}
 expect_usage_error() {
   local what=$1 pattern=$2; shift 2
   local err rc
-  err=$("$TCPREQ" "$@" 2>&1 >/dev/null); rc=$?
+  err=$(unshare -n "$TCPREQ" "$@" 2>&1 >/dev/null); rc=$?
   assert_eq "$what: exit code" 2 "$rc"
   assert_eq "$what: one line on stderr" 1 "$(printf '%s\n' "$err" | wc -l)"
   if grep -q -- "$pattern" <<<"$err"; then pass "$what: names the problem"; else fail "$what: stderr '$err' lacks '$pattern'"; fi
@@ -32,12 +34,30 @@ expect_usage_error "malformed blocklist line" "$blocklist:3: invalid blocklist e
   -B 198.18.1.2 -b "$blocklist" 198.18.3.2:80
 expect_usage_error "missing blocklist" "nosuchfile" -B 198.18.1.2 -b /nonexistent/nosuchfile 198.18.3.2:80
 expect_usage_error "missing @file" "nosuchfile" -B 198.18.1.2 @/nonexistent/nosuchfile
+# -B an address no local interface holds (in this namespace none does): refused, not used
+expect_usage_error "-B not local" "-B 198.18.1.2: no local interface holds this address" \
+  -B 198.18.1.2 198.18.3.2:80
+expect_usage_error "-B not local (IPv6)" "-B fd00:7463:1::2: no local interface" \
+  -B fd00:7463:1::2 "[fd00:7463:3::2]:80"
+out=$(mktemp); printf 'kept\n' >"$out.jsonl"
+expect_usage_error "-B not local: -o untouched" "no local interface" -B 198.18.1.2 -o "$out.jsonl" \
+  198.18.3.2:80
+assert_eq "-B not local: the output file is left as it was" kept "$(cat "$out.jsonl")"
+rm -f "$out" "$out.jsonl"
+expect_usage_error "unknown output extension" "known: .jsonl, .json, .csv, .txt" \
+  -B 198.18.1.2 -o out.parquet 198.18.3.2:80
 
-out=$("$TCPREQ" --help); rc=$?
+out=$(unshare -n "$TCPREQ" --version); rc=$?
+assert_eq "--version exit code" 0 "$rc"
+if grep -qE '^tcpreq [0-9]+\.[0-9]+\.[0-9]+ \(git [^ ()]+\)$' <<<"$out"; then
+  pass "--version: version and revision ($out)"
+else fail "--version: '$out'"; fi
+
+out=$(unshare -n "$TCPREQ" --help); rc=$?
 assert_eq "--help exit code" 0 "$rc"
 if grep -q -- "-T, --test" <<<"$out"; then pass "--help lists -T"; else fail "--help lacks -T"; fi
 
-out=$("$TCPREQ" --list-tests); rc=$?
+out=$(unshare -n "$TCPREQ" --list-tests); rc=$?
 assert_eq "--list-tests exit code" 0 "$rc"
 for name in LivenessTest RSTACKTest OptionSupportTest; do
   if grep -q "^$name " <<<"$out"; then pass "--list-tests shows $name"; else fail "--list-tests lacks $name"; fi

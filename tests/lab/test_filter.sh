@@ -4,7 +4,8 @@
 # target and that a duplicate was tested once; the dataset holds DISC/FLTR records for them
 # and results for the rest. Then --shard 0/2 + 1/2 cover the list exactly once, and
 # --resume completes a run killed with SIGKILL (its last line cut in half) without testing
-# a finished target again. Usage: test_filter.sh PATH/TO/tcpreq   (as root)
+# a finished target again, in JSON Lines and in CSV (-o out.csv: its own format, resumed
+# from itself, one header). Usage: test_filter.sh PATH/TO/tcpreq   (as root)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/assert.sh"
@@ -80,6 +81,31 @@ dests() {
 }
 # summary FILE: "ip port kind" per record (kind: the _status, or TESTED), sorted.
 summary() { jq -r '[.ip, (.port | tostring), (._status // "TESTED")] | join(" ")' "$1" | sort; }
+# csv_summary FILE: the same from a CSV dataset, read with Python's csv module (an
+# independent RFC 4180 reader): a target is its rows in a row, as many as its "tests".
+# A target whose rows are not all there, or a second header, prints a line saying so.
+csv_summary() {
+  python3 - "$1" <<'PY' | sort
+import csv, sys
+with open(sys.argv[1], newline="") as f:
+    rows = list(csv.reader(f))
+header = rows[0]
+col = {name: i for i, name in enumerate(header)}
+i = 1
+while i < len(rows):
+    r = rows[i]
+    if r == header:
+        print("SECOND HEADER at row", i); i += 1; continue
+    n = max(int(r[col["tests"]]), 1)
+    group = rows[i:i + n]
+    if len(group) != n or any(g[:2] != r[:2] for g in group):
+        print("INCOMPLETE", r[0], r[1]); i += 1; continue
+    status = r[col["status"]]
+    kind = status if int(r[col["tests"]]) == 0 and status in ("DISC", "FLTR") else "TESTED"
+    print(r[col["ip"]], r[col["port"]], kind)
+    i += n
+PY
+}
 
 probe() { ip netns exec "$LAB_PROBER_NS" "$TCPREQ" -B "$LAB_PROBER4" -B "$LAB_PROBER6" "$@"; }
 
@@ -188,5 +214,53 @@ again=$(comm -12 <(sort <<<"$done_before") <(sort <<<"$resumed_dests") | tr '\n'
 assert_eq "resume: no packet to a target finished before the kill" "" "$again"
 if grep -qxF "$cut_ip" <<<"$resumed_dests"; then pass "resume: the cut-off target $cut_ip tested again"
 else fail "resume: the cut-off target $cut_ip was not tested again"; fi
+
+# --- 4. CSV: -o out.csv writes CSV, and --resume out.csv -o out.csv completes it
+out=$work/resume.csv
+probe -q "${TESTS[@]}" -b "$work/block.txt" -o "$work/full.csv" "@$work/targets.txt"
+assert_eq "csv: exit code" 0 "$?"
+assert_eq "csv: the header row first" \
+  "ip,port,host,input,test,status,stage,reason,hops,routers,custom,tests" \
+  "$(head -n 1 "$work/full.csv" | tr -d '\r')"
+assert_eq "csv: the same targets as the JSON Lines run" "$(cat "$work/full.summary")" \
+  "$(csv_summary "$work/full.csv")"
+assert_eq "csv: one row per test result" "$(jq -s '[.[].results | length] | add' "$f")" \
+  "$(grep -c ',OptionSupportTest,\|,LivenessTest,' "$work/full.csv")"
+ip netns exec "$LAB_PROBER_NS" "$TCPREQ" -q -B "$LAB_PROBER4" -B "$LAB_PROBER6" "${TESTS[@]}" \
+  --inflight 1 -b "$work/block.txt" -o "$out" "@$work/targets.txt" &
+probe_pid=$!
+deadline=$(( $(date +%s) + DEADLINE_S ))
+# each tested target writes its three rows at once: four OptionSupportTest rows, four targets
+until [ "$(grep -c ',OptionSupportTest,' "$out" 2>/dev/null)" -ge 4 ] || [ "$(date +%s)" -ge "$deadline" ]; do
+  sleep 0.1
+done
+kill -KILL "$probe_pid"; wait "$probe_pid" 2>/dev/null; probe_pid=
+done_before=$(csv_summary "$out" | awk '$3 == "TESTED" { print $1 }' | sort)
+# cut the last row in half: its target's rows are then incomplete, so it is tested again
+last=$(tail -n 1 "$out")
+cut_ip=${last%%,*}
+truncate -s $(( $(stat -c %s "$out") - ${#last} / 2 - 1 )) "$out"
+done_before=$(grep -vxF "$cut_ip" <<<"$done_before")
+n_before=$(wc -l <<<"$done_before")
+if [ "$n_before" -ge 3 ] && [ "$n_before" -lt 14 ]; then pass "csv killed midway: $n_before targets whole"
+else fail "csv killed run: $n_before targets whole (want 3..13)"; fi
+start_capture resume_csv
+probe "${TESTS[@]}" -b "$work/block.txt" --resume "$out" -o "$out" "@$work/targets.txt" 2>"$work/resume_csv.err"
+assert_eq "csv resume: exit code" 0 "$?"
+stop_capture resume_csv
+assert_eq "csv resume: one header" 1 "$(grep -c '^ip,port,host,' "$out")"
+assert_eq "csv resume: the same dataset as the uninterrupted run" "$(cat "$work/full.summary")" \
+  "$(csv_summary "$out")"
+again=$(comm -12 <(sort <<<"$done_before") <(dests resume_csv) | tr '\n' ' ')
+assert_eq "csv resume: no packet to a target finished before the kill" "" "$again"
+if dests resume_csv | grep -qxF "$cut_ip"; then pass "csv resume: the cut-off target $cut_ip tested again"
+else fail "csv resume: the cut-off target $cut_ip was not tested again"; fi
+# the console format cannot be resumed, and an unknown extension is no silent JSON Lines
+err=$(probe "${TESTS[@]}" --resume "$work/x.txt" -o "$work/x.txt" 198.18.128.1:80 2>&1)
+assert_eq "console resume: usage error" 2 "$?"
+assert_contains "console resume: says why" "$err" "cannot be resumed"
+err=$(probe "${TESTS[@]}" -o "$work/x.xlsx" 198.18.128.1:80 2>&1)
+assert_eq "unknown extension: usage error" 2 "$?"
+assert_contains "unknown extension: names the known ones" "$err" "known: .jsonl, .json, .csv, .txt"
 
 assert_done

@@ -174,11 +174,10 @@ static void test_input_files(void **state)
     assert_int_equal(o.n_targets, 0);
     assert_int_equal(o.n_inputs, 5);
     const char *paths[] = {"a.csv", "b.jsonl", "-", "c.csv", "d.xml"};
-    const enum input_format formats[] = {INPUT_ZMAP, INPUT_JSONL, INPUT_JSONL, INPUT_ZMAP,
-                                         INPUT_NMAP};
+    const char *formats[] = {"zmap", "jsonl", "jsonl", "zmap", "nmap"};
     for (size_t i = 0; i < 5; i++) {
         assert_string_equal(o.inputs[i].path, paths[i]);
-        assert_int_equal(o.inputs[i].format, formats[i]);
+        assert_string_equal(o.inputs[i].format->name, formats[i]);
     }
     cli_free(&o);
     char *twice[] = {"tcpreq", "-B", "198.18.1.2", "--json", "-", "--nmap", "-"};

@@ -11,6 +11,7 @@
 
 #include "fake_engine.h"
 #include "output/output.h"
+#include "record/record.h"
 #include "tracebox/ttl_code.h"
 
 #define OUR_ISN 1000u
@@ -123,7 +124,10 @@ static void test_instance_log_and_report(void **state)
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    assert_int_equal(output_explain.write_target(out, record), 0);
+    struct output_writer w;
+    assert_int_equal(output_open(&w, output_module_by_name("explain"), out, false), 0);
+    assert_int_equal(output_write(&w, record), 0);
+    assert_int_equal(output_close(&w), 0);
     fclose(out);
     assert_non_null(strstr(text, "UnknownOptionTest: PASS"));
     assert_non_null(strstr(text, "RFC 9293 MUST-6"));

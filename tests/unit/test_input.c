@@ -23,7 +23,7 @@ struct run {
 };
 
 /* Read all of text (len bytes) in format, collecting targets and messages. */
-static void read_all(enum input_format format, const char *text, size_t len, struct run *out)
+static void read_all(const char *option, const char *text, size_t len, struct run *out)
 {
     memset(out, 0, sizeof(*out));
     FILE *in = fmemopen((void *)text, len, "r");
@@ -31,16 +31,16 @@ static void read_all(enum input_format format, const char *text, size_t len, str
     assert_non_null(in);
     assert_non_null(diag);
     struct input_reader r;
+    const struct input_format *format = input_format_by_option(option);
+    assert_non_null(format);
     input_open_stream(&r, format, in, "list", diag);
-    struct ip_addr ip;
-    uint16_t port;
-    json_t *rec;
+    struct target t;
     int rc;
-    while ((rc = input_next(&r, &ip, &port, &rec)) == 1) {
+    while ((rc = input_next(&r, &t)) == 1) {
         assert_true(out->n < 16);
-        ip_addr_format(&ip, out->ips[out->n], sizeof(out->ips[0]));
-        out->ports[out->n] = port;
-        out->records[out->n++] = rec;
+        ip_addr_format(&t.ip, out->ips[out->n], sizeof(out->ips[0]));
+        out->ports[out->n] = t.port;
+        out->records[out->n++] = t.record;
     }
     assert_int_equal(rc, 0);
     out->stats = r.stats;
@@ -56,16 +56,16 @@ static void run_free(struct run *r)
     free(r->diag);
 }
 
-static void read_str(enum input_format format, const char *text, struct run *out)
+static void read_str(const char *option, const char *text, struct run *out)
 {
-    read_all(format, text, strlen(text), out);
+    read_all(option, text, strlen(text), out);
 }
 
 static void test_jsonl_good_and_bad(void **state)
 {
     (void)state;
     struct run r;
-    read_str(INPUT_JSONL,
+    read_str("--json",
              "{\"ip\": \"198.18.3.2\", \"port\": 80, \"asn\": 64500}\n"
              "\n"
              "{\"ip\": \"198.18.3.300\", \"port\": 80}\n"
@@ -112,7 +112,7 @@ static void test_jsonl_hostile_bytes(void **state)
     memcpy(text, head, sizeof(head) - 1);
     memset(text + sizeof(head) - 1, 'a', huge);
     memcpy(text + sizeof(head) - 1 + huge, tail, sizeof(tail) - 1);
-    read_all(INPUT_JSONL, text, len, &r);
+    read_all("--json", text, len, &r);
     assert_int_equal(r.n, 1);
     assert_string_equal(r.ips[0], "198.18.3.5");
     assert_int_equal(r.ports[0], 81);
@@ -128,7 +128,7 @@ static void test_zmap_rows(void **state)
 {
     (void)state;
     struct run r;
-    read_str(INPUT_ZMAP,
+    read_str("--zmap",
              "classification,saddr,sport,success,repeat\n"
              "synack,198.18.3.2,80,1,0\n"
              "rst,198.18.3.2,81,0,0\n"
@@ -162,7 +162,7 @@ static void test_messages_escape_input_bytes(void **state)
 {
     (void)state;
     struct run r;
-    read_str(INPUT_ZMAP,
+    read_str("--zmap",
              "saddr,sport,success\n"
              "\x1b]0;owned\x07,80,1\n"
              "198.18.3.2,\x1b[2J,1\n",
@@ -173,7 +173,7 @@ static void test_messages_escape_input_bytes(void **state)
     assert_non_null(strstr(r.diag, "tcpreq: list:2: saddr '\\x1b]0;owned\\x07' is not"));
     assert_non_null(strstr(r.diag, "tcpreq: list:3: sport '\\x1b[2J' is not a port"));
     run_free(&r);
-    read_str(INPUT_JSONL, "{\"ip\": \x1b[31m}\n", &r);
+    read_str("--json", "{\"ip\": \x1b[31m}\n", &r);
     assert_int_equal(r.stats.bad_lines, 1);
     assert_null(strchr(r.diag, '\x1b'));
     run_free(&r);
@@ -183,7 +183,7 @@ static void test_zmap_header_required(void **state)
 {
     (void)state;
     struct run r;
-    read_str(INPUT_ZMAP, "198.18.3.2,80,1\n198.18.3.3,80,1\n", &r);
+    read_str("--zmap", "198.18.3.2,80,1\n198.18.3.3,80,1\n", &r);
     assert_int_equal(r.n, 0);
     assert_int_equal(r.stats.bad_lines, 1);
     assert_non_null(strstr(r.diag, "tcpreq: list:1: not a ZMap CSV header: saddr, sport and "
@@ -250,7 +250,7 @@ static void test_nmap_open_ports_of_up_hosts(void **state)
 {
     (void)state;
     struct run r;
-    read_str(INPUT_NMAP, nmap_xml, &r);
+    read_str("--nmap", nmap_xml, &r);
     assert_int_equal(r.n, 3);
     assert_string_equal(r.ips[0], "198.18.3.2");
     assert_int_equal(r.ports[0], 80);
@@ -277,7 +277,7 @@ static void test_nmap_truncated(void **state)
     struct run r;
     const char *cut = strstr(nmap_xml, "<host><status state=\"down\"");
     assert_non_null(cut);
-    read_all(INPUT_NMAP, nmap_xml, (size_t)(cut - nmap_xml) + 20, &r);
+    read_all("--nmap", nmap_xml, (size_t)(cut - nmap_xml) + 20, &r);
     assert_int_equal(r.n, 2);
     assert_int_equal(r.ports[1], 443);
     assert_int_equal(r.stats.bad_lines, 2); /* port 99999, then the cut */
@@ -290,19 +290,19 @@ static void test_nmap_not_nmap(void **state)
 {
     (void)state;
     struct run r;
-    read_str(INPUT_NMAP, "<?xml version=\"1.0\"?>\n<html><body/></html>\n", &r);
+    read_str("--nmap", "<?xml version=\"1.0\"?>\n<html><body/></html>\n", &r);
     assert_int_equal(r.n, 0);
     assert_non_null(strstr(r.diag, "tcpreq: list:2: root element <html>, not <nmaprun>: not an "
                                    "Nmap XML file (nmap -oX); file skipped\n"));
     run_free(&r);
-    read_str(INPUT_NMAP, "", &r);
+    read_str("--nmap", "", &r);
     assert_int_equal(r.n, 0);
     assert_int_equal(r.stats.bad_lines, 1);
     assert_non_null(
         strstr(r.diag, "tcpreq: list:1: empty file: not an Nmap XML file (nmap -oX)\n"));
     run_free(&r);
     /* a ZMap CSV handed to --nmap */
-    read_str(INPUT_NMAP, "saddr,sport,success\n198.18.3.2,80,1\n", &r);
+    read_str("--nmap", "saddr,sport,success\n198.18.3.2,80,1\n", &r);
     assert_int_equal(r.n, 0);
     assert_non_null(strstr(r.diag, "tcpreq: list:1: not an Nmap XML file (nmap -oX): "));
     run_free(&r);
@@ -313,7 +313,7 @@ static void test_nmap_not_utf8(void **state)
 {
     (void)state;
     struct run r;
-    read_str(INPUT_NMAP,
+    read_str("--nmap",
              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<nmaprun>\n"
              "<host><status state=\"up\"/><address addr=\"198.18.3.2\" addrtype=\"ipv4\"/>\n"
              "<ports><port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/></port>\n"
@@ -345,7 +345,7 @@ static void test_nmap_one_line_and_huge_value(void **state)
     p = stpcpy(p, huge_head);
     memset(p, 'u', huge);
     struct run r;
-    read_all(INPUT_NMAP, text, len, &r);
+    read_all("--nmap", text, len, &r);
     assert_int_equal(r.n, hosts);
     assert_int_equal(r.stats.bad_lines, 1);
     assert_non_null(strstr(r.diag, "tcpreq: list:1: not well-formed XML: "));
@@ -359,7 +359,7 @@ static void test_nmap_entities_refused(void **state)
 {
     (void)state;
     struct run r;
-    read_str(INPUT_NMAP,
+    read_str("--nmap",
              "<?xml version=\"1.0\"?>\n"
              "<!DOCTYPE nmaprun [\n"
              "<!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">\n"

@@ -1,4 +1,5 @@
-/* Output in the original tcpreq's schema: result objects, JSON Lines and console lines. */
+/* Output in the original tcpreq's schema: result objects, JSON Lines and console lines, and
+ * -o's choice of a writer by extension. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "output/output.h"
+#include "record/record.h"
 #include "tests_cases/registry.h"
 
 /* 2026-01-02T03:04:05Z */
@@ -78,12 +80,15 @@ static void test_nulls_for_missing_stage_reason_custom(void **state)
     json_decref(r);
 }
 
-static char *write_with(const struct output_writer *w, json_t *record)
+static char *write_with(const char *module, json_t *record)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(w->write_target(f, record), 0);
+    struct output_writer w;
+    assert_int_equal(output_open(&w, output_module_by_name(module), f, false), 0);
+    assert_int_equal(output_write(&w, record), 0);
+    assert_int_equal(output_close(&w), 0);
     fclose(f);
     return buf;
 }
@@ -103,14 +108,14 @@ static void test_console_and_jsonl_lines(void **state)
     json_array_append_new(results, result_to_json(&t, FIXED_WALL));
     json_object_set_new(record, "results", results);
 
-    char *console = write_with(&output_console, record);
+    char *console = write_with("console", record);
     assert_string_equal(console,
                         "198.18.3.2\t80\tOptionSupportTest\tStage 1\tUNK: Middlebox interference "
                         "detected at or before hop 2 (header option(s) deleted)\n"
                         "198.18.3.2\t80\tOptionSupportTest\tPASS\n");
     free(console);
 
-    char *line = write_with(&output_jsonl, record);
+    char *line = write_with("jsonl", record);
     assert_non_null(strstr(line, "{\"ip\":\"198.18.3.2\",\"port\":80,\"host\":null,\"results\":["));
     /* One record, one line: the only newline is the last character. */
     size_t line_len = strlen(line);
@@ -121,12 +126,40 @@ static void test_console_and_jsonl_lines(void **state)
     json_decref(t.result.custom);
 }
 
-static void test_output_for_path(void **state)
+static const char *module_for(const char *path)
+{
+    char err[256];
+    const struct output_module *m = output_module_for_path(path, err, sizeof(err));
+    return m != NULL ? m->name : NULL;
+}
+
+static void test_module_for_path(void **state)
 {
     (void)state;
-    assert_ptr_equal(output_for_path("x.json"), &output_jsonl);
-    assert_ptr_equal(output_for_path("x.jsonl"), &output_jsonl);
-    assert_ptr_equal(output_for_path("x.out"), &output_jsonl);
+    assert_string_equal(module_for("x.json"), "jsonl");
+    assert_string_equal(module_for("dir.d/x.jsonl"), "jsonl");
+    assert_string_equal(module_for("x.JSONL"), "jsonl");
+    assert_string_equal(module_for("x.csv"), "csv");
+    assert_string_equal(module_for("/data/run.1/x.CSV"), "csv");
+    assert_string_equal(module_for("x.txt"), "console");
+    /* no extension: JSON Lines, the original's format (a dot in a directory is none) */
+    assert_string_equal(module_for("results"), "jsonl");
+    assert_string_equal(module_for("run.d/results"), "jsonl");
+    assert_string_equal(module_for(".hidden"), "jsonl");
+    /* an unknown extension is refused, naming the known ones (no silent JSON Lines) */
+    char err[256];
+    assert_null(output_module_for_path("x.out", err, sizeof(err)));
+    assert_string_equal(err, "x.out: unknown output format '.out' (known: .jsonl, .json, .csv, "
+                             ".txt; no extension: JSON Lines)");
+    assert_null(output_module_for_path("x.csv.gz", err, sizeof(err)));
+    /* --explain's report is a module, but never picked by extension */
+    assert_non_null(output_module_by_name("explain"));
+    assert_null(output_module_by_name("explain")->extensions);
+    /* every module picked by extension can be told apart, and says what it is */
+    for (size_t i = 0; i < output_module_count; i++) {
+        assert_non_null(output_modules[i]->description);
+        assert_non_null(output_modules[i]->write_target);
+    }
 }
 
 int main(void)
@@ -135,7 +168,7 @@ int main(void)
         cmocka_unit_test(test_result_object_schema),
         cmocka_unit_test(test_nulls_for_missing_stage_reason_custom),
         cmocka_unit_test(test_console_and_jsonl_lines),
-        cmocka_unit_test(test_output_for_path),
+        cmocka_unit_test(test_module_for_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

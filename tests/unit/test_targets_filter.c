@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/output.h"
 #include "targets/blocklist.h"
 #include "targets/filter.h"
 #include "targets/reserved.h"
@@ -22,7 +23,7 @@ struct list_source {
     size_t n, next;
 };
 
-static int list_next(void *ctx, struct engine_target *out)
+static int list_next(void *ctx, struct target *out)
 {
     struct list_source *src = ctx;
     if (src->next >= src->n)
@@ -45,12 +46,13 @@ static void run_filter(const struct target_filter_config *base, const char *cons
     FILE *pass_f = open_memstream(passed, &passed_len);
     FILE *out = open_memstream(written, &written_len);
     struct target_filter_config cfg = *base;
-    cfg.out = out;
-    cfg.writer = &output_jsonl;
+    struct output_writer w;
+    assert_int_equal(output_open(&w, output_module_by_name("jsonl"), out, false), 0);
+    cfg.sink = output_sink(&w);
     struct list_source src = {.records = records, .n = n};
     struct target_filter f;
     target_filter_init(&f, &cfg, list_next, &src);
-    struct engine_target t;
+    struct target t;
     int rc;
     while ((rc = target_filter_next(&f, &t)) == 1) {
         fprintf(pass_f, "%s:%u\n", json_string_value(json_object_get(t.record, "ip")), t.port);

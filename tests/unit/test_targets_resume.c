@@ -1,5 +1,6 @@
-/* --resume: which records of an earlier output count as done, the partial last line, and
- * reopening the same file for appending. */
+/* --resume: which records of an earlier JSON Lines output count as done, the partial last
+ * line, and reopening the same file for appending. (Every resumable format's whole cycle is
+ * in test_output_resume.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/err.h"
+#include "output/output.h"
 #include "targets/filter.h"
 #include "targets/resume.h"
 
@@ -28,7 +31,17 @@ static const char EARLIER[] =
     (sizeof(EARLIER) - 1 -                                                                         \
      strlen("{\"ip\":\"198.18.128.4\",\"port\":80,\"host\":null,\"results\":[{\"te"))
 
-static void load(struct target_set *set, struct resume_scan *scan)
+static int resume_load(FILE *in, struct target_set *set, struct output_scan *scan)
+{
+    return output_module_by_name("jsonl")->resume_scan(in, resume_mark, set, scan);
+}
+
+static int resume_load_file(const char *path, struct target_set *set, struct output_scan *scan)
+{
+    return output_resume_file(output_module_by_name("jsonl"), path, resume_mark, set, scan);
+}
+
+static void load(struct target_set *set, struct output_scan *scan)
 {
     FILE *in = fmemopen((void *)EARLIER, sizeof(EARLIER) - 1, "r");
     assert_non_null(in);
@@ -48,10 +61,10 @@ static void test_complete_records_and_partial_tail(void **state)
     (void)state;
     struct target_set set;
     target_set_init(&set);
-    struct resume_scan scan;
+    struct output_scan scan;
     load(&set, &scan);
     assert_int_equal(scan.records, 4);
-    assert_int_equal(scan.bad_lines, 3);
+    assert_int_equal(scan.bad, 3);
     assert_true(scan.partial_tail);
     assert_int_equal(scan.valid_len, COMPLETE_LEN);
     uint8_t flags;
@@ -89,7 +102,7 @@ static void test_filter_skips_resumed_targets(void **state)
     struct target_filter_config cfg = {.have_src4 = true, .have_src6 = true, .blocklist = &block};
     struct target_filter f;
     target_filter_init(&f, &cfg, NULL, NULL);
-    struct resume_scan scan;
+    struct output_scan scan;
     load(&f.targets, &scan);
     const struct {
         const char *ip;
@@ -163,11 +176,13 @@ static void test_same_file_is_cut_and_appended(void **state)
 
     struct target_set set;
     target_set_init(&set);
-    struct resume_scan scan;
+    struct output_scan scan;
     assert_int_equal(resume_load_file(path, &set, &scan), 0);
     FILE *out;
+    bool continuing;
     /* -o names the resume file by another path: still the same file */
-    assert_int_equal(resume_open_output(link_path, path, scan.valid_len, &out), 0);
+    assert_int_equal(output_open_file(link_path, path, scan.valid_len, &out, &continuing), 0);
+    assert_true(continuing);
     fputs("{\"new\":1}\n", out);
     fclose(out);
     assert_int_equal(file_size(path), COMPLETE_LEN + strlen("{\"new\":1}\n"));
@@ -180,7 +195,8 @@ static void test_same_file_is_cut_and_appended(void **state)
 
     /* a different -o file is written from scratch, the resume file left alone */
     write_file(other, "old\n", 4);
-    assert_int_equal(resume_open_output(other, path, scan.valid_len, &out), 0);
+    assert_int_equal(output_open_file(other, path, scan.valid_len, &out, &continuing), 0);
+    assert_false(continuing);
     fclose(out);
     assert_int_equal(file_size(other), 0);
     assert_int_equal(file_size(path), COMPLETE_LEN + strlen("{\"new\":1}\n"));

@@ -8,7 +8,7 @@
 #include "analyze/analyzer.h"
 #include "analyze/report.h"
 #include "cli/analyze_args.h"
-#include "offline.h"
+#include "engine/offline.h"
 
 #define EXIT_RUNTIME 1
 #define ERR_MAX 512

@@ -2,7 +2,7 @@
  * Not part of the original tcpreq's schema: it is attached only when --explain asks. */
 #include <stdio.h>
 
-#include "output.h"
+#include "record/record.h"
 
 #define HEX_BYTE_CHARS 2
 #define FLAG_NAMES_MAX sizeof("FIN,SYN,RST,PSH,ACK,URG,ECE,CWR")

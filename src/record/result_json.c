@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "output.h"
+#include "record/record.h"
 
 #define TIMESTAMP_FORMAT "%Y-%m-%dT%H:%M:%SZ"
 #define TIMESTAMP_LEN sizeof("YYYY-MM-DDTHH:MM:SSZ")
@@ -49,10 +49,4 @@ json_t *result_to_json(const struct tc *t, time_t wall)
                      "path", path_json(t), "isns", isns_json(t),
                      "status", tc_status_name(t->result.status), "stage", stage,
                      "reason", json_string_or_null(t->result.reason), "custom", custom);
-}
-
-const struct output_writer *output_for_path(const char *path)
-{
-    (void)path; /* every known extension (.json, .jsonl) maps to JSON Lines, as does the rest */
-    return &output_jsonl;
 }
