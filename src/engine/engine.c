@@ -42,6 +42,7 @@
 #define RST_QUEUE_MAX_MIN 64
 /* Packets taken from pcap per readiness callback before yielding to timers. */
 #define CAPTURE_BATCH 512
+#define LIMITS_LINE_MAX 768
 #define REASON_DEADLINE "Test deadline exceeded"
 #define REASON_INTERRUPTED "Interrupted"
 /* After SIGINT/SIGTERM, tests in flight get this long to reach their verdict before they
@@ -216,6 +217,45 @@ static void flush_sends(struct engine *eng)
 
 static void on_flow_timer(uv_timer_t *timer);
 
+/* The bounds a flood reached, on one line at the end (nothing when none was reached): a
+ * bound that silently dropped things would hide what a hostile peer did. */
+static void report_limits(const struct engine *eng)
+{
+    const struct engine_stats *st = &eng->stats;
+    char line[LIMITS_LINE_MAX];
+    size_t n = 0;
+#define LIMIT_NOTE(...)                                                                           \
+    do {                                                                                          \
+        if (n < sizeof(line))                                                                     \
+            n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", n ? "; " : "");               \
+        if (n < sizeof(line))                                                                     \
+            n += (size_t)snprintf(line + n, sizeof(line) - n, __VA_ARGS__);                       \
+    } while (0)
+    if (st->peak_inflight >= eng->cfg->max_inflight)
+        LIMIT_NOTE("%zu targets in flight (--inflight)", eng->cfg->max_inflight);
+    if (st->quotes_over > 0)
+        LIMIT_NOTE("%llu ICMP quotes beyond %d per test not kept",
+                   (unsigned long long)st->quotes_over, TC_MAX_QUOTES);
+    if (st->isns_over > 0)
+        LIMIT_NOTE("%llu SYN ISNs beyond %d per test not recorded",
+                   (unsigned long long)st->isns_over, TC_MAX_ISNS);
+    if (st->ignored_malformed > 0)
+        LIMIT_NOTE("%llu malformed segments of running tests ignored",
+                   (unsigned long long)st->ignored_malformed);
+    if (st->ignored_foreign_quotes > 0)
+        LIMIT_NOTE("%llu ICMP quotes of segments a test did not send ignored",
+                   (unsigned long long)st->ignored_foreign_quotes);
+    if (st->rst_flows_evicted > 0)
+        LIMIT_NOTE("%llu unknown flows forgotten early by the full RST table (%zu flows)",
+                   (unsigned long long)st->rst_flows_evicted, eng->rsts.max_flows);
+    if (st->rsts_dropped > 0)
+        LIMIT_NOTE("%llu RSTs for unknown segments not sent (%zu queued at most)",
+                   (unsigned long long)st->rsts_dropped, eng->rst_queue_max);
+#undef LIMIT_NOTE
+    if (n > 0)
+        fprintf(stderr, "tcpreq: limits reached: %s\n", line);
+}
+
 static void free_flow(uv_handle_t *handle)
 {
     struct flow *f = handle->data;
@@ -271,6 +311,10 @@ static void flow_finish(struct engine *eng, struct flow *f)
 {
     struct active_target *at = f->target;
     struct tc *t = &f->tc;
+    eng->stats.ignored_malformed += t->ignored.malformed;
+    eng->stats.ignored_foreign_quotes += t->ignored.foreign_quotes;
+    eng->stats.quotes_over += t->ignored.quotes_over;
+    eng->stats.isns_over += t->ignored.isns_over;
     json_t *res = result_to_json(t, time(NULL));
     if (eng->cfg->report.write != NULL && res != NULL)
         json_object_set_new(res, "evidence", evidence_to_json(t));
@@ -517,7 +561,8 @@ static void admit(struct engine *eng)
         eng->status.targets_read++;
         at->results = json_array();
         plan_init(&at->plan, eng->cfg->selection);
-        eng->inflight++;
+        if (++eng->inflight > eng->stats.peak_inflight)
+            eng->stats.peak_inflight = eng->inflight;
         target_next_test(at);
     }
     maybe_finish(eng);
@@ -867,12 +912,8 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
                 (unsigned long long)eng->stats.packets_received);
 
     eng->stats.rst_flows_evicted = eng->rsts.evicted;
-    if (!cfg->quiet && (eng->stats.rst_flows_evicted > 0 || eng->stats.rsts_dropped > 0))
-        fprintf(stderr,
-                "tcpreq: limits hit: %llu unknown flows forgotten early by the full RST table "
-                "(%zu flows), %llu RSTs not sent (send queue)\n",
-                (unsigned long long)eng->stats.rst_flows_evicted, eng->rsts.max_flows,
-                (unsigned long long)eng->stats.rsts_dropped);
+    if (!cfg->quiet)
+        report_limits(eng);
     rc = eng->error;
     if (stats != NULL)
         *stats = eng->stats;

@@ -39,6 +39,9 @@ const struct tc_timing tc_timing_original = {
 #define RNG_NONZERO_SEED 0x9e3779b97f4a7c15ull
 #define RNG_MULTIPLIER 0x2545f4914f6cdd1dull
 #define ISNS_INITIAL 4
+/* The quoted TCP header's sequence number (RFC 9293 3.1: bytes 4-7). */
+#define QUOTE_SEQ_OFF 4
+#define QUOTE_SEQ_END 8
 #define OUT_INITIAL 4
 #define QUOTES_INITIAL 4
 
@@ -87,6 +90,10 @@ void tc_start(struct tc *t, tc_time now)
 
 static void record_isn(struct tc *t, uint32_t isn, tc_time now)
 {
+    if (t->n_isns >= TC_MAX_ISNS) {
+        t->ignored.isns_over++;
+        return;
+    }
     if (t->n_isns == t->cap_isns) {
         size_t cap = t->cap_isns ? t->cap_isns * 2 : ISNS_INITIAL;
         struct tc_isn *v = realloc(t->isns, cap * sizeof(*v));
@@ -105,8 +112,14 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, tc_time now
     t->event_at = now;
     /* The original discarded segments that fail to parse (options included) or carry a bad
      * checksum: a receiver must not act on them (RFC 9293 3.1, MUST-2/MUST-3). */
-    if (tcp_seg_parse(l4, len, &t->env.dst, &t->env.src, &seg, &csum_ok) != TCPREQ_OK)
+    if (tcp_seg_parse(l4, len, &t->env.dst, &t->env.src, &seg, &csum_ok) != TCPREQ_OK) {
+        /* of this flow (its ports are the first 4 bytes): counted and, the first, described */
+        if (len >= 4 && (uint16_t)(l4[0] << 8 | l4[1]) == t->env.dport &&
+            (uint16_t)(l4[2] << 8 | l4[3]) == t->env.sport && t->ignored.malformed++ == 0)
+            tcp_seg_describe_error(l4, len, t->ignored.first_malformed,
+                                   sizeof(t->ignored.first_malformed));
         return;
+    }
     if (seg.sport != t->env.dport || seg.dport != t->env.sport)
         return;
     evidence_add(&t->evidence, &seg, false, 0, !csum_ok, now);
@@ -121,9 +134,27 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, tc_time now
         t->kind->on_segment(t, &seg, now);
 }
 
+/* Whether the quoted segment can be one of ours: its seq within what this instance sent
+ * (RFC 792 quotes at least 8 bytes: the ports and the seq). A shorter quote cannot tell. */
+static bool quote_is_ours(const struct tc *t, const struct icmp_quote *q)
+{
+    if (q->quote_len < QUOTE_SEQ_END)
+        return true;
+    uint32_t seq = (uint32_t)q->quote[QUOTE_SEQ_OFF] << 24 |
+                   (uint32_t)q->quote[QUOTE_SEQ_OFF + 1] << 16 |
+                   (uint32_t)q->quote[QUOTE_SEQ_OFF + 2] << 8 | q->quote[QUOTE_SEQ_OFF + 3];
+    return t->snd_any && seq_leq(t->snd_lo, seq) && seq_leq(seq, t->snd_hi);
+}
+
 void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now)
 {
     t->event_at = now;
+    if (!quote_is_ours(t, q)) {
+        t->ignored.foreign_quotes++;
+        return;
+    }
+    if (t->n_quotes >= TC_MAX_QUOTES)
+        t->ignored.quotes_over++;
     if (t->n_quotes < TC_MAX_QUOTES && t->n_quotes == t->cap_quotes) {
         size_t cap = t->cap_quotes ? t->cap_quotes * 2 : QUOTES_INITIAL;
         struct icmp_quote *v = realloc(t->quotes, cap * sizeof(*v));
@@ -194,6 +225,12 @@ static void send_with_id(struct tc *t, const struct tcp_seg *seg, unsigned ttl, 
     }
     t->n_out++;
     t->packets_sent++;
+    uint32_t end = seg->seq + tcp_seg_len(seg);
+    if (!t->snd_any || seq_lt(seg->seq, t->snd_lo))
+        t->snd_lo = seg->seq;
+    if (!t->snd_any || seq_lt(t->snd_hi, end))
+        t->snd_hi = end;
+    t->snd_any = true;
     evidence_add(&t->evidence, seg, true, ttl, seg->csum_fixed, t->event_at);
 }
 
@@ -242,6 +279,23 @@ static void compute_path(struct tc *t, const struct mbox_result *res)
     t->path_done = true;
 }
 
+/* A verdict other than PASS says what the instance did not believe: a peer that answered
+ * with garbage shows as such, not only as a timeout. */
+static void note_ignored(struct tc *t)
+{
+    const struct tc_ignored *ig = &t->ignored;
+    char *r = t->result.reason;
+    size_t cap = sizeof(t->result.reason), len = strlen(r);
+    if (ig->malformed > 0 && len < cap) {
+        snprintf(r + len, cap - len, "%s(ignored %u malformed segment%s: %s)", len ? " " : "",
+                 ig->malformed, ig->malformed == 1 ? "" : "s", ig->first_malformed);
+        len = strlen(r);
+    }
+    if (ig->foreign_quotes > 0 && len < cap)
+        snprintf(r + len, cap - len, "%s(ignored %u ICMP quote%s of segments this test did not "
+                 "send)", len ? " " : "", ig->foreign_quotes, ig->foreign_quotes == 1 ? "" : "s");
+}
+
 void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, json_t *custom,
                tc_time now)
 {
@@ -255,6 +309,8 @@ void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, j
     t->result.status = st;
     t->result.stage = stage;
     snprintf(t->result.reason, sizeof(t->result.reason), "%s", reason != NULL ? reason : "");
+    if (st != TC_PASS)
+        note_ignored(t);
     t->result.custom = custom;
     if (!t->path_done) {
         struct mbox_result res;

@@ -73,6 +73,20 @@ struct tc_packet {
 
 #define TC_MAX_QUOTES 64
 #define TC_MAX_OUT 64
+/* SYNs whose ISN is recorded per instance: a peer that keeps sending SYN-ACKs (a storm) must
+ * not grow an instance without bound. */
+#define TC_MAX_ISNS 64
+#define TC_MALFORMED_TEXT 96
+
+/* What an instance dropped: beyond its bounds (quotes, ISNs), and what it would not believe:
+ * segments of its flow that do not parse (RFC 9293 3.1: not acted on), ICMP quotes of
+ * segments it never sent (their seq is outside what it sent: another flow's probe with a
+ * forged 4-tuple). The engine adds them up for its report; a verdict other than PASS names
+ * the ignored segments and quotes, so a hostile peer's garbage is visible in the result. */
+struct tc_ignored {
+    unsigned malformed, foreign_quotes, quotes_over, isns_over;
+    char first_malformed[TC_MALFORMED_TEXT]; /* why the first malformed segment failed */
+};
 
 struct test_case;
 
@@ -108,6 +122,9 @@ struct tc {
     uint64_t rng;
     tc_time started_at;
     struct evidence_log evidence; /* segments exchanged, for --explain */
+    struct tc_ignored ignored;
+    bool snd_any;            /* a segment was sent: snd_lo..snd_hi is set */
+    uint32_t snd_lo, snd_hi; /* the sequence space sent: lowest seq, highest seq + length */
 };
 
 /* The registry entry of a test case (one per tests_cases/<name>.c). */
