@@ -96,5 +96,8 @@ int output_resume_file(const struct output_module *module, const char *path, out
  * 0 or TCPREQ_ESYS (errno set). */
 int output_open_file(const char *path, const char *resume_path, off_t valid_len, FILE **out,
                      bool *continuing);
+/* Flush, fsync and close a file output_open_file opened: at the end of a run, a signalled
+ * one included. 0 or TCPREQ_ESYS (errno set). */
+int output_close_file(FILE *out);
 
 #endif

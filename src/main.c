@@ -109,7 +109,7 @@ static int run_free(struct run *run, int rc)
         rc = 1;
     if (run->dataset_open && output_close(&run->dataset) != 0 && rc == 0)
         rc = 1;
-    if (run->out != NULL && run->out != stdout && fclose(run->out) != 0 && rc == 0)
+    if (run->out != NULL && run->out != stdout && output_close_file(run->out) != 0 && rc == 0)
         rc = 1;
     target_filter_free(&run->filter);
     prefix_tree_free(&run->blocklist);
