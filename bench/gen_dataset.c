@@ -13,9 +13,9 @@
 #include <string.h>
 
 static const char *const suite[] = {
-    "IncorrectChecksumTest", "ZeroChecksumTest", "OptionSupportTest", "UnknownOptionTest",
-    "MSSSupportTest",        "MissingMSSTest",   "MultiMSSTest",      "ReservedFlagsTest",
-    "UrgentPointerTest",
+    "IncorrectChecksumTest", "ZeroChecksumTest",  "OptionSupportTest",
+    "UnknownOptionTest",     "MSSSupportTest",    "MissingMSSTest",
+    "MultiMSSTest",          "ReservedFlagsTest", "UrgentPointerTest",
 };
 #define SUITE_LEN (sizeof(suite) / sizeof(suite[0]))
 static const char *const fail_reasons[] = {
@@ -104,7 +104,8 @@ int main(int argc, char **argv)
         unsigned draw = (unsigned)(rnd() % 1000);
         if (draw < 8) {
             const char *st = draw < 5 ? "DISC" : "FLTR";
-            fprintf(out, "{\"ip\":\"%s\",\"port\":80,\"host\":null,\"results\":[],\"_status\":\"%s\"}\n",
+            fprintf(out,
+                    "{\"ip\":\"%s\",\"port\":80,\"host\":null,\"results\":[],\"_status\":\"%s\"}\n",
                     ip, st);
             if (draw < 5)
                 c.disc++;

@@ -34,9 +34,9 @@ typedef int (*input_next_fn)(struct input_reader *r, struct target *out);
 typedef void (*input_close_fn)(struct input_reader *r);
 
 struct input_format {
-    const char *name;   /* "jsonl", "zmap", "nmap" */
-    const char *option; /* the long option naming a file of this format: "--json" */
-    const char *help;   /* --help text; '\n' starts an indented continuation line */
+    const char *name;               /* "jsonl", "zmap", "nmap" */
+    const char *option;             /* the long option naming a file of this format: "--json" */
+    const char *help;               /* --help text; '\n' starts an indented continuation line */
     input_parse_line_fn parse_line; /* exactly one of parse_line and next is set */
     input_next_fn next;
     input_close_fn close; /* NULL = the format keeps no state */

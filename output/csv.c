@@ -22,12 +22,23 @@
 #define JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
 
 enum csv_column {
-    COL_IP, COL_PORT, COL_HOST, COL_INPUT, COL_TEST, COL_STATUS, COL_STAGE, COL_REASON,
-    COL_HOPS, COL_ROUTERS, COL_CUSTOM, COL_TESTS, N_COLUMNS
+    COL_IP,
+    COL_PORT,
+    COL_HOST,
+    COL_INPUT,
+    COL_TEST,
+    COL_STATUS,
+    COL_STAGE,
+    COL_REASON,
+    COL_HOPS,
+    COL_ROUTERS,
+    COL_CUSTOM,
+    COL_TESTS,
+    N_COLUMNS
 };
 static const char *const column_names[N_COLUMNS] = {
-    "ip", "port", "host", "input", "test", "status", "stage", "reason",
-    "hops", "routers", "custom", "tests",
+    "ip",    "port",   "host", "input",   "test",   "status",
+    "stage", "reason", "hops", "routers", "custom", "tests",
 };
 
 /* Keys of a record that have columns of their own (the rest go into "input"). */
@@ -79,8 +90,9 @@ static bool target_cols_make(const json_t *record, struct target_cols *c)
     c->ip = scalar_text(json_object_get(record, "ip"));
     c->port = scalar_text(json_object_get(record, "port"));
     c->host = scalar_text(json_object_get(record, "host"));
-    c->input = rest == NULL ? NULL : json_object_size(rest) == 0 ? strdup("")
-                                                                   : json_dumps(rest, JSON_FLAGS);
+    c->input = rest == NULL                  ? NULL
+               : json_object_size(rest) == 0 ? strdup("")
+                                             : json_dumps(rest, JSON_FLAGS);
     json_decref(rest);
     return c->ip != NULL && c->port != NULL && c->host != NULL && c->input != NULL;
 }

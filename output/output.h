@@ -32,8 +32,7 @@ struct output_writer {
 
 /* --resume: called once per complete target record of an earlier output; filtered = a
  * DISC or FLTR record. 0, or negative to stop the scan with that error. */
-typedef int (*output_resume_fn)(void *ctx, const struct ip_addr *ip, uint16_t port,
-                                bool filtered);
+typedef int (*output_resume_fn)(void *ctx, const struct ip_addr *ip, uint16_t port, bool filtered);
 
 /* What a resume scan found. */
 struct output_scan {

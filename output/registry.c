@@ -52,8 +52,8 @@ const struct output_module *output_module_for_path(const char *path, char *err, 
                 return output_modules[i];
     char known[128];
     known_extensions(known, sizeof(known));
-    snprintf(err, cap, "%s: unknown output format '%s' (known: %s; no extension: JSON Lines)",
-             path, dot, known);
+    snprintf(err, cap, "%s: unknown output format '%s' (known: %s; no extension: JSON Lines)", path,
+             dot, known);
     return NULL;
 }
 

@@ -85,6 +85,7 @@ static int open_outputs(const struct cli_options *opts, struct run *run, off_t r
         fprintf(stderr, "tcpreq: error: %s: %s\n", opts->output, strerror(errno));
         return EXIT_USAGE;
     }
+    /* --explain's report takes stdout; the console lines would only repeat it */
     if (module == NULL && !opts->explain)
         module = output_module_by_name("console");
     if (module != NULL) {
@@ -130,8 +131,8 @@ static int scan_main(const struct cli_options *opts)
         .shard_count = opts->shard_count,
     };
     target_filter_init(&run.filter, &filter_cfg, input_source_next, &run.source);
-    if (input_source_init(&run.source, opts->targets, opts->n_targets, opts->inputs,
-                          opts->n_inputs, stderr) != 0)
+    if (input_source_init(&run.source, opts->targets, opts->n_targets, opts->inputs, opts->n_inputs,
+                          stderr) != 0)
         return run_free(&run, EXIT_USAGE);
     struct output_scan resumed;
     int rc = load_filter_inputs(opts, &run, &resumed);

@@ -13,7 +13,6 @@
 #include "summary/summary.h"
 
 #define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
 
 /* Open every dataset before reading any, so a mistyped name fails before minutes of work. */
 static FILE **open_all(const struct summary_options *o)

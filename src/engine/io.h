@@ -25,11 +25,11 @@ struct capture {
     int fd;
     char iface[IF_NAMESIZE]; /* the device capturing ("any" for all) */
 };
-/* iface NULL: the interface holding src4/src6 (or "any" if they differ). */
 /* Name of the local interface holding addr, written into name (IF_NAMESIZE bytes): 0, or
  * -1 when no interface holds it (or the interfaces cannot be listed). */
 int iface_of(const struct ip_addr *addr, char *name);
 
+/* iface NULL: the interface holding src4/src6 (or "any" if they differ). */
 int capture_open(struct capture *cap, const char *iface, const struct ip_addr *src4,
                  const struct ip_addr *src6, char *err, size_t err_cap);
 void capture_close(struct capture *cap);

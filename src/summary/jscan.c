@@ -154,12 +154,26 @@ static bool string(struct cursor *c, char *dst, size_t dst_cap, size_t *out_len)
                 return fail(c, "unterminated string");
             char e = *c->p++;
             switch (e) {
-            case '"': case '\\': case '/': enc[0] = e; break;
-            case 'b': enc[0] = '\b'; break;
-            case 'f': enc[0] = '\f'; break;
-            case 'n': enc[0] = '\n'; break;
-            case 'r': enc[0] = '\r'; break;
-            case 't': enc[0] = '\t'; break;
+            case '"':
+            case '\\':
+            case '/':
+                enc[0] = e;
+                break;
+            case 'b':
+                enc[0] = '\b';
+                break;
+            case 'f':
+                enc[0] = '\f';
+                break;
+            case 'n':
+                enc[0] = '\n';
+                break;
+            case 'r':
+                enc[0] = '\r';
+                break;
+            case 't':
+                enc[0] = '\t';
+                break;
             case 'u': {
                 unsigned hi, lo;
                 if (!read_u16(c, &hi))
@@ -513,7 +527,7 @@ int jscan_parse(struct jscan_record *r, const char *line, size_t len, const char
     r->ip = at(r, rec.ip);
     r->status = at(r, rec.status);
     for (size_t i = 0; i < r->n_results; i++)
-        r->results[i] =
-            (struct jscan_result){at(r, offs[i].test), at(r, offs[i].status), at(r, offs[i].reason)};
+        r->results[i] = (struct jscan_result){at(r, offs[i].test), at(r, offs[i].status),
+                                              at(r, offs[i].reason)};
     return 0;
 }

@@ -21,8 +21,8 @@ struct jscan_result {
 };
 
 struct jscan_record {
-    const char *ip; /* NULL when absent or not a string */
-    long port;      /* -1 when absent or not an integer in 1..65535 */
+    const char *ip;     /* NULL when absent or not a string */
+    long port;          /* -1 when absent or not an integer in 1..65535 */
     const char *status; /* "_status", NULL when absent */
     bool has_results;   /* "results" is an array */
     struct jscan_result *results;

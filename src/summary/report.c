@@ -21,17 +21,6 @@ static bool any_other_status(const struct summary *s)
     return s->other_tests.counts[SUM_OTHER] > 0;
 }
 
-/* The test rows to report: the named ones, then "(other tests)" if it counted anything. */
-static size_t n_rows(const struct summary *s)
-{
-    return s->n_tests + (s->other_tests.runs > 0 ? 1 : 0);
-}
-
-static struct sum_test *row(struct summary *s, size_t i)
-{
-    return i < s->n_tests ? &s->tests[i] : &s->other_tests;
-}
-
 /* A reason entry's status and text ("STATUS\treason"). */
 static const char *split_reason(const char *key, char *status, size_t cap)
 {
@@ -72,7 +61,8 @@ int summary_print_text(struct summary *s, FILE *out, size_t reasons_shown)
     }
     fprintf(out, "  %-30s %12llu\n", "bad lines (skipped)", (unsigned long long)s->bad_lines);
     if (s->partial_lines > 0)
-        fprintf(out, "  %-30s %12llu\n", "last lines cut short", (unsigned long long)s->partial_lines);
+        fprintf(out, "  %-30s %12llu\n", "last lines cut short",
+                (unsigned long long)s->partial_lines);
 
     const struct sum_targets *t = &s->targets;
     fprintf(out, "\nTargets tested: %llu\n", (unsigned long long)t->tested);
@@ -87,8 +77,8 @@ int summary_print_text(struct summary *s, FILE *out, size_t reasons_shown)
     for (int k = 0; k < statuses; k++)
         fprintf(out, " %17s", sum_status_names[k]);
     fputc('\n', out);
-    for (size_t i = 0; i < n_rows(s); i++) {
-        const struct sum_test *r = row(s, i);
+    for (size_t i = 0; i < summary_rows(s); i++) {
+        const struct sum_test *r = summary_row(s, i);
         fprintf(out, "%-26s %10llu", r->name, (unsigned long long)r->runs);
         for (int k = 0; k < statuses; k++)
             fprintf(out, " %10llu %5.1f%%", (unsigned long long)r->counts[k],
@@ -97,8 +87,8 @@ int summary_print_text(struct summary *s, FILE *out, size_t reasons_shown)
     }
 
     bool header = false;
-    for (size_t i = 0; i < n_rows(s) && reasons_shown > 0; i++) {
-        struct sum_test *r = row(s, i);
+    for (size_t i = 0; i < summary_rows(s) && reasons_shown > 0; i++) {
+        struct sum_test *r = summary_row(s, i);
         if (r->reasons.n == 0)
             continue;
         if (!header)
@@ -115,8 +105,8 @@ int summary_print_text(struct summary *s, FILE *out, size_t reasons_shown)
     }
 
     header = false;
-    for (size_t i = 0; i < n_rows(s); i++) {
-        const struct sum_test *r = row(s, i);
+    for (size_t i = 0; i < summary_rows(s); i++) {
+        const struct sum_test *r = summary_row(s, i);
         if (r->middlebox == 0)
             continue;
         if (!header)
@@ -148,10 +138,9 @@ static json_t *test_json(struct sum_test *r, size_t reasons_shown)
     for (size_t k = 0; k < r->reasons.n && k < reasons_shown; k++) {
         char status[8];
         const char *reason = split_reason(e[k].text, status, sizeof(status));
-        json_array_append_new(reasons, json_pack("{s:s, s:s, s:I, s:I}", "status", status,
-                                                 "reason", reason, "count",
-                                                 (json_int_t)e[k].count, "max_error",
-                                                 (json_int_t)e[k].error));
+        json_array_append_new(reasons, json_pack("{s:s, s:s, s:I, s:I}", "status", status, "reason",
+                                                 reason, "count", (json_int_t)e[k].count,
+                                                 "max_error", (json_int_t)e[k].error));
     }
     json_object_set_new(o, "reasons", reasons);
     json_object_set_new(o, "reasons_exact", json_boolean(!r->reasons.evicted));
@@ -177,14 +166,13 @@ int summary_print_json(struct summary *s, FILE *out, size_t reasons_shown)
         json_array_append_new(files, json_string(s->files[i]));
     for (size_t i = 0; i < s->duplicates && i < SUMMARY_EXAMPLES; i++) {
         const struct sum_duplicate *d = &s->dup_examples[i];
-        json_array_append_new(examples,
-                              json_pack("{s:s, s:i, s:s, s:I, s:s}", "ip", d->ip, "port",
-                                        (int)d->port, "file", s->files[d->file], "line",
-                                        (json_int_t)d->line, "first_file",
-                                        s->files[d->first_file]));
+        json_array_append_new(examples, json_pack("{s:s, s:i, s:s, s:I, s:s}", "ip", d->ip, "port",
+                                                  (int)d->port, "file", s->files[d->file], "line",
+                                                  (json_int_t)d->line, "first_file",
+                                                  s->files[d->first_file]));
     }
-    for (size_t i = 0; i < n_rows(s); i++)
-        json_array_append_new(tests, test_json(row(s, i), reasons_shown));
+    for (size_t i = 0; i < summary_rows(s); i++)
+        json_array_append_new(tests, test_json(summary_row(s, i), reasons_shown));
     const struct sum_targets *t = &s->targets;
     json_t *o = json_pack(
         "{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I},"
@@ -199,24 +187,25 @@ int summary_print_json(struct summary *s, FILE *out, size_t reasons_shown)
         (json_int_t)t->no_results, "tests", tests);
     if (o == NULL)
         return TCPREQ_ENOMEM;
-    int rc = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 && fputc('\n', out) != EOF
-                 ? TCPREQ_OK
-                 : TCPREQ_ESYS;
+    int rc =
+        json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 && fputc('\n', out) != EOF
+            ? TCPREQ_OK
+            : TCPREQ_ESYS;
     json_decref(o);
     return rc;
 }
 
 int summary_print_csv(struct summary *s, FILE *out)
 {
-    static const char *const header[] = {"test", "runs", "pass", "unk", "fail", "err", "other",
-                                          "pass_share", "unk_share", "fail_share", "err_share",
-                                          "middlebox", "middlebox_hops"};
+    static const char *const header[] = {
+        "test",       "runs",      "pass",       "unk",       "fail",      "err",           "other",
+        "pass_share", "unk_share", "fail_share", "err_share", "middlebox", "middlebox_hops"};
     bool ok = true;
     for (size_t i = 0; i < sizeof(header) / sizeof(header[0]); i++)
         ok = ok && csv_write_str(out, header[i], i == 0);
     ok = ok && csv_end_record(out);
-    for (size_t i = 0; i < n_rows(s) && ok; i++) {
-        const struct sum_test *r = row(s, i);
+    for (size_t i = 0; i < summary_rows(s) && ok; i++) {
+        const struct sum_test *r = summary_row(s, i);
         char num[32], hops[SUMMARY_HOP_MAX * 24];
         ok = csv_write_str(out, r->name, true);
         snprintf(num, sizeof(num), "%llu", (unsigned long long)r->runs);

@@ -49,8 +49,8 @@ static enum sum_status status_of(const char *text)
 static void bad_line(struct summary *s, uint64_t line_no, const char *why)
 {
     if (s->diag != NULL && s->bad_lines < SUMMARY_EXAMPLES)
-        fprintf(s->diag, "tcpreq summary: %s:%llu: %s; line skipped\n",
-                s->files[s->n_files - 1], (unsigned long long)line_no, why);
+        fprintf(s->diag, "tcpreq summary: %s:%llu: %s; line skipped\n", s->files[s->n_files - 1],
+                (unsigned long long)line_no, why);
     s->bad_lines++;
 }
 
@@ -126,7 +126,8 @@ static void add_duplicate(struct summary *s, const struct ip_addr *ip, uint16_t 
     s->duplicate_results += s->rec.n_results;
 }
 
-int summary_add_line(struct summary *s, const char *line, size_t len, uint64_t line_no)
+/* Count one line (without its newline) as line number line_no of the file being read. */
+static int add_line(struct summary *s, const char *line, size_t len, uint64_t line_no)
 {
     const char *why = NULL;
     struct jscan_record *rec = &s->rec;
@@ -189,6 +190,16 @@ int summary_add_line(struct summary *s, const char *line, size_t len, uint64_t l
     return TCPREQ_OK;
 }
 
+size_t summary_rows(const struct summary *s)
+{
+    return s->n_tests + (s->other_tests.runs > 0 ? 1 : 0);
+}
+
+struct sum_test *summary_row(struct summary *s, size_t i)
+{
+    return i < s->n_tests ? &s->tests[i] : &s->other_tests;
+}
+
 /* The line being assembled grows up to SUMMARY_LINE_MAX; false when it would pass it. */
 static bool line_append(struct summary *s, size_t *len, const char *data, size_t n)
 {
@@ -245,7 +256,7 @@ int summary_read(struct summary *s, FILE *in, const char *name)
             if (too_long)
                 bad_line(s, line_no, "line longer than 16 MiB");
             else if (len > 0 && !(len == 1 && line[0] == '\r'))
-                rc = summary_add_line(s, line, len, line_no);
+                rc = add_line(s, line, len, line_no);
             pending = 0;
             too_long = false;
         }
@@ -264,7 +275,7 @@ int summary_read(struct summary *s, FILE *in, const char *name)
                 fprintf(s->diag, "tcpreq summary: %s:%llu: last line cut short; not counted\n",
                         name, (unsigned long long)line_no);
         } else {
-            rc = summary_add_line(s, s->line, pending, line_no);
+            rc = add_line(s, s->line, pending, line_no);
         }
     }
     free(chunk);

@@ -39,9 +39,9 @@ struct sum_test {
     char name[SUMMARY_NAME_MAX];
     uint64_t runs;
     uint64_t counts[SUM_STATUSES];
-    struct topk reasons;                  /* "STATUS\treason" */
-    uint64_t middlebox;                   /* results blaming a middlebox */
-    uint64_t hops[SUMMARY_HOP_MAX + 1];   /* by hop, [0] = unknown hop */
+    struct topk reasons;                /* "STATUS\treason" */
+    uint64_t middlebox;                 /* results blaming a middlebox */
+    uint64_t hops[SUMMARY_HOP_MAX + 1]; /* by hop, [0] = unknown hop */
 };
 
 /* Targets that were tested (records without _status), by outcome; the five add up. */
@@ -62,7 +62,7 @@ struct sum_duplicate {
 };
 
 struct summary {
-    FILE *diag; /* bad lines are reported here (the first SUMMARY_EXAMPLES), or NULL */
+    FILE *diag;         /* bad lines are reported here (the first SUMMARY_EXAMPLES), or NULL */
     const char **files; /* names, in the order read */
     size_t n_files;
     uint64_t lines, records, results, disc, fltr;
@@ -83,8 +83,10 @@ void summary_free(struct summary *s);
 /* Read one dataset (name for messages, kept by pointer). 0, or TCPREQ_ESYS on a read error
  * (errno), TCPREQ_ENOMEM. Bad lines are counted, reported and skipped. */
 int summary_read(struct summary *s, FILE *in, const char *name);
-/* Count one line (without its newline) as line number line_no of the file being read. */
-int summary_add_line(struct summary *s, const char *line, size_t len, uint64_t line_no);
+/* The rows to report: the named tests in order of first appearance, then "(other tests)"
+ * when it counted anything. */
+size_t summary_rows(const struct summary *s);
+struct sum_test *summary_row(struct summary *s, size_t i);
 
 /* The renderers (report.c, svg.c). Each returns 0 or TCPREQ_ESYS. */
 int summary_print_text(struct summary *s, FILE *out, size_t reasons_shown);

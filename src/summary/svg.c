@@ -32,8 +32,8 @@
 static const char *const colours[SUM_STATUSES] = {"#009E73", "#E69F00", "#D55E00", "#0072B2",
                                                   "#999999"};
 /* Text on a segment: white where the fill is dark enough. */
-static const char *const text_colours[SUM_STATUSES] = {"#ffffff", "#000000", "#ffffff",
-                                                       "#ffffff", "#000000"};
+static const char *const text_colours[SUM_STATUSES] = {"#ffffff", "#000000", "#ffffff", "#ffffff",
+                                                       "#000000"};
 
 /* XML text and attribute values: the markup characters escaped, and the control
  * characters XML 1.0 does not allow replaced. */
@@ -41,11 +41,21 @@ static void xml_text(FILE *out, const char *s)
 {
     for (; *s != '\0'; s++) {
         switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&apos;", out);
+            break;
         default:
             fputc((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' ? '?' : *s, out);
         }
@@ -79,23 +89,13 @@ static void thousands(uint64_t v, char *buf, size_t cap)
     buf[o] = '\0';
 }
 
-static size_t rows(const struct summary *s)
-{
-    return s->n_tests + (s->other_tests.runs > 0 ? 1 : 0);
-}
-
-static const struct sum_test *row(const struct summary *s, size_t i)
-{
-    return i < s->n_tests ? &s->tests[i] : &s->other_tests;
-}
-
-static void legend(FILE *out, const struct summary *s, double y)
+static void legend(FILE *out, struct summary *s, double y)
 {
     double x = PLOT_X;
     for (int k = 0; k < SUM_STATUSES; k++) {
         bool used = false;
-        for (size_t i = 0; i < rows(s); i++)
-            used = used || row(s, i)->counts[k] > 0;
+        for (size_t i = 0; i < summary_rows(s); i++)
+            used = used || summary_row(s, i)->counts[k] > 0;
         if (!used && k == SUM_OTHER)
             continue; /* PASS..ERR always, so figures of several datasets match */
         fprintf(out,
@@ -129,8 +129,9 @@ static void axis(FILE *out, double top, double bottom, double axis_max)
 
 static void bar(FILE *out, const struct sum_test *r, double y, double scale)
 {
-    fprintf(out, "  <text class=\"label\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" "
-                 "text-anchor=\"end\">",
+    fprintf(out,
+            "  <text class=\"label\" x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" "
+            "text-anchor=\"end\">",
             PLOT_X - 8, y + BAR_H / 2 + 4, FONT_SIZE);
     xml_text(out, r->name);
     fputs("</text>\n", out);
@@ -146,8 +147,7 @@ static void bar(FILE *out, const struct sum_test *r, double y, double scale)
         fprintf(out,
                 "\" data-status=\"%s\" data-count=\"%llu\" x=\"%.4f\" y=\"%.1f\" "
                 "width=\"%.4f\" height=\"%.1f\" fill=\"%s\"><title>",
-                sum_status_names[k], (unsigned long long)r->counts[k], x, y, w, BAR_H,
-                colours[k]);
+                sum_status_names[k], (unsigned long long)r->counts[k], x, y, w, BAR_H, colours[k]);
         xml_text(out, r->name);
         fprintf(out, ": %s %s</title></rect>\n", count, sum_status_names[k]);
         if (w > (double)strlen(count) * DIGIT_W + INSIDE_PAD)
@@ -165,11 +165,11 @@ static void bar(FILE *out, const struct sum_test *r, double y, double scale)
 
 int summary_print_svg(struct summary *s, FILE *out)
 {
-    size_t n = rows(s);
+    size_t n = summary_rows(s);
     uint64_t max = 0;
     for (size_t i = 0; i < n; i++)
-        if (row(s, i)->runs > max)
-            max = row(s, i)->runs;
+        if (summary_row(s, i)->runs > max)
+            max = summary_row(s, i)->runs;
     double axis_max = nice_max(max), scale = PLOT_W / axis_max;
     double plot_top = TITLE_H + LEGEND_H;
     double plot_bottom = plot_top + (double)n * (BAR_H + BAR_GAP);
@@ -192,7 +192,7 @@ int summary_print_svg(struct summary *s, FILE *out)
     legend(out, s, TITLE_H);
     axis(out, plot_top, plot_bottom, axis_max);
     for (size_t i = 0; i < n; i++)
-        bar(out, row(s, i), plot_top + (double)i * (BAR_H + BAR_GAP) + BAR_GAP / 2, scale);
+        bar(out, summary_row(s, i), plot_top + (double)i * (BAR_H + BAR_GAP) + BAR_GAP / 2, scale);
     fputs("</svg>\n", out);
     return ferror(out) ? TCPREQ_ESYS : TCPREQ_OK;
 }

@@ -11,7 +11,7 @@ cmake --build "$top/build" -j"$(nproc)" >/dev/null
 TCPREQ=$top/build/tcpreq
 
 . "$top/tests/lab/lab.sh"
-out=$(mktemp)
+out=$(mktemp --suffix=.jsonl) # -o picks the format by the extension
 trap 'lab_down; rm -f "$out"' EXIT
 lab_up
 lab_prober_firewall

@@ -91,7 +91,7 @@ scan_at() {
   lab_capture_start tcpdump_pid "$LAB_PROBER_NS" "$LAB_PROBER_DEV" "$work/$name.pcap" \
     -B "$CAPTURE_BUFFER_KIB" "$FROM_PROBER" || fail "-r $rate: tcpdump did not start"
   ip netns exec "$LAB_PROBER_NS" "$TCPREQ" -B "$LAB_PROBER4" -B "$LAB_PROBER6" -r "$rate" \
-    "${TESTS[@]}" -o "$work/$name.out" --json "$list" 2>"$work/$name.err"
+    "${TESTS[@]}" -o "$work/$name.out.jsonl" --json "$list" 2>"$work/$name.err"
   assert_eq "-r $rate: exit code" 0 "$?"
   local sent in_capture dropped most at
   sent=$(lab_packets_sent "$work/$name.err")
@@ -118,16 +118,16 @@ scan_at() {
     "$(strays "$work/$name.pcap" "$list" | tr '\n' ' ')"
   assert_eq "-r $rate: every listed target was sent to" "$n" \
     "$(tcpdump -nr "$work/$name.pcap" 2>/dev/null | awk '{ d = $5; sub(/\.[0-9]+:$/, "", d); print d }' | sort -u | wc -l)"
-  assert_eq "-r $rate: one record per target" "$n" "$(wc -l <"$work/$name.out")"
+  assert_eq "-r $rate: one record per target" "$n" "$(wc -l <"$work/$name.out.jsonl")"
   local tests pass_n
-  tests=$(jq -r '.results[].status' "$work/$name.out" | wc -l)
-  pass_n=$(jq -r '.results[].status' "$work/$name.out" | grep -c '^PASS$')
+  tests=$(jq -r '.results[].status' "$work/$name.out.jsonl" | wc -l)
+  pass_n=$(jq -r '.results[].status' "$work/$name.out.jsonl" | grep -c '^PASS$')
   if awk -v p="$pass_n" -v t="$tests" -v m="$PASS_MIN" 'BEGIN { exit !(t > 0 && p >= t * m) }'; then
     pass "-r $rate: $pass_n of $tests tests PASS"
   else
     fail "-r $rate: only $pass_n of $tests tests PASS"
     jq -r '.results[] | select(.status != "PASS") | "\(.test) \(.status) \(.reason)"' \
-      "$work/$name.out" | sort | uniq -c | sed 's/^/# /'
+      "$work/$name.out.jsonl" | sort | uniq -c | sed 's/^/# /'
   fi
 }
 

@@ -382,9 +382,29 @@ static void test_nmap_entities_refused(void **state)
     run_free(&r);
 }
 
+/* The table: every format has a long option of its own, a help line, and exactly one way to
+ * read (a line parser or a reader of its own). */
+static void test_format_table(void **state)
+{
+    (void)state;
+    assert_int_equal(input_format_count, 3);
+    for (size_t i = 0; i < input_format_count; i++) {
+        const struct input_format *f = input_formats[i];
+        assert_true(strncmp(f->option, "--", 2) == 0);
+        assert_non_null(f->help);
+        assert_true((f->parse_line != NULL) != (f->next != NULL));
+        assert_ptr_equal(input_format_by_option(f->option), f);
+        for (size_t k = 0; k < i; k++)
+            assert_string_not_equal(input_formats[k]->option, f->option);
+    }
+    assert_null(input_format_by_option("--xml"));
+    assert_null(input_format_by_option("--nmapx"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_table),
         cmocka_unit_test(test_jsonl_good_and_bad),
         cmocka_unit_test(test_jsonl_hostile_bytes),
         cmocka_unit_test(test_zmap_rows),

@@ -5,10 +5,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "common/csv.h"
 #include "common/err.h"
@@ -46,7 +47,7 @@ static void test_field_quoting(void **state)
     expect_field("line1\nline2", "\"line1\nline2\"");
     expect_field("cr\r", "\"cr\r\"");
     expect_field("caf\xc3\xa9 ; tab\t", "caf\xc3\xa9 ; tab\t"); /* no need to quote these */
-    expect_field(" spaced ", " spaced ");                        /* 2.4: spaces are data */
+    expect_field(" spaced ", " spaced ");                       /* 2.4: spaces are data */
 }
 
 /* Read text with the CSV reader into "field|field\n" lines, one per record, with the
@@ -152,13 +153,13 @@ static void test_rows(void **state)
     };
     char *csv = write_csv(records, 3);
     assert_string_equal(
-        csv, HEADER
-        "198.18.3.2,80,\"h, \"\"q\"\"\",\"{\"\"asn\"\":64500}\",LivenessTest,PASS,,,1 2,"
-        "198.18.1.1 198.18.2.2,,2\r\n"
-        "198.18.3.2,80,\"h, \"\"q\"\"\",\"{\"\"asn\"\":64500}\",OptionSupportTest,UNK,1,"
-        "\"at hop 2 (a,b)\",,,\"{\"\"diff\"\":[\"\"x\"\",\"\"y\\n\"\"]}\",2\r\n"
-        "192.0.2.1,80,,,,DISC,,,,,,0\r\n"
-        "198.18.3.3,81,,,,,,,,,,0\r\n");
+        csv,
+        HEADER "198.18.3.2,80,\"h, \"\"q\"\"\",\"{\"\"asn\"\":64500}\",LivenessTest,PASS,,,1 2,"
+               "198.18.1.1 198.18.2.2,,2\r\n"
+               "198.18.3.2,80,\"h, \"\"q\"\"\",\"{\"\"asn\"\":64500}\",OptionSupportTest,UNK,1,"
+               "\"at hop 2 (a,b)\",,,\"{\"\"diff\"\":[\"\"x\"\",\"\"y\\n\"\"]}\",2\r\n"
+               "192.0.2.1,80,,,,DISC,,,,,,0\r\n"
+               "198.18.3.3,81,,,,,,,,,,0\r\n");
     free(csv);
     /* no target at all: the header alone */
     csv = write_csv(NULL, 0);

@@ -7,10 +7,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "cli/args.h"
 #include "common/err.h"
@@ -142,8 +143,8 @@ static void check_module(const struct output_module *m)
         write_records(m, out, expect_len > 0, whole, NULL);
         fclose(out);
         if (again_len != full_len || memcmp(again, full, full_len) != 0)
-            fail_msg("%s cut at %zu: the resumed file differs from the uninterrupted one",
-                     m->name, cut);
+            fail_msg("%s cut at %zu: the resumed file differs from the uninterrupted one", m->name,
+                     cut);
         free(again);
     }
     free(full);
@@ -175,7 +176,8 @@ static void test_resume_needs_a_resumable_format(void **state)
     char *bad_out[] = {"tcpreq", "-B", "198.18.1.2", "-o", "out.parquet", "198.18.3.2:80"};
     assert_int_equal(cli_parse(ARGC(bad_out), bad_out, &o), EXIT_USAGE);
     cli_free(&o);
-    char *csv[] = {"tcpreq", "-B", "198.18.1.2", "--resume", "o.csv", "-o", "o.csv", "198.18.3.2:80"};
+    char *csv[] = {"tcpreq", "-B", "198.18.1.2", "--resume",
+                   "o.csv",  "-o", "o.csv",      "198.18.3.2:80"};
     assert_int_equal(cli_parse(ARGC(csv), csv, &o), 0);
     assert_string_equal(o.output_module->name, "csv");
     assert_string_equal(o.resume_module->name, "csv");

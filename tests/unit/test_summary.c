@@ -4,18 +4,19 @@
  * bad and cut-off lines; the renderers read back (JSON with jansson, CSV with the RFC 4180
  * reader, the SVG chart with libxml2: every bar as wide as its count on one scale); the
  * line scanner on hostile JSON; the bounded top-k; and the command line. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <jansson.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "cli/summary_args.h"
 #include "common/csv.h"
@@ -27,35 +28,74 @@
 static const uint8_t KEY[SEEN_KEY_LEN] = {1, 2, 3};
 
 #define R(test, status, reason)                                                                    \
-    "{\"test\":\"" test "\",\"timestamp\":\"2026-01-02T03:04:05Z\",\"src\":{\"ip\":\"198.18.1.2\"," \
-    "\"port\":50000,\"host\":null},\"path\":[[1,\"198.18.1.1\"]],\"isns\":[[1.5,7]],\"status\":\"" \
-    status "\",\"stage\":1,\"reason\":" reason ",\"custom\":{\"diff\":[\"a\",\"b\"]}}"
+    "{\"test\":\"" test                                                                            \
+    "\",\"timestamp\":\"2026-01-02T03:04:05Z\",\"src\":{\"ip\":\"198.18.1.2\","                    \
+    "\"port\":50000,\"host\":null},\"path\":[[1,\"198.18.1.1\"]],\"isns\":[[1.5,7]],\"status\":"   \
+    "\"" status "\",\"stage\":1,\"reason\":" reason ",\"custom\":{\"diff\":[\"a\",\"b\"]}}"
 #define MBOX2 "\"Middlebox interference detected at or before hop 2 (header option(s) deleted)\""
 #define MBOX_UNKNOWN "\"Middlebox interference detected at unknown hop (x)\""
 
 /* Shard A: three tested targets, a DISC, a duplicated list line (tested once, FLTR once). */
-static const char SHARD_A[] =
-    "{\"ip\":\"198.18.128.1\",\"port\":80,\"host\":null,\"results\":[" R("LivenessTest", "PASS", "null")
-    "," R("OptionSupportTest", "PASS", "null") "," R("LivenessTest", "PASS", "null") "]}\n"
-    "{\"ip\":\"198.18.128.2\",\"port\":80,\"host\":null,\"results\":[" R("LivenessTest", "PASS", "null")
-    "," R("OptionSupportTest", "UNK", MBOX2) "," R("LivenessTest", "PASS", "null") "]}\n"
-    "{\"ip\":\"192.0.2.1\",\"port\":80,\"host\":null,\"results\":[],\"_status\":\"DISC\"}\n"
-    "{\"ip\":\"198.18.128.3\",\"port\":80,\"host\":null,\"results\":[],\"_status\":\"FLTR\"}\n"
-    "{\"ip\":\"198.18.128.3\",\"port\":80,\"host\":null,\"results\":[" R("LivenessTest", "PASS", "null")
-    "," R("OptionSupportTest", "FAIL", "\"Timeout during handshake\"") "]}\r\n"
-    "\n";
+static const char SHARD_A[] = "{\"ip\":\"198.18.128.1\",\"port\":80,\"host\":null,\"results\":[" R(
+    "LivenessTest", "PASS",
+    "null") "," R("OptionSupportTest", "PASS",
+                  "null") "," R("LivenessTest", "PASS",
+                                "null") "]}\n"
+                                        "{\"ip\":\"198.18.128.2\",\"port\":80,\"host\":null,"
+                                        "\"results\":[" R("LivenessTest", "PASS", "null") "," R(
+                                            "OptionSupportTest", "UNK",
+                                            MBOX2) "," R("LivenessTest", "PASS",
+                                                         "null") "]}\n"
+                                                                 "{\"ip\":\"192.0.2.1\","
+                                                                 "\"port\":80,\"host\":null,"
+                                                                 "\"results\":[],\"_status\":"
+                                                                 "\"DISC\"}\n"
+                                                                 "{\"ip\":\"198.18.128.3\","
+                                                                 "\"port\":80,\"host\":null,"
+                                                                 "\"results\":[],\"_status\":"
+                                                                 "\"FLTR\"}\n"
+                                                                 "{\"ip\":\"198.18.128.3\","
+                                                                 "\"port\":80,\"host\":null,"
+                                                                 "\"results\":[" R(
+                                                                     "LivenessTest", "PASS",
+                                                                     "null") "," R("OptionSuppo"
+                                                                                   "rtTest",
+                                                                                   "FAIL",
+                                                                                   "\"Timeout "
+                                                                                   "during "
+                                                                                   "handshake"
+                                                                                   "\"") "]}"
+                                                                                         "\r\n"
+                                                                                         "\n";
 /* Shard B: one new target (IPv6, ERR), one target of shard A again (a duplicate across
  * shards: reported, not counted), bad lines, and a last line cut short. */
 static const char SHARD_B[] =
-    "{\"ip\":\"fd00:7463:8000::1\",\"port\":443,\"host\":\"h\",\"rank\":1,\"results\":["
-    R("LivenessTest", "PASS", "null") "," R("OptionSupportTest", "ERR", "\"Missing ALP module\"")
-    "," R("OptionSupportTest", "UNK", MBOX_UNKNOWN) "]}\n"
-    "{\"ip\":\"198.18.128.1\",\"port\":80,\"host\":null,\"results\":[" R("LivenessTest", "FAIL", "\"x\"")
-    "]}\n"
-    "{\"ip\":\"198.18.128.9\",\"port\":80,\"host\":null,\"results\":[],\"_status\":\"FLTR\"}\n"
-    "not json\n"
-    "{\"ip\":\"198.18.128.4\",\"port\":0,\"results\":[]}\n"
-    "{\"ip\":\"198.18.128.5\",\"port\":80,\"host\":null,\"results\":[{\"test\":\"Liven";
+    "{\"ip\":\"fd00:7463:8000::1\",\"port\":443,\"host\":\"h\",\"rank\":1,\"results\":[" R(
+        "LivenessTest", "PASS",
+        "null") "," R("OptionSupportTest", "ERR",
+                      "\"Missing ALP module\"") "," R("OptionSupportTest", "UNK",
+                                                      MBOX_UNKNOWN) "]}\n"
+                                                                    "{\"ip\":\"198.18.128.1\","
+                                                                    "\"port\":80,\"host\":null,"
+                                                                    "\"results\":[" R(
+                                                                        "LivenessTest", "FAIL",
+                                                                        "\"x\"") "]}\n"
+                                                                                 "{\"ip\":\"198.18."
+                                                                                 "128.9\",\"port\":"
+                                                                                 "80,\"host\":null,"
+                                                                                 "\"results\":[],"
+                                                                                 "\"_status\":"
+                                                                                 "\"FLTR\"}\n"
+                                                                                 "not json\n"
+                                                                                 "{\"ip\":\"198.18."
+                                                                                 "128.4\",\"port\":"
+                                                                                 "0,\"results\":[]}"
+                                                                                 "\n"
+                                                                                 "{\"ip\":\"198.18."
+                                                                                 "128.5\",\"port\":"
+                                                                                 "80,\"host\":null,"
+                                                                                 "\"results\":[{"
+                                                                                 "\"test\":\"Liven";
 
 static void read_text(struct summary *s, const char *text, const char *name)
 {
@@ -146,8 +186,14 @@ static char *render(struct summary *s, int (*fn)(struct summary *, FILE *))
     return buf;
 }
 
-static int text5(struct summary *s, FILE *f) { return summary_print_text(s, f, 5); }
-static int json5(struct summary *s, FILE *f) { return summary_print_json(s, f, 5); }
+static int text5(struct summary *s, FILE *f)
+{
+    return summary_print_text(s, f, 5);
+}
+static int json5(struct summary *s, FILE *f)
+{
+    return summary_print_json(s, f, 5);
+}
 
 static void test_text_and_json(void **state)
 {
@@ -171,10 +217,10 @@ static void test_text_and_json(void **state)
     json_t *opt = json_array_get(json_object_get(o, "tests"), 1);
     assert_string_equal(json_string_value(json_object_get(opt, "test")), "OptionSupportTest");
     assert_int_equal(json_integer_value(json_object_get(opt, "UNK")), 2);
-    assert_true(fabs(json_real_value(json_object_get(json_object_get(opt, "shares"), "UNK")) - 0.4) <
-                1e-9);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(opt, "middlebox_hops"), "2")),
-                     1);
+    assert_true(
+        fabs(json_real_value(json_object_get(json_object_get(opt, "shares"), "UNK")) - 0.4) < 1e-9);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(opt, "middlebox_hops"), "2")), 1);
     assert_int_equal(json_array_size(json_object_get(opt, "reasons")), 4);
     assert_true(json_is_true(json_object_get(opt, "reasons_exact")));
     json_t *dup = json_array_get(json_object_get(json_object_get(o, "duplicates"), "examples"), 0);
@@ -317,7 +363,7 @@ static void test_scanner(void **state)
     assert_int_equal(r.n_results, 1);
     assert_string_equal(r.results[0].test, "T\xc3\xa9\xf0\x9f\x98\x80");
     assert_string_equal(r.results[0].reason, "a\"b\\c\n");
-    const char *ports[] = {"{\"port\":0}", "{\"port\":65536}", "{\"port\":80.0}",
+    const char *ports[] = {"{\"port\":0}",   "{\"port\":65536}",  "{\"port\":80.0}",
                            "{\"port\":-80}", "{\"port\":\"80\"}", "{\"port\":99999999999999999}"};
     for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
         assert_int_equal(jscan_parse(&r, ports[i], strlen(ports[i]), &why), 0);
@@ -406,10 +452,10 @@ static void test_args(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_counts),      cmocka_unit_test(test_same_file_twice),
+        cmocka_unit_test(test_counts),        cmocka_unit_test(test_same_file_twice),
         cmocka_unit_test(test_text_and_json), cmocka_unit_test(test_csv),
         cmocka_unit_test(test_svg_read_back), cmocka_unit_test(test_scanner),
-        cmocka_unit_test(test_topk),        cmocka_unit_test(test_args),
+        cmocka_unit_test(test_topk),          cmocka_unit_test(test_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
