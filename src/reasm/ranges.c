@@ -5,6 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+void reasm_ranges_init(struct reasm_ranges *rs)
+{
+    rs->r = NULL;
+    rs->n = rs->cap = 0;
+}
+
 void reasm_ranges_clear(struct reasm_ranges *rs)
 {
     rs->n = 0;

@@ -26,6 +26,8 @@ struct reasm_ranges {
     size_t n, cap;
 };
 
+/* An empty list holding no memory (as a zeroed struct is). */
+void reasm_ranges_init(struct reasm_ranges *rs);
 /* Forget every range (the memory stays for reuse). */
 void reasm_ranges_clear(struct reasm_ranges *rs);
 void reasm_ranges_free(struct reasm_ranges *rs);

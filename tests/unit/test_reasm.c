@@ -345,7 +345,7 @@ static void test_ranges_merge_and_absorb(void **state)
 {
     (void)state;
     struct reasm_ranges rs;
-    reasm_ranges_clear(&rs);
+    reasm_ranges_init(&rs);
     assert_true(reasm_ranges_add(&rs, 10, 20));
     assert_true(reasm_ranges_add(&rs, 30, 40));
     assert_true(reasm_ranges_add(&rs, 50, 60));
@@ -363,6 +363,7 @@ static void test_ranges_merge_and_absorb(void **state)
     assert_int_equal(reasm_ranges_absorb(&rs, 79), 79);
     assert_int_equal(reasm_ranges_absorb(&rs, 80), 90);
     assert_int_equal(rs.n, 0);
+    reasm_ranges_free(&rs);
 }
 
 static void test_midstream_pickup(void **state)
