@@ -43,6 +43,9 @@
 /* Packets taken from pcap per readiness callback before yielding to timers. */
 #define CAPTURE_BATCH 512
 #define LIMITS_LINE_MAX 768
+/* A source that spent its share of the loop is asked again this much later: the loop
+ * polls its I/O in between (a 0 ms timer would run in the same pass). */
+#define SOURCE_YIELD_MS 1
 #define REASON_DEADLINE "Test deadline exceeded"
 #define REASON_INTERRUPTED "Interrupted"
 /* After SIGINT/SIGTERM, tests in flight get this long to reach their verdict before they
@@ -116,6 +119,8 @@ struct engine {
     struct status_line status;
     struct pcap_record *rec;
     struct fw_guard fw;
+    uv_poll_t *input_poll; /* the source waits for this descriptor (NULL = none) */
+    int input_fd;
 };
 
 static tc_time now_us(void)
@@ -146,6 +151,7 @@ static void engine_warn(struct engine *eng, const char *fmt, ...)
 static void flush_sends(struct engine *eng);
 static void flow_sent(struct engine *eng, struct flow *f, tc_time queued_at, tc_time now);
 static void schedule_admit(struct engine *eng);
+static void wait_for_source(struct engine *eng, int fd);
 static void maybe_finish(struct engine *eng);
 static void target_next_test(struct active_target *at);
 static void target_start_next(struct active_target *at);
@@ -549,7 +555,14 @@ static void admit(struct engine *eng)
         struct active_target *at = calloc(1, sizeof(*at));
         if (at == NULL)
             break;
+        at->in.wait_fd = -1;
         int rc = eng->source(eng->source_ctx, &at->in);
+        if (rc == TARGET_SOURCE_WAIT) {
+            int fd = at->in.wait_fd;
+            free(at);
+            wait_for_source(eng, fd);
+            break;
+        }
         if (rc <= 0) {
             free(at);
             eng->source_done = true;
@@ -571,6 +584,46 @@ static void admit(struct engine *eng)
 static void on_admit_timer(uv_timer_t *timer)
 {
     admit(timer->data);
+}
+
+static void on_input_readable(uv_poll_t *poll, int status, int events)
+{
+    struct engine *eng = poll->data;
+    (void)status, (void)events;
+    uv_poll_stop(poll);
+    schedule_admit(eng);
+}
+
+static void free_handle(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* The source has no target without waiting: admit again once fd is readable (a pipe that is
+ * empty now), or, for fd -1 (the source spent its share of the loop), after one turn of the
+ * loop, so that capture, timers and signals run in between. Tests already running go on. */
+static void wait_for_source(struct engine *eng, int fd)
+{
+    if (fd < 0) {
+        uv_timer_start(&eng->admit_timer, on_admit_timer, SOURCE_YIELD_MS, 0);
+        return;
+    }
+    if (eng->input_poll != NULL && eng->input_fd != fd) {
+        uv_close((uv_handle_t *)eng->input_poll, free_handle);
+        eng->input_poll = NULL;
+    }
+    if (eng->input_poll == NULL) {
+        uv_poll_t *p = malloc(sizeof(*p));
+        if (p == NULL || uv_poll_init(&eng->loop, p, fd) != 0) {
+            free(p);
+            uv_timer_start(&eng->admit_timer, on_admit_timer, SOURCE_YIELD_MS, 0);
+            return;
+        }
+        p->data = eng;
+        eng->input_poll = p;
+        eng->input_fd = fd;
+    }
+    uv_poll_start(eng->input_poll, UV_READABLE, on_input_readable);
 }
 
 /* Admission runs from the loop, never from inside a callback chain that is itself
@@ -795,6 +848,10 @@ static void maybe_finish(struct engine *eng)
     status_close(&eng->status);
     close_handle((uv_handle_t *)&eng->sigint);
     close_handle((uv_handle_t *)&eng->sigterm);
+    if (eng->input_poll != NULL) {
+        uv_close((uv_handle_t *)eng->input_poll, free_handle);
+        eng->input_poll = NULL;
+    }
 }
 
 static int engine_open(struct engine *eng)
