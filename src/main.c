@@ -62,6 +62,11 @@ static int load_filter_inputs(const struct cli_options *opts, struct run *run,
         return 0;
     int rc = output_resume_file(opts->resume_module, opts->resume, resume_mark,
                                 &run->filter.targets, resumed);
+    if (rc == TCPREQ_OK && resumed->bad_long > 0 && !opts->quiet)
+        fprintf(stderr,
+                "tcpreq: %s:%lu: warning: line longer than any record (%llu such lines): kept, "
+                "not resumed\n",
+                opts->resume, resumed->first_long_line, (unsigned long long)resumed->bad_long);
     if (rc != TCPREQ_OK) {
         fprintf(stderr, "tcpreq: error: --resume %s: %s\n", opts->resume,
                 rc == TCPREQ_EPROTO ? resumed->error
