@@ -156,15 +156,18 @@ static enum reasm_kind classify(const struct reasm_stream *s, const struct seg_s
 }
 
 /* Whether the kept bytes of the received positions [from, to) differ from the segment's.
- * Positions below FIRST_DATA_POS (the SYN, data from before a mid-stream pickup) and at or
- * beyond keep_limit were never kept. */
+ * Positions below FIRST_DATA_POS (the SYN, data from before a mid-stream pickup), at or
+ * beyond keep_limit, and beyond what the kept buffer has grown to were never kept: a
+ * received position need not be a kept byte (a FIN's position, when the FIN was not
+ * believed, is passed by the in-order edge all the same; found by fuzzing the test cases). */
 static bool piece_conflicts(const struct reasm_stream *s, const struct seg_span *g, int64_t from,
                             int64_t to)
 {
     if (!g->payload)
         return false;
     int64_t lo = max64(max64(from, g->data_start), FIRST_DATA_POS);
-    int64_t hi = min64(min64(to, g->data_end), s->keep_limit + FIRST_DATA_POS);
+    int64_t kept_end = min64(s->keep_limit, (int64_t)s->kept_cap) + FIRST_DATA_POS;
+    int64_t hi = min64(min64(to, g->data_end), kept_end);
     if (lo >= hi)
         return false;
     return memcmp(s->kept + (lo - FIRST_DATA_POS), g->payload + (lo - g->data_start),

@@ -366,6 +366,23 @@ static void test_ranges_merge_and_absorb(void **state)
     reasm_ranges_free(&rs);
 }
 
+/* A FIN not believed (it comes before data already received) is passed by the in-order edge
+ * all the same, so a position counts as received with no byte kept for it: data over it
+ * must not be compared with kept bytes that do not exist (the kept buffer is allocated with
+ * the first byte kept; found by fuzzing the test cases, a read through NULL). */
+static void test_unbelieved_fin_position_has_no_kept_byte(void **state)
+{
+    (void)state;
+    struct reasm_stream s;
+    start(&s, KEEP);
+    add(&s, ISN + 5, false, true, "");           /* a FIN at 5, out of order */
+    struct reasm_result r = add(&s, ISN + 1, false, true, ""); /* a FIN at 1: not believed */
+    assert_true(r.conflict);
+    r = data(&s, ISN + 1, "abc"); /* data over the unbelieved FIN's position */
+    assert_int_equal(r.new_bytes, 2);
+    reasm_free(&s);
+}
+
 static void test_midstream_pickup(void **state)
 {
     (void)state;
@@ -475,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_long_stream_wraps_twice),
         cmocka_unit_test(test_range_list_overflow),
         cmocka_unit_test(test_ranges_merge_and_absorb),
+        cmocka_unit_test(test_unbelieved_fin_position_has_no_kept_byte),
         cmocka_unit_test(test_midstream_pickup),
         cmocka_unit_test(test_max_bytes_zero),
         cmocka_unit_test(test_keep_cap_and_uncaptured_bytes),
