@@ -45,16 +45,13 @@ void input_bad_line(struct input_reader *r, const char *fmt, ...)
         return;
     /* The message quotes the input (a field, the JSON parser's or libxml2's complaint about
      * it): escaped whole, so no byte of the file reaches the terminal as it is. */
-    char msg[INPUT_MESSAGE_MAX], name[ESCAPE_CAP(INPUT_NAME_SHOWN)];
-    char safe[ESCAPE_CAP(INPUT_MESSAGE_MAX)];
+    char name[ESCAPE_CAP(INPUT_NAME_SHOWN)], safe[ESCAPE_CAP(INPUT_MESSAGE_MAX)];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    escape_vformat(safe, sizeof(safe), INPUT_MESSAGE_MAX, fmt, ap);
     va_end(ap);
-    size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
     escape_bytes(name, sizeof(name), r->name, strnlen(r->name, INPUT_NAME_SHOWN));
-    fprintf(r->diag, "tcpreq: %s:%lu: %s\n", name, r->line,
-            escape_bytes(safe, sizeof(safe), msg, len));
+    fprintf(r->diag, "tcpreq: %s:%lu: %s\n", name, r->line, safe);
 }
 
 /* The next bytes of the file into r->chunk: 1, 0 at the end, INPUT_AGAIN (nothing there

@@ -23,13 +23,12 @@
 static int usage_error(const char *fmt, ...)
 {
     /* arguments come from @FILE lines too: escaped, so a file cannot drive the terminal */
-    char msg[ERR_MAX], safe[ESCAPE_CAP(ERR_MAX)];
+    char safe[ESCAPE_CAP(ERR_MAX)];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    escape_vformat(safe, sizeof(safe), ERR_MAX, fmt, ap);
     va_end(ap);
-    size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
-    fprintf(stderr, "tcpreq: error: %s\n", escape_bytes(safe, sizeof(safe), msg, len));
+    fprintf(stderr, "tcpreq: error: %s\n", safe);
     return EXIT_USAGE;
 }
 

@@ -1,5 +1,7 @@
 #include "common/escape.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PRINTABLE_FIRST 0x20
@@ -43,6 +45,20 @@ char *escape_bytes(char *dst, size_t cap, const char *src, size_t len)
 char *escape_str(char *dst, size_t cap, const char *src)
 {
     return escape_bytes(dst, cap, src, strlen(src));
+}
+
+char *escape_vformat(char *dst, size_t cap, size_t fmt_cap, const char *fmt, va_list ap)
+{
+    char *msg = malloc(fmt_cap);
+    if (msg == NULL) {
+        escape_str(dst, cap, fmt); /* out of memory: at least the message's own words */
+        return dst;
+    }
+    int n = vsnprintf(msg, fmt_cap, fmt, ap);
+    size_t len = n < 0 ? 0 : (size_t)n < fmt_cap ? (size_t)n : fmt_cap - 1;
+    escape_bytes(dst, cap, msg, len);
+    free(msg);
+    return dst;
 }
 
 bool escape_is_plain(const char *src, size_t len)

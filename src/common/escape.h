@@ -6,6 +6,7 @@
 #ifndef TCPREQ_ESCAPE_H
 #define TCPREQ_ESCAPE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,6 +20,10 @@
 char *escape_bytes(char *dst, size_t cap, const char *src, size_t len);
 /* The same for a NUL-terminated string. */
 char *escape_str(char *dst, size_t cap, const char *src);
+/* Format (vsnprintf) into a buffer of fmt_cap bytes, cut there, and escape the result
+ * into dst: for a message that quotes input. Returns dst. */
+char *escape_vformat(char *dst, size_t cap, size_t fmt_cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 /* Whether escape_bytes would copy src unchanged. */
 bool escape_is_plain(const char *src, size_t len);
 

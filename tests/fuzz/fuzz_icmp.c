@@ -9,7 +9,6 @@
 #include "fuzz_util.h"
 
 #include "common/err.h"
-#include "tcp/checksum.h"
 #include "tcp/segment.h"
 #include "tracebox/icmp.h"
 #include "tracebox/mbox.h"
@@ -36,21 +35,9 @@ static void fix_icmp_checksum(uint8_t *pkt, size_t len)
     bool v6 = ip.src.family == IP_FAMILY_V6;
     if (ip.proto != (v6 ? IPPROTO_ICMPV6_NUM : IPPROTO_ICMP_NUM))
         return;
-    uint8_t *icmp = pkt + (ip.l4 - pkt);
-    icmp[2] = icmp[3] = 0;
-    uint32_t sum = 0;
-    if (v6) {
-        uint8_t ph[40] = {0};
-        memcpy(ph, ip.src.bytes, 16);
-        memcpy(ph + 16, ip.dst.bytes, 16);
-        ph[34] = (uint8_t)(ip.l4_len >> 8);
-        ph[35] = (uint8_t)ip.l4_len;
-        ph[39] = IPPROTO_ICMPV6_NUM;
-        sum = csum_partial(ph, sizeof(ph), sum);
-    }
-    uint16_t c = csum_finish(csum_partial(icmp, ip.l4_len, sum));
-    icmp[2] = (uint8_t)(c >> 8);
-    icmp[3] = (uint8_t)c;
+    /* the ICMP message runs to the end of the IP packet, which may be shorter than len */
+    size_t hdr = (size_t)(ip.l4 - pkt);
+    fuzz_icmp_checksum(pkt, hdr, hdr + ip.l4_len, v6);
 }
 
 static void check_quote(const uint8_t *pkt, size_t len, struct icmp_quote *keep, size_t *n_keep)

@@ -16,7 +16,6 @@
 
 #include "common/err.h"
 #include "record/record.h"
-#include "tcp/checksum.h"
 #include "tcp/options.h"
 #include "tcp/segment.h"
 #include "tests_cases/registry.h"
@@ -179,24 +178,6 @@ static void op_raw(struct world *w)
     tc_deliver_segment(&w->t, buf, n + 4, w->now);
 }
 
-static void icmp_checksum(uint8_t *msg, size_t hdr, size_t len, bool v6)
-{
-    uint8_t *icmp = msg + hdr;
-    size_t icmp_len = len - hdr;
-    uint32_t sum = 0;
-    if (v6) {
-        uint8_t ph[40] = {0};
-        memcpy(ph, msg + 8, 32);
-        ph[34] = (uint8_t)(icmp_len >> 8);
-        ph[35] = (uint8_t)icmp_len;
-        ph[39] = IPPROTO_ICMPV6_NUM;
-        sum = csum_partial(ph, sizeof(ph), sum);
-    }
-    uint16_t c = csum_finish(csum_partial(icmp, icmp_len, sum));
-    icmp[2] = (uint8_t)(c >> 8);
-    icmp[3] = (uint8_t)c;
-}
-
 /* A router's time-exceeded quoting one of our probes: cut, maybe mutated (a middlebox, or a
  * lie), parsed, and delivered when its quoted 4-tuple is this flow's, as the engine does. */
 static void op_quote(struct world *w)
@@ -254,7 +235,7 @@ static void op_quote(struct world *w)
         memcpy(msg + 16, w->t.env.src.bytes, 4);
         msg[hdr] = ICMP_TYPE_TIME_EXCEEDED;
     }
-    icmp_checksum(msg, hdr, len, w->v6);
+    fuzz_icmp_checksum(msg, hdr, len, w->v6);
     struct icmp_quote q;
     if (icmp_parse_time_exceeded(msg, len, &q) != TCPREQ_OK)
         return;

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcp/checksum.h"
+
 #define FUZZ_CHECK(cond)                                                                   \
     do {                                                                                   \
         if (!(cond)) {                                                                     \
@@ -57,6 +59,27 @@ static inline const uint8_t *fz_bytes(struct fz *f, size_t max, size_t *n)
     f->p += *n;
     f->left -= *n;
     return at;
+}
+
+/* Set the checksum of the ICMP (v6: ICMPv6, with its pseudo-header) message that follows an
+ * IP header of hdr bytes in msg (len bytes in all), addresses at IPv4/IPv6 offsets. */
+static inline void fuzz_icmp_checksum(uint8_t *msg, size_t hdr, size_t len, bool v6)
+{
+    uint8_t *icmp = msg + hdr;
+    size_t icmp_len = len - hdr;
+    uint32_t sum = 0;
+    icmp[2] = icmp[3] = 0;
+    if (v6) {
+        uint8_t ph[40] = {0};
+        memcpy(ph, msg + 8, 32);
+        ph[34] = (uint8_t)(icmp_len >> 8);
+        ph[35] = (uint8_t)icmp_len;
+        ph[39] = 58; /* ICMPv6 */
+        sum = csum_partial(ph, sizeof(ph), sum);
+    }
+    uint16_t c = csum_finish(csum_partial(icmp, icmp_len, sum));
+    icmp[2] = (uint8_t)(c >> 8);
+    icmp[3] = (uint8_t)c;
 }
 
 #endif
