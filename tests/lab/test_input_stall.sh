@@ -21,13 +21,6 @@ lab_up
 lab_prober_firewall
 lab_target_listen 80
 
-lines_at_least() { [[ -f $1 ]] && (($(wc -l <"$1") >= $2)); }
-wait_for() {
-  local what=$1 secs=$2 i; shift 2
-  for ((i = 0; i < secs * 20; i++)); do "$@" && return 0; sleep 0.05; done
-  echo "# timed out waiting for $what" >&2
-  return 1
-}
 
 mkfifo "$work/in"
 exec {writer}<>"$work/in" # read-write: opening does not wait for the reader

@@ -24,13 +24,6 @@ lab_target_listen 80
 
 for ((i = 1; i <= 300; i++)); do echo "198.18.$((128 + i / 250)).$((i % 250 + 1)):80"; done >"$work/targets"
 
-wait_for() {
-  local what=$1 secs=$2 i; shift 2
-  for ((i = 0; i < secs * 20; i++)); do "$@" && return 0; sleep 0.05; done
-  echo "# timed out waiting for $what" >&2
-  return 1
-}
-lines_at_least() { [[ -f $1 ]] && (($(wc -l <"$1") >= $2)); }
 # output_fd PID FILE: the descriptor number under which PID holds FILE open.
 output_fd() {
   local fd

@@ -29,13 +29,6 @@ start_scan() {
     2>"$work/$name.err" &
   scan_pid=$!
 }
-# wait_for WHAT SECONDS CMD...: poll CMD until it succeeds; false after the deadline.
-wait_for() {
-  local what=$1 secs=$2 i; shift 2
-  for ((i = 0; i < secs * 20; i++)); do "$@" && return 0; sleep 0.05; done
-  echo "# timed out waiting for $what" >&2
-  return 1
-}
 # The listing is read in full before grep looks at it: `tool | grep -q` under pipefail
 # fails when grep exits on a match before the tool has written its last line (EPIPE).
 nft_has() {
@@ -49,7 +42,6 @@ ipt_has() {
 # guard_helper_of PID: the firewall guard, the child of tcpreq PID that is tcpreq itself (not
 # an nft or iptables it runs). Fails while there is none.
 guard_helper_of() { pgrep -P "$1" -x tcpreq; }
-lines_at_least() { [[ -f $1 ]] && (($(wc -l <"$1") >= $2)); }
 tcpreq_pids_in_lab() {
   local p
   for p in $(ip netns pids "$LAB_PROBER_NS"); do
