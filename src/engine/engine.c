@@ -158,12 +158,13 @@ static void target_start_next(struct active_target *at);
 
 /* --- sending ------------------------------------------------------------------------ */
 
-static void enqueue_packet(struct engine *eng, struct flow *owner, const uint8_t *data, size_t len,
-                           const char *test)
+/* The item queued, or NULL when out of memory. */
+static struct send_item *enqueue_packet(struct engine *eng, struct flow *owner,
+                                        const uint8_t *data, size_t len, const char *test)
 {
     struct send_item *item = malloc(sizeof(*item) + len);
     if (item == NULL)
-        return; /* dropping a packet is what the network might do too */
+        return NULL; /* dropping a packet is what the network might do too */
     item->next = NULL;
     item->owner = owner;
     item->queued_at = now_us();
@@ -179,6 +180,7 @@ static void enqueue_packet(struct engine *eng, struct flow *owner, const uint8_t
         eng->sq_head = item;
     eng->sq_tail = item;
     eng->sq_len++;
+    return item;
 }
 
 static void on_pace_timer(uv_timer_t *timer)
@@ -675,12 +677,11 @@ static void reset_unknown(struct engine *eng, const struct ip_view *ip)
     struct ip_params params = {.src = ip->dst, .dst = ip->src};
     uint8_t buf[IP_PACKET_MAX];
     size_t len;
-    if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0) {
-        enqueue_packet(eng, NULL, buf, len, NULL);
-        if (eng->sq_tail != NULL) {
-            eng->sq_tail->unknown_rst = true;
-            eng->sq_rsts++;
-        }
+    struct send_item *item;
+    if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0 &&
+        (item = enqueue_packet(eng, NULL, buf, len, NULL)) != NULL) {
+        item->unknown_rst = true;
+        eng->sq_rsts++;
         eng->stats.rsts_unknown++;
     }
 }
