@@ -16,7 +16,7 @@
  *
  * Memory per flow. Most flows of a large capture carry no payload (a SYN scan: SYN, SYN-ACK
  * or RST, maybe a RST back), yet the analysis of a connection (struct an_conn: both
- * directions' sequence analysis, counters, checksum evidence) takes about 1.5 KB. So a flow
+ * directions' sequence analysis, counters, checksum evidence) takes about 2.5 KB. So a flow
  * starts as a stub: the table entry and the TCP headers of its first few segments (under 512
  * bytes in all). The first segment that needs more (payload, a FIN, a second SYN from one
  * side, one segment too many, an ICMP error quoting it, a -Y selection) makes it a full
@@ -39,7 +39,7 @@
  * conflicts are found in the first this-many bytes of each direction. */
 #define AN_KEEP_BYTES ((size_t)16384)
 /* Flows open at once (analyze --max-flows): at most about 0.5 GB of stubs, or up to about
- * 35 KB per full connection whose both directions filled their kept bytes. */
+ * 43 KB per full connection whose directions filled their kept bytes and range lists. */
 #define AN_MAX_FLOWS_DEFAULT ((size_t)1000000)
 /* Segments a stub holds before it becomes a full connection. */
 #define AN_STUB_SEGMENTS 3
