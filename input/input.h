@@ -82,8 +82,8 @@ struct input_reader {
     size_t chunk_len, chunk_pos;
     size_t line_len;
     bool line_too_long, eof;
-    int wait_fd;          /* with INPUT_AGAIN: the descriptor to wait for, or -1 */
-    size_t budget_used;   /* bytes gone through in this input_next call */
+    int wait_fd;        /* with INPUT_AGAIN: the descriptor to wait for, or -1 */
+    size_t budget_used; /* bytes gone through in this input_next call */
 };
 
 /* Read from an open stream (the caller opens it before privileges are dropped, and closes

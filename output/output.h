@@ -41,8 +41,8 @@ struct output_scan {
     off_t valid_len;   /* bytes to keep when appending: up to the last whole record */
     bool partial_tail; /* bytes after valid_len (a write cut short): cut off */
     const char *error; /* with TCPREQ_EPROTO: why the file is not this module's output */
-    uint64_t bad_long;              /* of bad: lines too long to be a record (not read whole) */
-    unsigned long first_long_line;  /* the first of them, for the FILE:LINE warning */
+    uint64_t bad_long; /* of bad: lines too long to be a record (not read whole) */
+    unsigned long first_long_line; /* the first of them, for the FILE:LINE warning */
 };
 
 /* Start the output (a header, say); w->out and w->continuing are set. 0 or negative. */

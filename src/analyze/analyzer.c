@@ -26,8 +26,8 @@ static bool on_new(void *ctx, uint64_t index, const struct an_pkt *p)
         a->st.flows_v6++;
     else
         a->st.flows_v4++;
-    bool match = flow_select_match_ends(&a->sel, index, &p->ip.src, p->seg.sport, &p->ip.dst,
-                                        p->seg.dport);
+    bool match =
+        flow_select_match_ends(&a->sel, index, &p->ip.src, p->seg.sport, &p->ip.dst, p->seg.dport);
     if (match)
         a->st.flows_selected++;
     return match && a->sel.kind != SELECT_ALL;

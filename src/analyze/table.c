@@ -308,8 +308,7 @@ struct an_conn *an_table_segment(struct an_table *t, struct an_flow *fl, const s
     return fl->conn;
 }
 
-struct an_conn *an_table_for_quote(struct an_table *t, const struct an_pkt *p,
-                                   struct an_flow **out)
+struct an_conn *an_table_for_quote(struct an_table *t, const struct an_pkt *p, struct an_flow **out)
 {
     struct flow_key k;
     an_conn_key(&k, &p->quote.q_src, p->quote.q_sport, &p->quote.q_dst, p->quote.q_dport);

@@ -103,8 +103,7 @@ struct an_conn *an_table_segment(struct an_table *t, struct an_flow *fl, const s
                                  const struct an_pkt *p, struct seg_verdict *v);
 /* The flow a quoted segment (ICMP error) belongs to, made a full connection; never creates
  * one. NULL when none (or out of memory). */
-struct an_conn *an_table_for_quote(struct an_table *t, const struct an_pkt *p,
-                                   struct an_flow **fl);
+struct an_conn *an_table_for_quote(struct an_table *t, const struct an_pkt *p, struct an_flow **fl);
 /* After a packet of fl at time now: move it to the tail of its list and complete whatever
  * has lingered or idled long enough. */
 void an_table_touch(struct an_table *t, struct an_flow *fl, an_time now);

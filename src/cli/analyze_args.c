@@ -51,8 +51,7 @@ static int set_max_flows(struct analyze_options *o, const char *text)
     char *end;
     errno = 0;
     unsigned long long v = strtoull(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || v == 0 ||
-        v > SIZE_MAX / 2)
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || v == 0 || v > SIZE_MAX / 2)
         return usage_error(MAX_FLOWS_LONG " %s: expected a positive number of flows", text);
     o->max_flows = (size_t)v;
     return 0;

@@ -1,5 +1,5 @@
-/* Command line of the analyze subcommand: tcpreq analyze [--json] [-Y SEL] [--max-flows N] FILE. Parsed on
- * its own so that the prober's command line stays exactly the original's. */
+/* Command line of the analyze subcommand: tcpreq analyze [--json] [-Y SEL] [--max-flows N] FILE.
+ * Parsed on its own so that the prober's command line stays exactly the original's. */
 #ifndef TCPREQ_ANALYZE_ARGS_H
 #define TCPREQ_ANALYZE_ARGS_H
 

@@ -10,8 +10,8 @@
 
 #include "common/err.h"
 #include "common/escape.h"
-#include "common/lines.h"
 #include "common/fw_rules.h"
+#include "common/lines.h"
 #include "tests_cases/registry.h"
 
 #define ARGFILE_PREFIX '@'

@@ -30,9 +30,8 @@ int analyze_main(int argc, char **argv)
     report_init(&report, stdout, opts.json, opts.have_select);
     struct analyzer_sink sink = report_sink(&report);
     struct analyzer *a = malloc(sizeof(*a));
-    if (a == NULL ||
-        analyzer_init(a, opts.have_select ? &opts.select : NULL, &sink, AN_KEEP_BYTES,
-                      opts.max_flows) != 0) {
+    if (a == NULL || analyzer_init(a, opts.have_select ? &opts.select : NULL, &sink, AN_KEEP_BYTES,
+                                   opts.max_flows) != 0) {
         fprintf(stderr, "tcpreq analyze: error: out of memory\n");
         free(a);
         return EXIT_RUNTIME;

@@ -13,7 +13,7 @@
 /* Longest escape of one byte ("\xNN"). */
 #define ESCAPE_BYTE_MAX 4
 /* Room that escaping len bytes can need, with the terminating NUL. */
-#define ESCAPE_CAP(len) ((len) * ESCAPE_BYTE_MAX + 1)
+#define ESCAPE_CAP(len) ((len)*ESCAPE_BYTE_MAX + 1)
 
 /* Escape src[0..len) into dst (cap bytes, cap >= 1), always NUL-terminated; an escape is
  * never cut in half: what does not fit is left out whole. Returns dst. */

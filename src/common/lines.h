@@ -18,11 +18,11 @@ enum line_result {
 
 struct line_reader {
     FILE *in;
-    char *buf;             /* max + 1 bytes: the line, NUL-terminated, without its '\n' */
+    char *buf; /* max + 1 bytes: the line, NUL-terminated, without its '\n' */
     size_t max;
-    unsigned long number;  /* of the line just read, from 1 */
-    size_t consumed;       /* bytes of the file it took, its '\n' included */
-    bool newline;          /* it ended with '\n' (not the end of the file) */
+    unsigned long number; /* of the line just read, from 1 */
+    size_t consumed;      /* bytes of the file it took, its '\n' included */
+    bool newline;         /* it ended with '\n' (not the end of the file) */
 };
 
 /* 0, or -1 when out of memory. */

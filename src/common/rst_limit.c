@@ -7,7 +7,7 @@
 #include "common/err.h"
 
 struct rst_entry {
-    struct flow_entry entry; /* first: the table hands entries back */
+    struct flow_entry entry;       /* first: the table hands entries back */
     struct rst_entry *prev, *next; /* towards oldest, towards newest */
     uint64_t last_seen;
     unsigned sent;

@@ -28,7 +28,7 @@ struct rst_limit {
     struct flow_table keys;
     struct rst_entry *oldest, *newest; /* by last segment seen */
     size_t max_flows;
-    uint64_t memory; /* microseconds */
+    uint64_t memory;  /* microseconds */
     uint64_t evicted; /* forgotten for room before their time */
     uint64_t expired; /* forgotten after RST_LIMIT_MEMORY */
 };

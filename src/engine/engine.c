@@ -159,8 +159,8 @@ static void target_start_next(struct active_target *at);
 /* --- sending ------------------------------------------------------------------------ */
 
 /* The item queued, or NULL when out of memory. */
-static struct send_item *enqueue_packet(struct engine *eng, struct flow *owner,
-                                        const uint8_t *data, size_t len, const char *test)
+static struct send_item *enqueue_packet(struct engine *eng, struct flow *owner, const uint8_t *data,
+                                        size_t len, const char *test)
 {
     struct send_item *item = malloc(sizeof(*item) + len);
     if (item == NULL)
@@ -232,12 +232,12 @@ static void report_limits(const struct engine *eng)
     const struct engine_stats *st = &eng->stats;
     char line[LIMITS_LINE_MAX];
     size_t n = 0;
-#define LIMIT_NOTE(...)                                                                           \
-    do {                                                                                          \
-        if (n < sizeof(line))                                                                     \
-            n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", n ? "; " : "");               \
-        if (n < sizeof(line))                                                                     \
-            n += (size_t)snprintf(line + n, sizeof(line) - n, __VA_ARGS__);                       \
+#define LIMIT_NOTE(...)                                                                            \
+    do {                                                                                           \
+        if (n < sizeof(line))                                                                      \
+            n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", n ? "; " : "");                \
+        if (n < sizeof(line))                                                                      \
+            n += (size_t)snprintf(line + n, sizeof(line) - n, __VA_ARGS__);                        \
     } while (0)
     if (st->peak_inflight >= eng->cfg->max_inflight)
         LIMIT_NOTE("%zu targets in flight (--inflight)", eng->cfg->max_inflight);
@@ -661,15 +661,17 @@ static void reset_unknown(struct engine *eng, const struct ip_view *ip)
     uint64_t evicted = eng->rsts.evicted;
     bool allowed = rst_limit_allow(&eng->rsts, &k, now_us());
     if (eng->rsts.evicted != evicted && evicted == 0 && !eng->cfg->quiet)
-        engine_warn(eng, "RST table full (%zu flows): the flows seen least recently are "
-                         "forgotten early (counted at the end)",
+        engine_warn(eng,
+                    "RST table full (%zu flows): the flows seen least recently are "
+                    "forgotten early (counted at the end)",
                     eng->rsts.max_flows);
     if (!allowed)
         return;
     if (eng->sq_rsts >= eng->rst_queue_max) {
         if (eng->stats.rsts_dropped++ == 0 && !eng->cfg->quiet)
-            engine_warn(eng, "unknown segments arrive faster than -r can answer them: RSTs "
-                             "beyond %zu queued are not sent (counted at the end)",
+            engine_warn(eng,
+                        "unknown segments arrive faster than -r can answer them: RSTs "
+                        "beyond %zu queued are not sent (counted at the end)",
                         eng->rst_queue_max);
         return;
     }
@@ -927,7 +929,8 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
     int rc = engine_open(eng);
     if (rc == TCPREQ_OK)
         rc = open_operations(eng);
-    if (rc == TCPREQ_OK && (flow_table_init(&eng->flows) != 0 || rst_limit_init(&eng->rsts, 0, 0) != 0))
+    if (rc == TCPREQ_OK &&
+        (flow_table_init(&eng->flows) != 0 || rst_limit_init(&eng->rsts, 0, 0) != 0))
         rc = TCPREQ_ENOMEM;
     if (rc != TCPREQ_OK) {
         close_operations(eng);

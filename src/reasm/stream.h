@@ -115,7 +115,7 @@ struct reasm_stream {
      * keep_limit starts at max_bytes and (until a restart) only drops: at a known FIN, or at
      * the first new byte whose value is unknown (payload NULL), so every received byte below
      * it holds the value first seen. */
-    uint8_t *kept;    /* NULL until a byte is kept; kept_cap bytes, grown with the data */
+    uint8_t *kept; /* NULL until a byte is kept; kept_cap bytes, grown with the data */
     size_t kept_cap;
     size_t max_bytes;
     int64_t keep_limit;

@@ -70,8 +70,10 @@ int blocklist_load(FILE *in, const char *name, struct prefix_tree *tree, FILE *w
         unsigned long lineno = lines.number;
         char *line = lines.buf;
         if (lr == LINE_TOO_LONG) {
-            snprintf(err, err_cap, "%s:%lu: line longer than %d bytes (expected ADDRESS or "
-                     "ADDRESS/LENGTH)", name, lineno, BLOCKLIST_LINE_MAX);
+            snprintf(err, err_cap,
+                     "%s:%lu: line longer than %d bytes (expected ADDRESS or "
+                     "ADDRESS/LENGTH)",
+                     name, lineno, BLOCKLIST_LINE_MAX);
             rc = TCPREQ_EINVAL;
             break;
         }
@@ -82,7 +84,8 @@ int blocklist_load(FILE *in, const char *name, struct prefix_tree *tree, FILE *w
          * the line would end there too and look valid: it is named, with its column. */
         const char *nul = memchr(line, '\0', got);
         if (nul != NULL) {
-            snprintf(err, err_cap, "%s:%lu: NUL byte at column %zu (a blocklist is text: "
+            snprintf(err, err_cap,
+                     "%s:%lu: NUL byte at column %zu (a blocklist is text: "
                      "ADDRESS or ADDRESS/LENGTH per line)",
                      name, lineno, (size_t)(nul - line) + 1);
             rc = TCPREQ_EINVAL;

@@ -403,8 +403,7 @@ static void describe_options(const uint8_t *opts, size_t len, char *out, size_t 
             continue;
         }
         if (len - pos < 2) {
-            snprintf(out, cap, "option kind %u without its length byte at the header's end",
-                     kind);
+            snprintf(out, cap, "option kind %u without its length byte at the header's end", kind);
             return;
         }
         uint8_t opt_len = opts[pos + 1];

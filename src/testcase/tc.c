@@ -292,8 +292,10 @@ static void note_ignored(struct tc *t)
         len = strlen(r);
     }
     if (ig->foreign_quotes > 0 && len < cap)
-        snprintf(r + len, cap - len, "%s(ignored %u ICMP quote%s of segments this test did not "
-                 "send)", len ? " " : "", ig->foreign_quotes, ig->foreign_quotes == 1 ? "" : "s");
+        snprintf(r + len, cap - len,
+                 "%s(ignored %u ICMP quote%s of segments this test did not "
+                 "send)",
+                 len ? " " : "", ig->foreign_quotes, ig->foreign_quotes == 1 ? "" : "s");
 }
 
 void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, json_t *custom,

@@ -10,9 +10,9 @@
 #include "analyze/decode.h"
 #include "tcp/linklayer.h"
 
-static const int linktypes[] = {LINKTYPE_RAW,       LINKTYPE_ETHERNET,   LINKTYPE_NULL,
-                                LINKTYPE_LOOP,      LINKTYPE_LINUX_SLL,  LINKTYPE_LINUX_SLL2,
-                                DLT_RAW_ALT1,       DLT_RAW_ALT2,        147 /* unsupported */};
+static const int linktypes[] = {LINKTYPE_RAW,  LINKTYPE_ETHERNET,  LINKTYPE_NULL,
+                                LINKTYPE_LOOP, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
+                                DLT_RAW_ALT1,  DLT_RAW_ALT2,       147 /* unsupported */};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

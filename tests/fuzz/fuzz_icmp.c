@@ -4,8 +4,9 @@
  * input at the checksum check), the input as it is is parsed too.
  * Invariants: a parsed quote stays within QUOTE_MAX and its ports are its first bytes; a
  * time-exceeded parse agrees with the general error parse; decoded hops are never above
- * the hop limit (the option coding's 39 NOOPs aside); a probe encoded with a TTL and quoted whole by a router decodes back to that
- * TTL; the path mbox_detect returns is bounded, sorted by hop and without duplicates. */
+ * the hop limit (the option coding's 39 NOOPs aside); a probe encoded with a TTL and quoted whole
+ * by a router decodes back to that TTL; the path mbox_detect returns is bounded, sorted by hop and
+ * without duplicates. */
 #include "fuzz_util.h"
 
 #include "common/err.h"

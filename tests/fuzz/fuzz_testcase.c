@@ -43,8 +43,7 @@ static void check_packet(const struct tc *t, const struct tc_packet *p)
     int rc = tcp_seg_parse(ip.l4, ip.l4_len, &ip.src, &ip.dst, &seg, NULL);
     /* options may be illegal on purpose (IllegalLengthOptionTest), the header never */
     FUZZ_CHECK(rc == TCPREQ_OK || rc == TCPREQ_EINVAL || rc == TCPREQ_ETRUNC);
-    FUZZ_CHECK(ip.l4_len >= TCP_HDR_MIN && seg.sport == t->env.sport &&
-               seg.dport == t->env.dport);
+    FUZZ_CHECK(ip.l4_len >= TCP_HDR_MIN && seg.sport == t->env.sport && seg.dport == t->env.dport);
 }
 
 /* After every call into the case: take its packets, check the budget and the timer. */
@@ -92,8 +91,9 @@ static bool last_sent(struct tcp_seg *seg)
 }
 
 static const uint8_t common_flags[] = {
-    TCP_FLAG_SYN | TCP_FLAG_ACK, TCP_FLAG_ACK, TCP_FLAG_ACK | TCP_FLAG_PSH,
-    TCP_FLAG_RST,                TCP_FLAG_RST | TCP_FLAG_ACK, TCP_FLAG_FIN | TCP_FLAG_ACK,
+    TCP_FLAG_SYN | TCP_FLAG_ACK, TCP_FLAG_ACK,
+    TCP_FLAG_ACK | TCP_FLAG_PSH, TCP_FLAG_RST,
+    TCP_FLAG_RST | TCP_FLAG_ACK, TCP_FLAG_FIN | TCP_FLAG_ACK,
     TCP_FLAG_ACK | TCP_FLAG_URG, TCP_FLAG_SYN,
 };
 
@@ -127,17 +127,33 @@ static void op_reply(struct world *w)
     uint8_t fl = fz_u8(f);
     seg.flags = (how & 0x80) ? fl : common_flags[fl % sizeof(common_flags)];
     switch (how & 3) {
-    case 0: seg.seq = (seg.flags & TCP_FLAG_SYN) ? w->tisn : w->tnext; break;
-    case 1: seg.seq = w->tisn; break;
-    case 2: seg.seq = fz_u32(f); break;
-    default: seg.seq = w->tnext + (uint32_t)(int8_t)fz_u8(f); break;
+    case 0:
+        seg.seq = (seg.flags & TCP_FLAG_SYN) ? w->tisn : w->tnext;
+        break;
+    case 1:
+        seg.seq = w->tisn;
+        break;
+    case 2:
+        seg.seq = fz_u32(f);
+        break;
+    default:
+        seg.seq = w->tnext + (uint32_t)(int8_t)fz_u8(f);
+        break;
     }
     uint32_t acked = have ? sent.seq + tcp_seg_len(&sent) : 0;
     switch ((how >> 2) & 3) {
-    case 0: seg.ack = acked; break;
-    case 1: seg.ack = acked + (uint32_t)(int8_t)fz_u8(f); break;
-    case 2: seg.ack = fz_u32(f); break;
-    default: seg.ack = have ? sent.seq : 0; break;
+    case 0:
+        seg.ack = acked;
+        break;
+    case 1:
+        seg.ack = acked + (uint32_t)(int8_t)fz_u8(f);
+        break;
+    case 2:
+        seg.ack = fz_u32(f);
+        break;
+    default:
+        seg.ack = have ? sent.seq : 0;
+        break;
     }
     seg.window = (how & 0x10) ? fz_u16(f) : 65535;
     seg.reserved = (how & 0x40) ? fz_u8(f) & 0xf : 0;
@@ -207,7 +223,7 @@ static void op_quote(struct world *w)
     size_t len = hdr + ICMP_HDR + qlen;
     memcpy(msg + hdr + ICMP_HDR, p->data, qlen);
     for (unsigned m = 0; m < n_mut; m++)
-        msg[hdr + ICMP_HDR + mut[m].at % qlen] ^= mut[m].xor;
+        msg[hdr + ICMP_HDR + mut[m].at % qlen] ^= mut[m].xor ;
     if (w->v6) {
         msg[0] = 0x60;
         msg[4] = (uint8_t)((len - hdr) >> 8);
@@ -319,10 +335,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     drain(&w.t);
     while (!done(&w.t) && w.in.left > 0) {
         switch (fz_u8(&w.in) % 6) {
-        case 0: case 1: op_reply(&w); break;
-        case 2: op_quote(&w); break;
-        case 3: op_raw(&w); break;
-        default: op_timer(&w); break;
+        case 0:
+        case 1:
+            op_reply(&w);
+            break;
+        case 2:
+            op_quote(&w);
+            break;
+        case 3:
+            op_raw(&w);
+            break;
+        default:
+            op_timer(&w);
+            break;
         }
         w.now += fz_u8(&w.in) * TC_MSEC / 4;
         if (!done(&w.t) && w.now >= w.deadline)

@@ -14,17 +14,17 @@
 
 #include "tcp/checksum.h"
 
-#define FUZZ_CHECK(cond)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #cond);   \
-            abort();                                                                       \
-        }                                                                                  \
+#define FUZZ_CHECK(cond)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #cond);           \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* p lies in [base, base + len] (a pointer one past the end is allowed for empty ranges). */
-#define FUZZ_INSIDE(p, n, base, len)                                                       \
-    FUZZ_CHECK((const uint8_t *)(p) >= (const uint8_t *)(base) &&                         \
+#define FUZZ_INSIDE(p, n, base, len)                                                               \
+    FUZZ_CHECK((const uint8_t *)(p) >= (const uint8_t *)(base) &&                                  \
                (const uint8_t *)(p) + (n) <= (const uint8_t *)(base) + (len))
 
 /* A cursor over the input: values run out as zeros, never past the end. */

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "analyze_fixture.h"
 #include "analyze/report.h"
+#include "analyze_fixture.h"
 #include "engine/offline.h"
 #include "tcp/linklayer.h"
 

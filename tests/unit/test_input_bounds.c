@@ -114,7 +114,7 @@ static size_t nmap_ports(const char *text, size_t len, char **diag)
 }
 
 #define HOST                                                                                       \
-    "<host><status state=\"up\"/><address addr=\"198.18.3.2\" addrtype=\"ipv4\"/>\n"              \
+    "<host><status state=\"up\"/><address addr=\"198.18.3.2\" addrtype=\"ipv4\"/>\n"               \
     "<ports><port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/></port></ports></host>\n"
 
 /* 99 MB of nested elements took 1.2 GB: now the file stops at the 65th level, with its

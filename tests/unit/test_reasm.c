@@ -375,7 +375,7 @@ static void test_unbelieved_fin_position_has_no_kept_byte(void **state)
     (void)state;
     struct reasm_stream s;
     start(&s, KEEP);
-    add(&s, ISN + 5, false, true, "");           /* a FIN at 5, out of order */
+    add(&s, ISN + 5, false, true, "");                         /* a FIN at 5, out of order */
     struct reasm_result r = add(&s, ISN + 1, false, true, ""); /* a FIN at 1: not believed */
     assert_true(r.conflict);
     r = data(&s, ISN + 1, "abc"); /* data over the unbelieved FIN's position */

@@ -163,8 +163,8 @@ static void test_describe_errors(void **state)
     expect_described(b, synack_bytes(b, 6, no_len, sizeof(no_len)),
                      "option kind 5 without its length byte at the header's end");
     static const uint8_t fine[4] = {2, 4, 5, 0xb4};
-    assert_false(tcp_seg_describe_error(b, synack_bytes(b, 6, fine, sizeof(fine)), why,
-                                        sizeof(why)));
+    assert_false(
+        tcp_seg_describe_error(b, synack_bytes(b, 6, fine, sizeof(fine)), why, sizeof(why)));
 }
 
 int main(void)
