@@ -74,7 +74,7 @@ static void check_command_line(char **args, int n)
     if (null != NULL)
         fclose(null);
     FUZZ_CHECK(rc == 0 || rc == EXIT_USAGE);
-    if (rc == 0 && !opts.help && !opts.list_tests) {
+    if (rc == 0 && !opts.help && !opts.list_tests && !opts.version) { /* a scan */
         FUZZ_CHECK(opts.shard_count == 0 || opts.shard_index < opts.shard_count);
         FUZZ_CHECK(opts.timing.floor <= opts.timing.ceil);
         FUZZ_CHECK(opts.rate > 0 && isfinite(opts.rate) && opts.max_inflight >= 1);
