@@ -249,13 +249,23 @@ static void clip_beyond_fin(const struct reasm_stream *s, struct seg_span *g, bo
 static void check_fin(struct reasm_stream *s, int64_t fin_pos, uint32_t fin_seq, bool tracked,
                       int64_t highest_before, struct reasm_result *out)
 {
+    /* A FIN not believed still takes its position when that position was not received
+     * before: no byte is kept from there on, so a FIN's position is never served or
+     * compared as data (found by fuzzing the test cases: the ALP was handed bytes never
+     * kept). */
+    bool unheld = fin_pos >= s->next_pos;
     if (s->fin_seen) {
-        if (fin_pos != s->fin_pos)
+        if (fin_pos != s->fin_pos) {
             out->conflict = true;
+            if (unheld)
+                s->keep_limit = min64(s->keep_limit, max64(fin_pos - FIRST_DATA_POS, 0));
+        }
         return;
     }
     if (highest_before > fin_pos) {
         out->conflict = true;
+        if (unheld)
+            s->keep_limit = min64(s->keep_limit, max64(fin_pos - FIRST_DATA_POS, 0));
         return;
     }
     if (!tracked)
@@ -342,6 +352,7 @@ void reasm_add(struct reasm_stream *s, uint32_t seq, bool syn, bool fin, const u
 const uint8_t *reasm_data(const struct reasm_stream *s, size_t *len)
 {
     int64_t n = s->started ? min64(s->next_pos - FIRST_DATA_POS, s->keep_limit) : 0;
+    n = min64(n, (int64_t)s->kept_cap); /* never past the bytes kept */
     *len = n > 0 ? (size_t)n : 0;
     return s->kept;
 }

@@ -378,8 +378,13 @@ static void test_unbelieved_fin_position_has_no_kept_byte(void **state)
     add(&s, ISN + 5, false, true, "");                         /* a FIN at 5, out of order */
     struct reasm_result r = add(&s, ISN + 1, false, true, ""); /* a FIN at 1: not believed */
     assert_true(r.conflict);
+    size_t len;
+    reasm_data(&s, &len);
+    assert_int_equal(len, 0); /* the FIN's position is no byte of data */
     r = data(&s, ISN + 1, "abc"); /* data over the unbelieved FIN's position */
     assert_int_equal(r.new_bytes, 2);
+    reasm_data(&s, &len);
+    assert_int_equal(len, 0); /* nothing kept from there on */
     reasm_free(&s);
 }
 
