@@ -49,10 +49,12 @@ run_one() {
   rm -rf "$dir"
   mkdir -p "$dir/corpus" "$dir/artifacts"
   cp "$top/tests/fuzz/corpus/$h"/* "$dir/corpus/" 2>/dev/null
+  local start=$SECONDS
   nice -n 10 "$top/build-fuzz/tests/fuzz/fuzz_$h" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 -close_fd_mask=1 \
     -artifact_prefix="$dir/artifacts/" "$dir/corpus" >"$dir/log" 2>&1
   echo $? >"$dir/rc"
+  echo $((SECONDS - start)) >"$dir/secs" # less than asked when a crash stopped it
   # coverage of the final corpus, replayed by the coverage build
   LLVM_PROFILE_FILE="$dir/cov.profraw" "$top/build-fuzz-cov/tests/fuzz/fuzz_$h" -runs=0 \
     -close_fd_mask=3 "$dir/corpus" >/dev/null 2>&1
@@ -80,7 +82,7 @@ for h in "${harnesses[@]}"; do
   [[ -f $dir/log ]] || continue
   done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$dir/log" | tail -1)
   execs=$(stat_of "$dir/log" number_of_executed_units)
-  secs=$seconds
+  secs=$(cat "$dir/secs" 2>/dev/null || echo "$seconds")
   edges=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$done_line")
   corp=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$done_line")
@@ -90,7 +92,7 @@ for h in "${harnesses[@]}"; do
   ((rc != 0 && crashes == 0)) && crashes=1 # died without an artifact: count it too
   total_crashes=$((total_crashes + crashes))
   printf '%-14s %8s %12s %9s %7s %7s %8s %8s %8s\n' "$h" "$secs" "${execs:-?}" \
-    "$(( ${execs:-0} / seconds ))" "${edges:-?}" "${ft:-?}" "${corp:-?}" "${rss:-?}" "$crashes"
+    "$(( ${execs:-0} / (secs > 0 ? secs : 1) ))" "${edges:-?}" "${ft:-?}" "${corp:-?}" "${rss:-?}" "$crashes"
 done
 echo
 echo "line coverage of the final corpora, per source file a harness reaches (llvm-cov):"
