@@ -15,14 +15,8 @@
 
 static void check_messages(const char *diag, size_t len, size_t input_len)
 {
-    size_t lines = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (diag[i] == '\n') {
-            lines++;
-            continue;
-        }
-        FUZZ_CHECK(diag[i] >= ' ' && diag[i] <= '~');
-    }
+    for (size_t i = 0; i < len; i++)
+        FUZZ_CHECK(diag[i] == '\n' || (diag[i] >= ' ' && diag[i] <= '~'));
     FUZZ_CHECK(len == 0 || diag[len - 1] == '\n');
     /* each names the file and a line no further than the input has lines */
     for (const char *m = diag; m < diag + len; m = strchr(m, '\n') + 1) {
@@ -30,7 +24,6 @@ static void check_messages(const char *diag, size_t len, size_t input_len)
         unsigned long line = strtoul(m + 13, NULL, 10);
         FUZZ_CHECK(line <= input_len + 1);
     }
-    (void)lines;
 }
 
 static void fuzz_read_format(const char *option, const uint8_t *data, size_t size)
