@@ -6,8 +6,19 @@
 # file size. Not part of the test suite; it never fails a build.
 #
 #     bench/analyze.sh [SIZE_MB (default 1024)] [CONCURRENT (default 1000)] [--no-tshark]
+#
+# The memory bounds (issue 15): peak RSS against a SYN scan's capture of N SYNs on distinct
+# 4-tuples (default 1,000,000; goal: under 1 GB, a flow without payload under 512 bytes), the
+# same with --max-flows 100000, and against -Y --json on one flow of N segments:
+#
+#     bench/analyze.sh --bounds [N]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+bounds=0
+if [[ ${1:-} == --bounds ]]; then
+  bounds=1
+  shift
+fi
 size=${1:-1024}
 concurrent=${2:-1000}
 with_tshark=1
@@ -28,6 +39,32 @@ run_measured() {
   t1=$(date +%s.%N)
   echo "$label $(echo "$t1 - $t0" | bc) $(cat "$work/rss")"
 }
+
+if ((bounds)); then
+  n=${1:-1000000}
+  printf '%-36s %10s %9s %10s %12s %s\n' "capture" "packets" "seconds" "peak RSS" "open at once" \
+    "bytes/open flow"
+  cap=$work/syn-scan.pcap
+  gen=$("$build/bench_gen_capture" "$cap" --syn-scan "$n")
+  packets=${gen%% packets*}
+  for max in "" 100000; do
+    line=$(run_measured tcpreq "$build/tcpreq" analyze ${max:+--max-flows "$max"} "$cap")
+    read -r _ secs rss_kb <<<"$line"
+    open=$(sed -n 's/.*at most \([0-9]*\) open at once.*/\1/p' "$work/out")
+    printf '%-36s %10s %9.2f %6d MiB %12s %d\n' "$n-SYN scan${max:+ --max-flows $max}" \
+      "$packets" "$secs" "$((rss_kb / 1024))" "$open" "$((rss_kb * 1024 / open))"
+  done
+  rm -f "$cap"
+  cap=$work/one-flow.pcap
+  gen=$("$build/bench_gen_capture" "$cap" --one-flow "$n")
+  packets=${gen%% packets*}
+  line=$(run_measured tcpreq "$build/tcpreq" analyze --json -Y 0 "$cap")
+  read -r _ secs rss_kb <<<"$line"
+  printf '%-36s %10s %9.2f %6d MiB %12s\n' "one flow, -Y 0 --json" "$packets" "$secs" \
+    "$((rss_kb / 1024))" 1
+  echo "(bytes/open flow: peak RSS over the flows open at once, the program's own baseline included)"
+  exit 0
+fi
 
 printf '%-9s %10s %8s %9s %12s %10s  %s\n' "size" "packets" "tool" "seconds" "packets/s" "peak RSS" "flows open at once"
 for mb in $((size / 4)) "$size"; do

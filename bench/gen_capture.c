@@ -6,6 +6,13 @@
  * stays at CONCURRENT however long the file.
  *
  *     gen_capture OUT.pcap SIZE_MB [CONCURRENT]
+ *
+ * Two more shapes for the memory bounds of analyze (bench/analyze.sh --bounds):
+ *     gen_capture OUT.pcap --syn-scan N   a SYN scan's capture: N SYNs on distinct 4-tuples
+ *                                         at 100,000 per second, 10 % answered by SYN-ACK
+ *                                         (and reset by the scanner), 30 % by RST, the rest
+ *                                         unanswered
+ *     gen_capture OUT.pcap --one-flow N   one connection of about N segments
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -52,6 +59,7 @@ static uint32_t next_random(void)
 static pcap_dumper_t *dumper;
 static uint64_t bytes_written, packets, ts_usec = 1700000000ull * 1000000;
 static uint8_t payload[MSS];
+static uint64_t ts_usec_step = USEC_STEP;
 
 static void emit(const struct ip_params *ip, uint8_t flags, uint32_t seq, uint32_t ack,
                  uint16_t sport, uint16_t dport, size_t len)
@@ -78,7 +86,7 @@ static void emit(const struct ip_params *ip, uint8_t flags, uint32_t seq, uint32
                             .len = (bpf_u_int32)(len_ip + ETH_HDR)};
     h.ts.tv_sec = (time_t)(ts_usec / 1000000);
     h.ts.tv_usec = (suseconds_t)(ts_usec % 1000000);
-    ts_usec += USEC_STEP;
+    ts_usec += ts_usec_step;
     pcap_dump((u_char *)dumper, &h, frame);
     bytes_written += h.caplen + 16;
     packets++;
@@ -158,13 +166,66 @@ static bool flow_step(struct gen_flow *f)
     }
 }
 
+/* SYN scan: one scanner, N targets (destination address and port vary) */
+#define SCAN_USEC_STEP 10
+#define SCAN_REPLY_LAG 100 /* replies come this many SYNs later (1 ms) */
+#define SCAN_ADDRS 131072  /* 198.18.0.0/15 */
+#define SCAN_SPORTS 1000
+
+static void scan_target(uint32_t i, struct ip_params *out, struct ip_params *back, uint16_t *sport,
+                        uint16_t *dport)
+{
+    memset(out, 0, sizeof(*out));
+    out->src.family = out->dst.family = IP_FAMILY_V4;
+    out->src.bytes[0] = 10;
+    out->src.bytes[3] = 1;
+    uint32_t a = i % SCAN_ADDRS;
+    out->dst.bytes[0] = 198;
+    out->dst.bytes[1] = (uint8_t)(18 + (a >> 16));
+    out->dst.bytes[2] = (uint8_t)(a >> 8);
+    out->dst.bytes[3] = (uint8_t)a;
+    *back = *out;
+    back->src = out->dst;
+    back->dst = out->src;
+    *sport = (uint16_t)(40000 + i % SCAN_SPORTS);
+    *dport = (uint16_t)(80 + i / SCAN_ADDRS);
+}
+
+static void syn_scan(uint32_t n)
+{
+    for (uint32_t i = 0; i < n + SCAN_REPLY_LAG; i++) {
+        struct ip_params out, back;
+        uint16_t sport, dport;
+        if (i < n) {
+            scan_target(i, &out, &back, &sport, &dport);
+            emit(&out, TCP_FLAG_SYN, i * 2654435761u, 0, sport, dport, 0);
+        }
+        if (i < SCAN_REPLY_LAG)
+            continue;
+        uint32_t j = i - SCAN_REPLY_LAG, isn = j * 2654435761u;
+        scan_target(j, &out, &back, &sport, &dport);
+        if (j % 10 == 0) {
+            emit(&back, TCP_FLAG_SYN | TCP_FLAG_ACK, ~isn, isn + 1, dport, sport, 0);
+            emit(&out, TCP_FLAG_RST, isn + 1, 0, sport, dport, 0);
+        } else if (j % 10 <= 3) {
+            emit(&back, TCP_FLAG_RST | TCP_FLAG_ACK, 0, isn + 1, dport, sport, 0);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: gen_capture OUT.pcap SIZE_MB [CONCURRENT]\n");
+        fprintf(stderr, "usage: gen_capture OUT.pcap SIZE_MB [CONCURRENT]\n"
+                        "       gen_capture OUT.pcap --syn-scan N | --one-flow N\n");
         return 2;
     }
-    uint64_t target = strtoull(argv[2], NULL, 10) * MB;
+    bool scan = strcmp(argv[2], "--syn-scan") == 0, one = strcmp(argv[2], "--one-flow") == 0;
+    if ((scan || one) && argc < 4) {
+        fprintf(stderr, "gen_capture: %s needs a count\n", argv[2]);
+        return 2;
+    }
+    uint64_t target = scan || one ? 0 : strtoull(argv[2], NULL, 10) * MB;
     uint32_t concurrent = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : DEFAULT_CONCURRENT;
     if (concurrent == 0)
         concurrent = 1;
@@ -175,6 +236,25 @@ int main(int argc, char **argv)
         return 1;
     }
     memset(payload, 'x', sizeof(payload));
+    if (scan || one) {
+        uint32_t n = (uint32_t)strtoul(argv[3], NULL, 10);
+        if (scan) {
+            ts_usec_step = SCAN_USEC_STEP;
+            syn_scan(n);
+        } else {
+            /* data steps send 3 packets for 2 data segments */
+            struct gen_flow f;
+            flow_start(&f, 0);
+            f.length = (int)(n / 3 * 2);
+            while (flow_step(&f))
+                ;
+        }
+        pcap_dump_close(dumper);
+        pcap_close(dead);
+        printf("%llu packets, %llu bytes\n", (unsigned long long)packets,
+               (unsigned long long)bytes_written);
+        return 0;
+    }
     struct gen_flow *flows = calloc(concurrent, sizeof(*flows));
     uint32_t started = 0;
     for (uint32_t i = 0; i < concurrent; i++)

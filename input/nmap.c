@@ -16,12 +16,14 @@
 #include <string.h>
 
 #include "input/input.h"
+#include "input/xml_bounds.h"
 
 #define PORT_MAX 65535
 /* Longest host name kept (RFC 1035 2.3.4: 255 octets). */
 #define NMAP_HOSTNAME_MAX 255
 /* Bytes handed to the parser at a time; the targets found in one chunk wait in a queue. */
 #define NMAP_CHUNK 4096
+#define NMAP_WHY_MAX 96
 /* Attribute values compared or parsed are copied into buffers of this size; longer ones
  * cannot be an address, a port or a state keyword and are cut (and then rejected). */
 #define NMAP_ATTR_MAX 256
@@ -35,6 +37,7 @@ struct nmap_target {
 struct nmap_state {
     struct input_reader *r;
     xmlParserCtxtPtr ctxt;
+    struct xml_bounds bounds; /* depth, attributes and tag size, checked before libxml2 */
     bool root_seen, stopped, at_end;
     bool read_any; /* a byte of the file was read */
     bool alloc_failed;
@@ -291,6 +294,7 @@ static int open_parser(struct input_reader *r)
         return -1;
     r->state = st;
     st->r = r;
+    xml_bounds_init(&st->bounds);
     xmlSAXHandler sax;
     memset(&sax, 0, sizeof(sax));
     sax.initialized = XML_SAX2_MAGIC;
@@ -304,28 +308,48 @@ static int open_parser(struct input_reader *r)
     return 0;
 }
 
-/* Parse the next chunk of the file (or finish at its end). */
-static void parse_chunk(struct nmap_state *st)
+/* Parse the next piece of the file, or finish at its end: 1, or INPUT_AGAIN when nothing
+ * can be read now. The bytes go through the bounds scanner first: what comes before a bound
+ * is passed is parsed (its ports are kept), the rest of the file is not. */
+static int parse_chunk(struct nmap_state *st)
 {
-    char buf[NMAP_CHUNK];
-    size_t n = fread(buf, 1, sizeof(buf), st->r->in);
-    if (n == 0) {
+    const char *data = NULL;
+    size_t n = 0;
+    int rc = input_chunk(st->r, NMAP_CHUNK, &data, &n);
+    if (rc == INPUT_AGAIN)
+        return rc;
+    if (rc <= 0) {
         st->at_end = true;
-        if (ferror(st->r->in) || !st->read_any) {
-            st->r->line = 1;
-            input_bad_line(st->r, ferror(st->r->in)
-                                      ? "read error"
-                                      : "empty file: not an Nmap XML file (nmap -oX)");
+        n = 0;
+        if (rc < 0 || !st->read_any) {
+            if (!st->read_any)
+                st->r->line = 1;
+            if (rc < 0)
+                input_bad_line(st->r, "read error: %s", strerror(-rc));
+            else
+                input_bad_line(st->r, "empty file: not an Nmap XML file (nmap -oX)");
             stop(st);
-            return;
+            return 1;
         }
     }
     st->read_any = true;
-    xmlParseChunk(st->ctxt, buf, (int)n, st->at_end);
+    char why[NMAP_WHY_MAX];
+    size_t ok = xml_bounds_scan(&st->bounds, data, n, why, sizeof(why));
+    if (ok < n) {
+        xmlParseChunk(st->ctxt, data, (int)ok, 0);
+        if (!st->stopped) {
+            st->r->line = st->bounds.line;
+            input_bad_line(st->r, "%s, which Nmap never writes; rest of the file skipped", why);
+            stop(st);
+        }
+        return 1;
+    }
+    xmlParseChunk(st->ctxt, data, (int)n, st->at_end);
     if (st->at_end && !st->root_seen && !st->stopped) {
         input_bad_line(st->r, "no <nmaprun> element: not an Nmap XML file (nmap -oX)");
         stop(st);
     }
+    return 1;
 }
 
 static int nmap_next(struct input_reader *r, struct target *out)
@@ -339,7 +363,8 @@ static int nmap_next(struct input_reader *r, struct target *out)
         if (st->stopped || st->at_end)
             return 0;
         st->queue_head = 0;
-        parse_chunk(st);
+        if (parse_chunk(st) == INPUT_AGAIN)
+            return INPUT_AGAIN;
     }
     struct nmap_target *t = &st->queue[st->queue_head++];
     st->queue_len--;

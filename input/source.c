@@ -76,6 +76,10 @@ int input_source_next(void *ctx, struct target *out)
             s->reading = true;
         }
         int rc = input_next(&s->reader, out);
+        if (rc == INPUT_AGAIN) {
+            out->wait_fd = s->reader.wait_fd;
+            return TARGET_SOURCE_WAIT;
+        }
         if (rc != 0)
             return rc;
         finish_file(s);

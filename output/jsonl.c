@@ -6,9 +6,13 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/lines.h"
 #include "output/output.h"
 
 #define PORT_MAX 65535
+/* Longest line a --resume scan reads: a target's record, every test's result in it, is a
+ * few tens of KB; a longer line is no record of ours and is not held whole. */
+#define RESUME_LINE_MAX (1u << 20)
 
 static int jsonl_write_target(struct output_writer *w, const json_t *record)
 {
@@ -43,20 +47,28 @@ static bool parse_record(const char *line, size_t len, struct ip_addr *ip, uint1
 static int jsonl_resume_scan(FILE *in, output_resume_fn done, void *ctx, struct output_scan *scan)
 {
     memset(scan, 0, sizeof(*scan));
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
+    struct line_reader lines;
+    if (line_reader_init(&lines, in, RESUME_LINE_MAX) != 0)
+        return TCPREQ_ENOMEM;
+    size_t got;
+    enum line_result lr;
     int rc = TCPREQ_OK;
-    while ((got = getline(&line, &cap, in)) > 0) {
-        if (line[got - 1] != '\n') {
+    while ((lr = line_next(&lines, &got)) == LINE_OK || lr == LINE_TOO_LONG) {
+        if (!lines.newline) {
             scan->partial_tail = true; /* only the last line can lack its newline */
             break;
         }
-        scan->valid_len += got;
+        scan->valid_len += (off_t)lines.consumed;
         struct ip_addr ip;
         uint16_t port;
         bool filtered;
-        if (!parse_record(line, (size_t)got, &ip, &port, &filtered)) {
+        if (lr == LINE_TOO_LONG) { /* no record of ours is that long: kept, not resumed */
+            if (scan->bad_long++ == 0)
+                scan->first_long_line = lines.number;
+            scan->bad++;
+            continue;
+        }
+        if (!parse_record(lines.buf, got, &ip, &port, &filtered)) {
             scan->bad++;
             continue;
         }
@@ -64,9 +76,9 @@ static int jsonl_resume_scan(FILE *in, output_resume_fn done, void *ctx, struct 
         if ((rc = done(ctx, &ip, port, filtered)) != TCPREQ_OK)
             break;
     }
-    if (rc == TCPREQ_OK && ferror(in))
+    if (rc == TCPREQ_OK && lr == LINE_ERROR)
         rc = TCPREQ_ESYS;
-    free(line);
+    line_reader_free(&lines);
     return rc;
 }
 

@@ -41,6 +41,8 @@ struct output_scan {
     off_t valid_len;   /* bytes to keep when appending: up to the last whole record */
     bool partial_tail; /* bytes after valid_len (a write cut short): cut off */
     const char *error; /* with TCPREQ_EPROTO: why the file is not this module's output */
+    uint64_t bad_long; /* of bad: lines too long to be a record (not read whole) */
+    unsigned long first_long_line; /* the first of them, for the FILE:LINE warning */
 };
 
 /* Start the output (a header, say); w->out and w->continuing are set. 0 or negative. */
@@ -95,5 +97,8 @@ int output_resume_file(const struct output_module *module, const char *path, out
  * 0 or TCPREQ_ESYS (errno set). */
 int output_open_file(const char *path, const char *resume_path, off_t valid_len, FILE **out,
                      bool *continuing);
+/* Flush, fsync and close a file output_open_file opened: at the end of a run, a signalled
+ * one included. 0 or TCPREQ_ESYS (errno set). */
+int output_close_file(FILE *out);
 
 #endif

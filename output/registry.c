@@ -114,3 +114,16 @@ int output_open_file(const char *path, const char *resume_path, off_t valid_len,
     *out = fopen(path, same ? "a" : "w");
     return *out != NULL ? TCPREQ_OK : TCPREQ_ESYS;
 }
+
+int output_close_file(FILE *out)
+{
+    /* What was written is on the disk before tcpreq reports success (or exits on a signal):
+     * a power loss after the exit must not take lines back. A pipe or terminal has nothing
+     * to sync (EINVAL), which is no error. */
+    int rc = fflush(out) == 0 ? TCPREQ_OK : TCPREQ_ESYS;
+    if (fsync(fileno(out)) != 0 && errno != EINVAL && errno != EROFS)
+        rc = TCPREQ_ESYS;
+    if (fclose(out) != 0)
+        rc = TCPREQ_ESYS;
+    return rc;
+}

@@ -52,6 +52,11 @@ static int load_filter_inputs(const struct cli_options *opts, struct run *run,
         return 0;
     int rc = output_resume_file(opts->resume_module, opts->resume, resume_mark,
                                 &run->filter.targets, resumed);
+    if (rc == TCPREQ_OK && resumed->bad_long > 0 && !opts->quiet)
+        fprintf(stderr,
+                "tcpreq: %s:%lu: warning: line longer than any record (%llu such lines): kept, "
+                "not resumed\n",
+                opts->resume, resumed->first_long_line, (unsigned long long)resumed->bad_long);
     if (rc != TCPREQ_OK) {
         fprintf(stderr, "tcpreq: error: --resume %s: %s\n", opts->resume,
                 rc == TCPREQ_EPROTO ? resumed->error
@@ -100,7 +105,7 @@ static int run_free(struct run *run, int rc)
         rc = 1;
     if (run->dataset_open && output_close(&run->dataset) != 0 && rc == 0)
         rc = 1;
-    if (run->out != NULL && run->out != stdout && fclose(run->out) != 0 && rc == 0)
+    if (run->out != NULL && run->out != stdout && output_close_file(run->out) != 0 && rc == 0)
         rc = 1;
     target_filter_free(&run->filter);
     prefix_tree_free(&run->blocklist);

@@ -18,8 +18,13 @@ apt-get update -qq
 # chromium: test_summary.sh renders the summary's SVG chart once in a real browser.
 # slurmctld, slurmd, slurm-client, munge: test_scaleout.sh runs the shards as a Slurm array
 # job. python3-yaml: the Kubernetes manifest check. scdoc: the man pages (man/*.scd).
+# libclang-rt-14-dev: libFuzzer and clang's sanitizer runtimes for tests/fuzz (clang does not
+# pull it in without recommends); llvm: llvm-profdata and llvm-cov for bench/fuzz.sh's
+# per-file coverage. strace: test_integrity.sh sees the output's fsync. valgrind:
+# bench/valgrind.sh.
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config \
   libnet1-dev libpcap-dev libuv1-dev libjansson-dev libcmocka-dev libssl-dev libxml2-dev \
   iproute2 nftables iptables ethtool procps python3 jq tcpdump tshark openssl clang zmap nmap curl time \
-  liblwip-dev runsc chromium slurmctld slurmd slurm-client munge python3-yaml scdoc >/dev/null
+  liblwip-dev runsc chromium slurmctld slurmd slurm-client munge python3-yaml scdoc \
+  libclang-rt-14-dev llvm strace valgrind >/dev/null

@@ -17,23 +17,26 @@ static void count_findings(struct analyzer_stats *st, const struct an_conn *c)
     }
 }
 
-static void on_new(void *ctx, struct an_conn *c)
+/* A flow's first packet: counted; selected for the listing (a -Y selection) or not. */
+static bool on_new(void *ctx, uint64_t index, const struct an_pkt *p)
 {
     struct analyzer *a = ctx;
     a->st.flows++;
-    if (c->addr[SIDE_CLIENT].family == IP_FAMILY_V6)
+    if (p->ip.src.family == IP_FAMILY_V6)
         a->st.flows_v6++;
     else
         a->st.flows_v4++;
-    c->selected = a->sel.kind == SELECT_ALL || flow_select_match(&a->sel, c);
-    if (c->selected)
+    bool match =
+        flow_select_match_ends(&a->sel, index, &p->ip.src, p->seg.sport, &p->ip.dst, p->seg.dport);
+    if (match)
         a->st.flows_selected++;
+    return match && a->sel.kind != SELECT_ALL;
 }
 
 static void on_done(void *ctx, struct an_conn *c)
 {
     struct analyzer *a = ctx;
-    if (!c->selected)
+    if (a->sel.kind != SELECT_ALL && !c->selected)
         return;
     count_findings(&a->st, c);
     if (a->sink.flow != NULL)
@@ -41,7 +44,7 @@ static void on_done(void *ctx, struct an_conn *c)
 }
 
 int analyzer_init(struct analyzer *a, const struct flow_select *sel,
-                  const struct analyzer_sink *sink, size_t keep_bytes)
+                  const struct analyzer_sink *sink, size_t keep_bytes, size_t max_flows)
 {
     memset(a, 0, sizeof(*a));
     if (sel != NULL)
@@ -49,6 +52,7 @@ int analyzer_init(struct analyzer *a, const struct flow_select *sel,
     a->sink = *sink;
     struct an_table_config cfg = {
         .keep_bytes = keep_bytes,
+        .max_flows = max_flows,
         .on_done = on_done,
         .on_new = on_new,
         .ctx = a,
@@ -62,12 +66,13 @@ int analyzer_init(struct analyzer *a, const struct flow_select *sel,
 static void tcp_frame(struct analyzer *a, const struct an_frame *f, const struct an_pkt *p)
 {
     a->st.tcp_segments++;
-    struct an_conn *c = an_table_for_segment(&a->table, p);
-    if (c == NULL)
+    struct an_flow *fl = an_table_for_segment(&a->table, p);
+    if (fl == NULL)
         return; /* out of memory: the segment is lost to the analysis, not the program */
     struct seg_verdict v;
-    conn_segment(c, f, p, &v);
-    if (c->selected && a->sel.kind != SELECT_ALL && a->sink.segment != NULL) {
+    struct an_conn *c = an_table_segment(&a->table, fl, f, p, &v);
+    /* a selected flow is analysed in full from its first segment */
+    if (c != NULL && c->selected && a->sink.segment != NULL) {
         struct an_seg_line line = {
             .frame = f->number,
             .ts = f->ts,
@@ -77,7 +82,7 @@ static void tcp_frame(struct analyzer *a, const struct an_frame *f, const struct
         };
         a->sink.segment(a->sink.ctx, c, &line);
     }
-    an_table_touch(&a->table, c, f->ts); /* may complete (and free) c */
+    an_table_touch(&a->table, fl, f->ts); /* may complete (and free) the flow */
 }
 
 void analyzer_frame(struct analyzer *a, const struct an_frame *frame)
@@ -103,13 +108,14 @@ void analyzer_frame(struct analyzer *a, const struct an_frame *frame)
         break;
     case AN_PKT_ICMP_ERROR: {
         st->icmp_errors++;
-        struct an_conn *c = an_table_for_quote(&a->table, p);
+        struct an_flow *fl;
+        struct an_conn *c = an_table_for_quote(&a->table, p, &fl);
         if (c == NULL) {
             st->icmp_unmatched++;
             break;
         }
         conn_icmp(c, f, p);
-        an_table_touch(&a->table, c, f->ts);
+        an_table_touch(&a->table, fl, f->ts);
         break;
     }
     case AN_PKT_SKIP:
@@ -123,6 +129,7 @@ void analyzer_finish(struct analyzer *a)
     if (!a->table_open)
         return;
     a->st.peak_flows = a->table.peak_active;
+    a->st.flows_evicted = a->table.evicted;
     an_table_finish(&a->table);
     a->table_open = false;
 }

@@ -42,7 +42,8 @@ struct analyzer_stats {
     uint64_t frames, wire_bytes, tcp_segments, icmp_errors, icmp_unmatched;
     uint64_t skipped[AN_SKIP_COUNT];
     uint64_t flows, flows_v4, flows_v6, flows_selected;
-    size_t peak_flows; /* connections open at once, at most */
+    size_t peak_flows;      /* connections open at once, at most */
+    uint64_t flows_evicted; /* completed early: max_flows were open (oldest idle first) */
     an_time first_ts, last_ts;
     struct finding_total findings[FIND_COUNT];
 };
@@ -56,9 +57,10 @@ struct analyzer {
     bool table_open;
 };
 
-/* sel NULL = every flow. 0 or TCPREQ_ENOMEM. */
+/* sel NULL = every flow; max_flows: open at once (0 = AN_MAX_FLOWS_DEFAULT). 0 or
+ * TCPREQ_ENOMEM. */
 int analyzer_init(struct analyzer *a, const struct flow_select *sel,
-                  const struct analyzer_sink *sink, size_t keep_bytes);
+                  const struct analyzer_sink *sink, size_t keep_bytes, size_t max_flows);
 void analyzer_frame(struct analyzer *a, const struct an_frame *f);
 /* Complete every open flow and fill a->st.peak_flows. Call once, also after a read error
  * (the findings gathered so far are reported). */

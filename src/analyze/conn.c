@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "tcp/fault.h"
 #include "tcp/mss_rule.h"
 #include "tcp/option_rules.h"
@@ -62,7 +63,6 @@ struct an_conn *conn_new(const struct an_pkt *p, uint64_t index, size_t keep_byt
     c->port[s] = p->seg.sport;
     c->addr[!s] = p->ip.dst;
     c->port[!s] = p->seg.dport;
-    an_conn_key(&c->entry.key, &p->ip.src, p->seg.sport, &p->ip.dst, p->seg.dport);
     seqan_init(&c->dir[SIDE_CLIENT]);
     seqan_init(&c->dir[SIDE_SERVER]);
     c->seqc.keep_bytes = keep_bytes;
@@ -98,17 +98,22 @@ bool conn_closed(const struct an_conn *c)
            c->rst[SIDE_SERVER];
 }
 
-static void note_test_name(struct an_conn *c, const char *comment)
+/* The comment is the capture's text: escaped (analyze prints it on a terminal, and JSON
+ * needs UTF-8), so a name that is not UTF-8 or carries terminal escapes shows as \xNN. */
+bool conn_test_name(const char *comment, char *out, size_t cap)
 {
     size_t plen = strlen(TEST_COMMENT_PREFIX);
-    if (c->test[0] != '\0' || comment == NULL || strncmp(comment, TEST_COMMENT_PREFIX, plen) != 0)
-        return;
+    if (comment == NULL || strncmp(comment, TEST_COMMENT_PREFIX, plen) != 0)
+        return false;
     const char *name = comment + plen;
-    size_t n = strcspn(name, " \t\r\n");
-    if (n >= sizeof(c->test))
-        n = sizeof(c->test) - 1;
-    memcpy(c->test, name, n);
-    c->test[n] = '\0';
+    escape_bytes(out, cap, name, strcspn(name, " \t\r\n"));
+    return true;
+}
+
+static void note_test_name(struct an_conn *c, const char *comment)
+{
+    if (c->test[0] == '\0')
+        conn_test_name(comment, c->test, sizeof(c->test));
 }
 
 static void track_handshake(struct an_conn *c, enum conn_side side, const struct an_frame *f,
@@ -267,7 +272,7 @@ static void note_verdict(struct an_conn *c, enum conn_side side, const struct an
 }
 
 void conn_segment(struct an_conn *c, const struct an_frame *f, const struct an_pkt *p,
-                  struct seg_verdict *v)
+                  unsigned faults, struct seg_verdict *v)
 {
     enum conn_side side = conn_side_of(c, &p->ip.src, p->seg.sport);
     if (c->packets == 0) {
@@ -280,7 +285,6 @@ void conn_segment(struct an_conn *c, const struct an_frame *f, const struct an_p
     if (f->ts > c->last_ts)
         c->last_ts = f->ts;
     note_test_name(c, f->comment);
-    unsigned faults = tcp_faults_from_comment(f->comment);
     if (faults != 0) {
         char names[FAULT_NAMES_MAX], ep[CONN_ENDPOINT_MAX];
         finding_add(&c->findings, FIND_DELIBERATE_FAULT, f->number,

@@ -47,8 +47,7 @@ struct csum_evidence {
 #define CONN_TEST_MAX 64
 
 struct an_conn {
-    struct flow_entry entry; /* keyed by both endpoints, lower one first (an_conn_key) */
-    uint64_t index;          /* 0, 1, ... in order of first packet */
+    uint64_t index; /* 0, 1, ... in order of first packet */
     struct ip_addr addr[CONN_SIDES];
     uint16_t port[CONN_SIDES];
     bool roles_guessed; /* no SYN or SYN-ACK seen: client is a guess (higher port) */
@@ -67,14 +66,14 @@ struct an_conn {
     char test[CONN_TEST_MAX]; /* "tcpreq test=NAME" comment of a --pcap capture; "" = none */
     struct finding_set findings;
     bool finished;
-    /* owned by the flow table */
-    struct an_conn *lru_prev, *lru_next;
-    bool on_closed_list;
     /* owned by the analyzer */
     bool selected;
     void *listing;
 };
 
+/* The test name of a "tcpreq test=NAME" packet comment (--pcap), escaped into out: false
+ * for any other comment. */
+bool conn_test_name(const char *comment, char *out, size_t cap);
 /* The key both directions of a connection share. */
 void an_conn_key(struct flow_key *k, const struct ip_addr *a, uint16_t aport,
                  const struct ip_addr *b, uint16_t bport);
@@ -88,9 +87,11 @@ enum conn_side conn_side_of(const struct an_conn *c, const struct ip_addr *src, 
  * SYN without ACK whose ISN is not the one this side used (as Wireshark starts a new
  * tcp.stream). */
 bool conn_is_reuse(const struct an_conn *c, enum conn_side side, const struct an_pkt *p);
-/* Feed one TCP segment; v gets its verdict. */
+/* Feed one TCP segment; v gets its verdict. faults: what tcpreq made wrong on purpose (enum
+ * tcp_fault, from the frame's comment; a stub keeps them with its segments, whose replayed
+ * frames have no comment). */
 void conn_segment(struct an_conn *c, const struct an_frame *f, const struct an_pkt *p,
-                  struct seg_verdict *v);
+                  unsigned faults, struct seg_verdict *v);
 /* An ICMP error quoting a segment of this connection. */
 void conn_icmp(struct an_conn *c, const struct an_frame *f, const struct an_pkt *p);
 /* Both FINs or a RST: the connection is over (trailing segments may still come). */

@@ -262,15 +262,73 @@ static void write_json_line(struct report *r, json_t *o)
     json_decref(o);
 }
 
+/* -Y with --json: the flow's object ends with "segments", a list as long as the flow, while
+ * its other keys are known only when the flow completes. The segments are spooled to a
+ * temporary file as they come (one JSON text each, comma-separated) and copied in after the
+ * rest of the object, so memory stays flat however many segments the flow has. */
+struct spool {
+    FILE *f;
+    uint64_t n;
+    bool failed;
+};
+
+static void spool_segment(struct report *r, struct an_conn *c, const struct an_seg_line *line)
+{
+    struct spool *sp = c->listing;
+    if (sp == NULL) {
+        if ((sp = calloc(1, sizeof(*sp))) == NULL || (sp->f = tmpfile()) == NULL) {
+            free(sp);
+            r->error = TCPREQ_ESYS;
+            return;
+        }
+        c->listing = sp;
+    }
+    json_t *o = report_segment_json(c, line);
+    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    if (text == NULL || (sp->n > 0 && fputc(',', sp->f) == EOF) || fputs(text, sp->f) == EOF)
+        sp->failed = true;
+    sp->n++;
+    free(text);
+    json_decref(o);
+}
+
+/* The flow object with the spooled segments as its last key; frees the spool. */
+static void write_json_with_segments(struct report *r, json_t *o, struct spool *sp)
+{
+    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    size_t len = text != NULL ? strlen(text) : 0;
+    /* an object's text ends in '}': open "segments" before it */
+    if (len < 2 || text[len - 1] != '}' || sp->failed || fflush(sp->f) != 0 ||
+        fseek(sp->f, 0, SEEK_SET) != 0) {
+        r->error = TCPREQ_ESYS;
+    } else {
+        text[len - 1] = '\0';
+        fprintf(r->out, "%s%s\"segments\":[", text, len > 2 ? "," : "");
+        char buf[BUFSIZ];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), sp->f)) > 0)
+            if (fwrite(buf, 1, n, r->out) != n)
+                r->error = TCPREQ_ESYS;
+        if (ferror(sp->f) || fputs("]}\n", r->out) == EOF)
+            r->error = TCPREQ_ESYS;
+    }
+    free(text);
+    fclose(sp->f);
+    free(sp);
+}
+
 static void sink_flow(void *ctx, struct an_conn *c)
 {
     struct report *r = ctx;
     if (r->json) {
         json_t *o = report_flow_json(c);
-        if (c->listing != NULL)
-            json_object_set_new(o, "segments", (json_t *)c->listing);
+        struct spool *sp = c->listing;
         c->listing = NULL;
-        write_json_line(r, o);
+        if (sp != NULL)
+            write_json_with_segments(r, o, sp);
+        else
+            write_json_line(r, o);
         return;
     }
     report_flow_text(r->out, c);
@@ -283,10 +341,7 @@ static void sink_segment(void *ctx, struct an_conn *c, const struct an_seg_line 
 {
     struct report *r = ctx;
     if (r->json) {
-        /* held until the flow completes: only for the -Y selection */
-        if (c->listing == NULL)
-            c->listing = json_array();
-        json_array_append_new((json_t *)c->listing, report_segment_json(c, line));
+        spool_segment(r, c, line);
         return;
     }
     if (c->listing == NULL) {
@@ -335,8 +390,11 @@ void report_summary(struct report *r, const char *path, const struct analyzer_st
             st->frames ? (double)(st->last_ts - st->first_ts) / USEC_PER_SEC_F : 0.0);
     fprintf(out,
             "flows: %" PRIu64 " (%" PRIu64 " IPv4, %" PRIu64 " IPv6), %" PRIu64
-            " reported, at most %zu open at once\n",
+            " reported, at most %zu open at once",
             st->flows, st->flows_v4, st->flows_v6, st->flows_selected, st->peak_flows);
+    if (st->flows_evicted > 0)
+        fprintf(out, ", %" PRIu64 " completed early (--max-flows)", st->flows_evicted);
+    fputc('\n', out);
     fprintf(out, "findings by severity:\n");
     bool any = false;
     for (int sev = 0; sev < SEV_COUNT; sev++) {

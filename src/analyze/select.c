@@ -56,24 +56,31 @@ int flow_select_parse(const char *text, struct flow_select *out)
     return TCPREQ_OK;
 }
 
-static bool endpoint_is(const struct an_conn *c, enum conn_side s, const struct ip_addr *a,
-                        uint16_t port)
+static bool endpoint_is(const struct ip_addr *addr, uint16_t port, const struct ip_addr *a,
+                        uint16_t aport)
 {
-    return c->port[s] == port && ip_addr_equal(&c->addr[s], a);
+    return port == aport && ip_addr_equal(addr, a);
 }
 
-bool flow_select_match(const struct flow_select *sel, const struct an_conn *c)
+bool flow_select_match_ends(const struct flow_select *sel, uint64_t index, const struct ip_addr *x,
+                            uint16_t xport, const struct ip_addr *y, uint16_t yport)
 {
     switch (sel->kind) {
     case SELECT_ALL:
         return true;
     case SELECT_INDEX:
-        return c->index == sel->index;
+        return index == sel->index;
     case SELECT_TUPLE:
-        return (endpoint_is(c, SIDE_CLIENT, &sel->a, sel->aport) &&
-                endpoint_is(c, SIDE_SERVER, &sel->b, sel->bport)) ||
-               (endpoint_is(c, SIDE_SERVER, &sel->a, sel->aport) &&
-                endpoint_is(c, SIDE_CLIENT, &sel->b, sel->bport));
+        return (endpoint_is(x, xport, &sel->a, sel->aport) &&
+                endpoint_is(y, yport, &sel->b, sel->bport)) ||
+               (endpoint_is(y, yport, &sel->a, sel->aport) &&
+                endpoint_is(x, xport, &sel->b, sel->bport));
     }
     return false;
+}
+
+bool flow_select_match(const struct flow_select *sel, const struct an_conn *c)
+{
+    return flow_select_match_ends(sel, c->index, &c->addr[SIDE_CLIENT], c->port[SIDE_CLIENT],
+                                  &c->addr[SIDE_SERVER], c->port[SIDE_SERVER]);
 }

@@ -22,5 +22,9 @@ struct flow_select {
 /* 0 or TCPREQ_EINVAL. */
 int flow_select_parse(const char *text, struct flow_select *out);
 bool flow_select_match(const struct flow_select *sel, const struct an_conn *c);
+/* The same for a flow of this index between endpoints (x, xport) and (y, yport), in either
+ * order (a selection names a 4-tuple in either direction, so roles do not matter). */
+bool flow_select_match_ends(const struct flow_select *sel, uint64_t index, const struct ip_addr *x,
+                            uint16_t xport, const struct ip_addr *y, uint16_t yport);
 
 #endif

@@ -1,21 +1,27 @@
 #include "cli/analyze_args.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "analyze/table.h"
 #include "common/err.h"
+#include "common/escape.h"
 
 #define EXIT_USAGE_ANALYZE 2
 #define SELECT_LONG "--select"
+#define MAX_FLOWS_LONG "--max-flows"
+#define ERR_MAX 256
 
 static int usage_error(const char *fmt, ...)
 {
+    char safe[ESCAPE_CAP(ERR_MAX)];
     va_list ap;
     va_start(ap, fmt);
-    fputs("tcpreq analyze: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs(" (see tcpreq analyze --help)\n", stderr);
+    escape_vformat(safe, sizeof(safe), ERR_MAX, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "tcpreq analyze: error: %s (see tcpreq analyze --help)\n", safe);
     return EXIT_USAGE_ANALYZE;
 }
 
@@ -34,8 +40,21 @@ void analyze_usage(FILE *out)
           "  -Y, --select SEL   only flow SEL, with a listing of its segments: an index\n"
           "                     (-Y 3) or a 4-tuple in either direction\n"
           "                     (-Y 198.18.1.2:40000-198.18.3.2:80, [v6]:port-[v6]:port)\n"
+          "  --max-flows N      flows open at once (default 1000000); beyond, the one idle\n"
+          "                     longest is completed early (counted in the summary)\n"
           "  -h, --help         show this help and exit\n",
           out);
+}
+
+static int set_max_flows(struct analyze_options *o, const char *text)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || v == 0 || v > SIZE_MAX / 2)
+        return usage_error(MAX_FLOWS_LONG " %s: expected a positive number of flows", text);
+    o->max_flows = (size_t)v;
+    return 0;
 }
 
 static int set_select(struct analyze_options *o, const char *text)
@@ -69,6 +88,12 @@ int analyze_parse(int argc, char **argv, struct analyze_options *o)
             if (i + 1 >= argc)
                 return usage_error("%s needs a flow (index or IP:PORT-IP:PORT)", arg);
             rc = set_select(o, argv[++i]);
+        } else if (strcmp(arg, MAX_FLOWS_LONG) == 0) {
+            if (i + 1 >= argc)
+                return usage_error("%s needs a number", arg);
+            rc = set_max_flows(o, argv[++i]);
+        } else if (strncmp(arg, MAX_FLOWS_LONG "=", strlen(MAX_FLOWS_LONG) + 1) == 0) {
+            rc = set_max_flows(o, arg + strlen(MAX_FLOWS_LONG) + 1);
         } else if (strncmp(arg, "-Y", 2) == 0) {
             rc = set_select(o, arg + 2);
         } else if (strncmp(arg, SELECT_LONG "=", strlen(SELECT_LONG) + 1) == 0) {
@@ -79,6 +104,8 @@ int analyze_parse(int argc, char **argv, struct analyze_options *o)
         if (rc != 0)
             return rc;
     }
+    if (o->max_flows == 0)
+        o->max_flows = AN_MAX_FLOWS_DEFAULT;
     if (!o->help && o->path == NULL)
         return usage_error("a capture FILE is required");
     return 0;

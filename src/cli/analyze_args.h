@@ -1,5 +1,5 @@
-/* Command line of the analyze subcommand: tcpreq analyze [--json] [-Y SEL] FILE. Parsed on
- * its own so that the prober's command line stays exactly the original's. */
+/* Command line of the analyze subcommand: tcpreq analyze [--json] [-Y SEL] [--max-flows N] FILE.
+ * Parsed on its own so that the prober's command line stays exactly the original's. */
 #ifndef TCPREQ_ANALYZE_ARGS_H
 #define TCPREQ_ANALYZE_ARGS_H
 
@@ -14,6 +14,7 @@ struct analyze_options {
     bool json, help;
     bool have_select;
     struct flow_select select;
+    size_t max_flows; /* --max-flows: flows open at once */
     const char *path;
 };
 

@@ -9,21 +9,26 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/escape.h"
 #include "common/fw_rules.h"
+#include "common/lines.h"
 #include "tests_cases/registry.h"
 
 #define ARGFILE_PREFIX '@'
 #define ARGFILE_MAX_DEPTH 8
+/* Longest line (one argument) of an @FILE. */
+#define ARGFILE_LINE_MAX 65536
 #define ERR_MAX 256
 
 static int usage_error(const char *fmt, ...)
 {
+    /* arguments come from @FILE lines too: escaped, so a file cannot drive the terminal */
+    char safe[ESCAPE_CAP(ERR_MAX)];
     va_list ap;
     va_start(ap, fmt);
-    fputs("tcpreq: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    escape_vformat(safe, sizeof(safe), ERR_MAX, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "tcpreq: error: %s\n", safe);
     return EXIT_USAGE;
 }
 
@@ -185,17 +190,29 @@ static int expand_file(struct argv_builder *b, const char *path, int depth)
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return usage_error("%s: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    int rc = 0;
-    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        if (len > 0)
-            rc = expand_arg(b, line, depth + 1);
+    struct line_reader lines;
+    if (line_reader_init(&lines, f, ARGFILE_LINE_MAX) != 0) {
+        fclose(f);
+        return usage_error("out of memory");
     }
-    free(line);
+    size_t len;
+    enum line_result lr;
+    int rc = 0;
+    while (rc == 0 && (lr = line_next(&lines, &len)) != LINE_END) {
+        if (lr == LINE_ERROR) {
+            rc = usage_error("%s: %s", path, strerror(errno));
+        } else if (lr == LINE_TOO_LONG) {
+            rc = usage_error("%s:%lu: line longer than %d bytes", path, lines.number,
+                             ARGFILE_LINE_MAX);
+        } else {
+            char *line = lines.buf;
+            while (len > 0 && line[len - 1] == '\r')
+                line[--len] = '\0';
+            if (len > 0)
+                rc = expand_arg(b, line, depth + 1);
+        }
+    }
+    line_reader_free(&lines);
     fclose(f);
     return rc;
 }

@@ -30,8 +30,8 @@ int analyze_main(int argc, char **argv)
     report_init(&report, stdout, opts.json, opts.have_select);
     struct analyzer_sink sink = report_sink(&report);
     struct analyzer *a = malloc(sizeof(*a));
-    if (a == NULL ||
-        analyzer_init(a, opts.have_select ? &opts.select : NULL, &sink, AN_KEEP_BYTES) != 0) {
+    if (a == NULL || analyzer_init(a, opts.have_select ? &opts.select : NULL, &sink, AN_KEEP_BYTES,
+                                   opts.max_flows) != 0) {
         fprintf(stderr, "tcpreq analyze: error: out of memory\n");
         free(a);
         return EXIT_RUNTIME;
@@ -42,6 +42,11 @@ int analyze_main(int argc, char **argv)
     analyzer_finish(a);
     report_summary(&report, opts.path, &a->st);
     int exit_code = 0;
+    if (a->st.flows_evicted > 0)
+        fprintf(stderr,
+                "tcpreq analyze: more than %zu flows open at once: %llu completed early, the "
+                "one idle longest first (--max-flows)\n",
+                opts.max_flows, (unsigned long long)a->st.flows_evicted);
     if (fflush(stdout) != 0 || report.error != 0) {
         perror("tcpreq analyze: error: writing the report");
         exit_code = EXIT_RUNTIME;

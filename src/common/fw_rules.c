@@ -124,3 +124,18 @@ size_t fw_find_owners(enum fw_kind kind, const char *listing, pid_t *pids, size_
     }
     return found;
 }
+
+bool fw_stat_is_live_owner(const char *stat)
+{
+    /* proc(5): the comm is in parentheses and may itself hold ')' or spaces, so it ends at
+     * the last ')'; the state letter follows it after one space. */
+    const char *open = strchr(stat, '(');
+    const char *close = strrchr(stat, ')');
+    if (open == NULL || close == NULL || close < open || close[1] != ' ' || close[2] == '\0')
+        return false;
+    size_t len = (size_t)(close - open - 1);
+    if (len != strlen(FW_OWNER_COMM) || strncmp(open + 1, FW_OWNER_COMM, len) != 0)
+        return false;
+    char state = close[2];
+    return state != 'Z' && state != 'X' && state != 'x';
+}

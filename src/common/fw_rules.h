@@ -35,4 +35,12 @@ int fw_ipt_remove_script(pid_t owner, char *buf, size_t cap);
  * the listing, the static "tcpreq" table of the templates included, is ignored. */
 size_t fw_find_owners(enum fw_kind kind, const char *listing, pid_t *pids, size_t max);
 
+/* The name a running tcpreq has in /proc/PID/comm and stat. */
+#define FW_OWNER_COMM "tcpreq"
+/* Whether /proc/PID/stat text ("PID (comm) STATE ...") is a tcpreq that is still alive: its
+ * comm is FW_OWNER_COMM and its state is not zombie (Z) or dead (X, x). A killed tcpreq its
+ * parent has not reaped yet is a zombie: it holds its pid but runs nothing, so its table is
+ * stale. A reused pid running another program is not ours either. */
+bool fw_stat_is_live_owner(const char *stat);
+
 #endif

@@ -13,9 +13,14 @@ struct target {
     struct ip_addr ip;
     uint16_t port;
     json_t *record; /* the input object (ip, port, host, ...); owned by whoever fetched it */
+    int wait_fd;    /* with TARGET_SOURCE_WAIT: the descriptor to wait for, or -1 */
 };
 
-/* Produce the next target: 1 = *out filled, 0 = no more targets, negative = error. */
+/* Produce the next target: 1 = *out filled, 0 = no more targets, TARGET_SOURCE_WAIT = none
+ * ready without waiting (the input is a pipe with nothing in it now, or reading used up its
+ * share of the loop): ask again once out->wait_fd is readable, or, when it is -1, after the
+ * loop has run once; negative = error. A source never blocks. */
+#define TARGET_SOURCE_WAIT 2
 typedef int (*target_source_fn)(void *ctx, struct target *out);
 
 /* Where finished targets' records go (the dataset's writer, the --explain report): write

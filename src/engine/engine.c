@@ -17,6 +17,7 @@
 #include "common/due_heap.h"
 #include "common/err.h"
 #include "common/flow_table.h"
+#include "common/rst_limit.h"
 #include "common/token_bucket.h"
 #include "firewall.h"
 #include "io.h"
@@ -38,13 +39,16 @@
  * queued seconds of traced SYN bursts at 2000 pps and most handshakes timed out. */
 #define SEND_QUEUE_SECONDS 0.05
 #define SEND_QUEUE_MIN 1
-/* The original tcpreq answers unknown segments to its port range with at most 3 RSTs per
- * (local port, remote ip, remote port). */
-#define RST_THRESHOLD 3
-/* Forget RST counts beyond this many keys (their flows are long gone). */
-#define RST_TABLE_MAX 65536
+/* RSTs for unknown segments (common/rst_limit.h: at most 3 per flow, a bounded table) wait
+ * in the send queue at most this many at once: beyond it a flood of unknown segments would
+ * grow the queue without bound and take the probes' share of -r. */
+#define RST_QUEUE_MAX_MIN 64
 /* Packets taken from pcap per readiness callback before yielding to timers. */
 #define CAPTURE_BATCH 512
+#define LIMITS_LINE_MAX 768
+/* A source that spent its share of the loop is asked again this much later: the loop
+ * polls its I/O in between (a 0 ms timer would run in the same pass). */
+#define SOURCE_YIELD_MS 1
 #define REASON_DEADLINE "Test deadline exceeded"
 #define REASON_INTERRUPTED "Interrupted"
 /* After SIGINT/SIGTERM, tests in flight get this long to reach their verdict before they
@@ -81,17 +85,13 @@ struct flow {
     tc_time timer_seen;  /* the case's timer timer_shift applies to */
 };
 
-struct rst_count {
-    struct flow_entry entry;
-    unsigned sent;
-};
-
 struct send_item {
     struct send_item *next;
     struct flow *owner; /* NULL: the engine's own (RSTs); cleared when the flow finishes */
     tc_time queued_at;
     const char *test; /* the test case that sent it (recorded with --pcap); NULL = none */
     unsigned faults;  /* enum tcp_fault, for the recording */
+    bool unknown_rst; /* reset_unknown's: counted in sq_rsts */
     size_t len;
     uint8_t data[];
 };
@@ -116,9 +116,11 @@ struct engine {
     struct injector *inj;
     struct capture cap;
     struct token_bucket bucket;
-    struct flow_table flows, rsts;
+    struct flow_table flows;
+    struct rst_limit rsts;
     struct send_item *sq_head, *sq_tail;
     size_t sq_len, sq_limit;
+    size_t sq_rsts, rst_queue_max; /* engine RSTs in the queue, and their limit */
     size_t inflight; /* admitted targets, running a test or in the ready list */
     /* Admitted targets whose next test waits for room in the send queue, oldest first:
      * they go before new targets, so a target, once started, is finished quickly. */
@@ -128,6 +130,8 @@ struct engine {
     struct status_line status;
     struct pcap_record *rec;
     struct fw_guard fw;
+    uv_poll_t *input_poll; /* the source waits for this descriptor (NULL = none) */
+    int input_fd;
 };
 
 static tc_time now_us(void)
@@ -158,6 +162,7 @@ static void engine_warn(struct engine *eng, const char *fmt, ...)
 static void flush_sends(struct engine *eng);
 static void flow_sent(struct engine *eng, struct flow *f, tc_time queued_at, tc_time now);
 static void schedule_admit(struct engine *eng);
+static void wait_for_source(struct engine *eng, int fd);
 static void maybe_finish(struct engine *eng);
 static void target_next_test(struct active_target *at);
 static void target_start_next(struct active_target *at);
@@ -188,16 +193,19 @@ static void arm_delay_timer(struct engine *eng)
 }
 
 /* Queue a packet to leave after delay (0: now, behind what is queued). The flow's waits
- * count from when it leaves: a held packet is queued for its flow until then. */
-static void enqueue_packet(struct engine *eng, struct flow *owner, const uint8_t *data, size_t len,
-                           const char *test, unsigned faults, tc_time delay)
+ * count from when it leaves: a held packet is queued for its flow until then. Returns the
+ * item queued, or NULL when out of memory. */
+static struct send_item *enqueue_packet(struct engine *eng, struct flow *owner, const uint8_t *data,
+                                        size_t len, const char *test, unsigned faults,
+                                        tc_time delay)
 {
     struct send_item *item = malloc(sizeof(*item) + len);
     if (item == NULL)
-        return; /* dropping a packet is what the network might do too */
+        return NULL; /* dropping a packet is what the network might do too */
     item->next = NULL;
     item->owner = owner;
     item->queued_at = now_us();
+    item->unknown_rst = false;
     item->test = test;
     item->faults = faults;
     item->len = len;
@@ -205,7 +213,7 @@ static void enqueue_packet(struct engine *eng, struct flow *owner, const uint8_t
     if (delay > 0 && !eng->hurry) {
         if (due_heap_push(&eng->delayed, item->queued_at + delay, item) != 0) {
             free(item);
-            return;
+            return NULL;
         }
         arm_delay_timer(eng);
     } else {
@@ -213,6 +221,7 @@ static void enqueue_packet(struct engine *eng, struct flow *owner, const uint8_t
     }
     if (owner != NULL)
         owner->queued++;
+    return item;
 }
 
 /* Held packets that are due join the send queue. */
@@ -264,6 +273,8 @@ static void flush_sends(struct engine *eng)
         }
         if (item->owner != NULL)
             flow_sent(eng, item->owner, item->queued_at, now);
+        if (item->unknown_rst)
+            eng->sq_rsts--;
         free(item);
         if (eng->sq_len < eng->sq_limit)
             schedule_admit(eng);
@@ -274,6 +285,48 @@ static void flush_sends(struct engine *eng)
 /* --- flows -------------------------------------------------------------------------- */
 
 static void on_flow_timer(uv_timer_t *timer);
+
+/* The bounds a flood reached, on one line at the end (nothing when none was reached): a
+ * bound that silently dropped things would hide what a hostile peer did. */
+static void report_limits(const struct engine *eng)
+{
+    const struct engine_stats *st = &eng->stats;
+    char line[LIMITS_LINE_MAX];
+    size_t n = 0;
+#define LIMIT_NOTE(...)                                                                            \
+    do {                                                                                           \
+        if (n < sizeof(line))                                                                      \
+            n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", n ? "; " : "");                \
+        if (n < sizeof(line))                                                                      \
+            n += (size_t)snprintf(line + n, sizeof(line) - n, __VA_ARGS__);                        \
+    } while (0)
+    if (st->peak_inflight >= eng->cfg->max_inflight)
+        LIMIT_NOTE("%zu targets in flight (--inflight)", eng->cfg->max_inflight);
+    if (st->quotes_over > 0)
+        LIMIT_NOTE("%llu ICMP quotes beyond %d per test not kept",
+                   (unsigned long long)st->quotes_over, TC_MAX_QUOTES);
+    if (st->isns_over > 0)
+        LIMIT_NOTE("%llu SYN ISNs beyond %d per test not recorded",
+                   (unsigned long long)st->isns_over, TC_MAX_ISNS);
+    if (st->ignored_malformed > 0)
+        LIMIT_NOTE("%llu malformed segments of running tests ignored",
+                   (unsigned long long)st->ignored_malformed);
+    if (st->ignored_foreign_quotes > 0)
+        LIMIT_NOTE("%llu ICMP quotes of segments a test did not send ignored",
+                   (unsigned long long)st->ignored_foreign_quotes);
+    if (st->ignored_beyond_host_quotes > 0)
+        LIMIT_NOTE("%llu ICMP quotes from a hop at or beyond the host ignored",
+                   (unsigned long long)st->ignored_beyond_host_quotes);
+    if (st->rst_flows_evicted > 0)
+        LIMIT_NOTE("%llu unknown flows forgotten early by the full RST table (%zu flows)",
+                   (unsigned long long)st->rst_flows_evicted, eng->rsts.max_flows);
+    if (st->rsts_dropped > 0)
+        LIMIT_NOTE("%llu RSTs for unknown segments not sent (%zu queued at most)",
+                   (unsigned long long)st->rsts_dropped, eng->rst_queue_max);
+#undef LIMIT_NOTE
+    if (n > 0)
+        fprintf(stderr, "tcpreq: limits reached: %s\n", line);
+}
 
 static void free_flow(uv_handle_t *handle)
 {
@@ -337,6 +390,11 @@ static void flow_finish(struct engine *eng, struct flow *f)
 {
     struct active_target *at = f->target;
     struct tc *t = &f->tc;
+    eng->stats.ignored_malformed += t->ignored.malformed;
+    eng->stats.ignored_foreign_quotes += t->ignored.foreign_quotes;
+    eng->stats.ignored_beyond_host_quotes += t->ignored.beyond_host_quotes;
+    eng->stats.quotes_over += t->ignored.quotes_over;
+    eng->stats.isns_over += t->ignored.isns_over;
     json_t *res = result_to_json(t, time(NULL));
     if (eng->cfg->report.write != NULL && res != NULL)
         json_object_set_new(res, "evidence", evidence_to_json(t));
@@ -581,7 +639,14 @@ static void admit(struct engine *eng)
         struct active_target *at = calloc(1, sizeof(*at));
         if (at == NULL)
             break;
+        at->in.wait_fd = -1;
         int rc = eng->source(eng->source_ctx, &at->in);
+        if (rc == TARGET_SOURCE_WAIT) {
+            int fd = at->in.wait_fd;
+            free(at);
+            wait_for_source(eng, fd);
+            break;
+        }
         if (rc <= 0) {
             free(at);
             eng->source_done = true;
@@ -593,7 +658,8 @@ static void admit(struct engine *eng)
         eng->status.targets_read++;
         at->results = json_array();
         plan_init(&at->plan, eng->cfg->selection);
-        eng->inflight++;
+        if (++eng->inflight > eng->stats.peak_inflight)
+            eng->stats.peak_inflight = eng->inflight;
         target_next_test(at);
     }
     maybe_finish(eng);
@@ -602,6 +668,46 @@ static void admit(struct engine *eng)
 static void on_admit_timer(uv_timer_t *timer)
 {
     admit(timer->data);
+}
+
+static void on_input_readable(uv_poll_t *poll, int status, int events)
+{
+    struct engine *eng = poll->data;
+    (void)status, (void)events;
+    uv_poll_stop(poll);
+    schedule_admit(eng);
+}
+
+static void free_handle(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* The source has no target without waiting: admit again once fd is readable (a pipe that is
+ * empty now), or, for fd -1 (the source spent its share of the loop), after one turn of the
+ * loop, so that capture, timers and signals run in between. Tests already running go on. */
+static void wait_for_source(struct engine *eng, int fd)
+{
+    if (fd < 0) {
+        uv_timer_start(&eng->admit_timer, on_admit_timer, SOURCE_YIELD_MS, 0);
+        return;
+    }
+    if (eng->input_poll != NULL && eng->input_fd != fd) {
+        uv_close((uv_handle_t *)eng->input_poll, free_handle);
+        eng->input_poll = NULL;
+    }
+    if (eng->input_poll == NULL) {
+        uv_poll_t *p = malloc(sizeof(*p));
+        if (p == NULL || uv_poll_init(&eng->loop, p, fd) != 0) {
+            free(p);
+            uv_timer_start(&eng->admit_timer, on_admit_timer, SOURCE_YIELD_MS, 0);
+            return;
+        }
+        p->data = eng;
+        eng->input_poll = p;
+        eng->input_fd = fd;
+    }
+    uv_poll_start(eng->input_poll, UV_READABLE, on_input_readable);
 }
 
 /* Admission runs from the loop, never from inside a callback chain that is itself
@@ -624,7 +730,8 @@ static struct flow *find_flow(struct engine *eng, uint16_t lport, const struct i
 }
 
 /* A segment to our port range that belongs to no running test (e.g. a SYN-ACK
- * retransmitted after its test ended): reset it, at most RST_THRESHOLD times per flow. */
+ * retransmitted after its test ended): reset it, at most RST_LIMIT_PER_FLOW times per flow
+ * (rst_limit), and only while the send queue holds fewer than rst_queue_max such RSTs. */
 static void reset_unknown(struct engine *eng, const struct ip_view *ip)
 {
     struct tcp_seg seg, rst;
@@ -633,28 +740,32 @@ static void reset_unknown(struct engine *eng, const struct ip_view *ip)
         return;
     struct flow_key k;
     flow_key_make(&k, seg.dport, &ip->src, seg.sport);
-    struct rst_count *rc = (struct rst_count *)flow_table_find(&eng->rsts, &k);
-    if (rc == NULL) {
-        if (eng->rsts.count >= RST_TABLE_MAX)
-            return;
-        rc = calloc(1, sizeof(*rc));
-        if (rc == NULL)
-            return;
-        rc->entry.key = k;
-        if (flow_table_insert(&eng->rsts, &rc->entry) != 0) {
-            free(rc);
-            return;
-        }
-    }
-    if (rc->sent >= RST_THRESHOLD)
+    uint64_t evicted = eng->rsts.evicted;
+    bool allowed = rst_limit_allow(&eng->rsts, &k, now_us());
+    if (eng->rsts.evicted != evicted && evicted == 0 && !eng->cfg->quiet)
+        engine_warn(eng,
+                    "RST table full (%zu flows): the flows seen least recently are "
+                    "forgotten early (counted at the end)",
+                    eng->rsts.max_flows);
+    if (!allowed)
         return;
-    rc->sent++;
+    if (eng->sq_rsts >= eng->rst_queue_max) {
+        if (eng->stats.rsts_dropped++ == 0 && !eng->cfg->quiet)
+            engine_warn(eng,
+                        "unknown segments arrive faster than -r can answer them: RSTs "
+                        "beyond %zu queued are not sent (counted at the end)",
+                        eng->rst_queue_max);
+        return;
+    }
     tcp_seg_reset_for(&seg, &rst);
     struct ip_params params = {.src = ip->dst, .dst = ip->src};
     uint8_t buf[IP_PACKET_MAX];
     size_t len;
-    if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0) {
-        enqueue_packet(eng, NULL, buf, len, NULL, 0, 0);
+    struct send_item *item;
+    if (ip_tcp_build(&params, &rst, buf, sizeof(buf), &len) == 0 &&
+        (item = enqueue_packet(eng, NULL, buf, len, NULL, 0, 0)) != NULL) {
+        item->unknown_rst = true;
+        eng->sq_rsts++;
         eng->stats.rsts_unknown++;
     }
 }
@@ -831,19 +942,10 @@ static void maybe_finish(struct engine *eng)
     status_close(&eng->status);
     close_handle((uv_handle_t *)&eng->sigint);
     close_handle((uv_handle_t *)&eng->sigterm);
-}
-
-static void free_rst_counts(struct flow_table *t)
-{
-    for (size_t b = 0; b < t->n_buckets; b++) {
-        struct flow_entry *e = t->buckets[b];
-        while (e != NULL) {
-            struct flow_entry *next = e->next;
-            free(e);
-            e = next;
-        }
+    if (eng->input_poll != NULL) {
+        uv_close((uv_handle_t *)eng->input_poll, free_handle);
+        eng->input_poll = NULL;
     }
-    flow_table_free(t);
 }
 
 static int engine_open(struct engine *eng)
@@ -916,17 +1018,19 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
     eng->next_port =
         (uint16_t)(PROBE_PORT_MIN + random64() % (PROBE_PORT_MAX - PROBE_PORT_MIN + 1));
     eng->sq_limit = (size_t)fmax(SEND_QUEUE_MIN, cfg->rate * SEND_QUEUE_SECONDS);
+    eng->rst_queue_max = eng->sq_limit > RST_QUEUE_MAX_MIN ? eng->sq_limit : RST_QUEUE_MAX_MIN;
     int rc = engine_open(eng);
     if (rc == TCPREQ_OK)
         rc = open_operations(eng);
-    if (rc == TCPREQ_OK && (flow_table_init(&eng->flows) != 0 || flow_table_init(&eng->rsts) != 0))
+    if (rc == TCPREQ_OK &&
+        (flow_table_init(&eng->flows) != 0 || rst_limit_init(&eng->rsts, 0, 0) != 0))
         rc = TCPREQ_ENOMEM;
     if (rc != TCPREQ_OK) {
         close_operations(eng);
         capture_close(&eng->cap);
         injector_close(eng->inj);
         flow_table_free(&eng->flows);
-        flow_table_free(&eng->rsts);
+        rst_limit_free(&eng->rsts);
         free(eng);
         return rc;
     }
@@ -963,6 +1067,9 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
                 (unsigned long long)eng->stats.packets_sent,
                 (unsigned long long)eng->stats.packets_received);
 
+    eng->stats.rst_flows_evicted = eng->rsts.evicted;
+    if (!cfg->quiet)
+        report_limits(eng);
     rc = eng->error;
     if (stats != NULL)
         *stats = eng->stats;
@@ -970,7 +1077,7 @@ int engine_run(const struct engine_config *cfg, target_source_fn source, void *s
     capture_close(&eng->cap);
     injector_close(eng->inj);
     flow_table_free(&eng->flows);
-    free_rst_counts(&eng->rsts);
+    rst_limit_free(&eng->rsts);
     due_heap_free(&eng->delayed);
     free(eng);
     return rc;

@@ -40,6 +40,14 @@ struct engine_config {
 
 struct engine_stats {
     uint64_t packets_sent, packets_received, targets_done, rsts_unknown;
+    /* Limits hit (reported at the end): unknown flows the full RST table forgot before their
+     * time, and RSTs for unknown segments not sent because the queue held enough of them. */
+    uint64_t rst_flows_evicted, rsts_dropped;
+    /* What the tests dropped or ignored (struct tc_ignored, summed), and the most targets in
+     * flight at once (bounded by --inflight). */
+    uint64_t quotes_over, isns_over, ignored_malformed, ignored_foreign_quotes;
+    uint64_t ignored_beyond_host_quotes;
+    size_t peak_inflight;
     int signal; /* SIGINT/SIGTERM that stopped the run early; 0 = ran to the end */
 };
 

@@ -17,7 +17,8 @@
 #define SCRIPT_MAX 2048
 #define LISTING_MAX (1024 * 1024)
 #define STALE_MAX 256
-#define OWNER_COMM "tcpreq"
+/* /proc/PID/stat: pid, comm of up to 15 bytes, state; the rest is not read. */
+#define STAT_HEAD_MAX 64
 /* Where the firewall tools live when PATH (e.g. a user's) lacks the sbin directories. */
 static const char *const SBIN_DIRS[] = {"/usr/sbin/", "/sbin/"};
 
@@ -93,19 +94,17 @@ fail:
 
 bool firewall_owner_alive(pid_t owner)
 {
-    char path[64], comm[32] = "";
-    snprintf(path, sizeof(path), "/proc/%ld/comm", (long)owner);
+    char path[64], stat[STAT_HEAD_MAX] = "";
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)owner);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
-    ssize_t n = read(fd, comm, sizeof(comm) - 1);
+    ssize_t n = read(fd, stat, sizeof(stat) - 1);
     close(fd);
     if (n <= 0)
         return false;
-    comm[n] = '\0';
-    comm[strcspn(comm, "\n")] = '\0';
-    /* A reused pid belongs to some other program: its table is stale all the same. */
-    return strcmp(comm, OWNER_COMM) == 0;
+    stat[n] = '\0';
+    return fw_stat_is_live_owner(stat);
 }
 
 static const char *restore_tool(bool v6)

@@ -2,11 +2,43 @@
  * the sorted ranges (their ends increase as their starts do); insertions shift the tail. */
 #include "reasm/ranges.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+void reasm_ranges_init(struct reasm_ranges *rs)
+{
+    rs->r = NULL;
+    rs->n = rs->cap = 0;
+}
 
 void reasm_ranges_clear(struct reasm_ranges *rs)
 {
     rs->n = 0;
+}
+
+void reasm_ranges_free(struct reasm_ranges *rs)
+{
+    free(rs->r);
+    rs->r = NULL;
+    rs->n = rs->cap = 0;
+}
+
+/* Room for one more range: false when the list is at its bound or cannot grow. */
+static bool room_for_one(struct reasm_ranges *rs)
+{
+    if (rs->n < rs->cap)
+        return true;
+    if (rs->cap >= REASM_MAX_RANGES)
+        return false;
+    size_t cap = rs->cap != 0 ? 2 * rs->cap : REASM_RANGES_INITIAL;
+    if (cap > REASM_MAX_RANGES)
+        cap = REASM_MAX_RANGES;
+    struct reasm_range *r = realloc(rs->r, cap * sizeof(*r));
+    if (r == NULL)
+        return false;
+    rs->r = r;
+    rs->cap = cap;
+    return true;
 }
 
 /* Index of the first range whose end is at or after pos (n if none): ranges are sorted and
@@ -48,10 +80,10 @@ static size_t past_touching(const struct reasm_ranges *rs, size_t from, int64_t 
     return j;
 }
 
-bool reasm_ranges_can_add(const struct reasm_ranges *rs, int64_t start, int64_t end)
+bool reasm_ranges_reserve(struct reasm_ranges *rs, int64_t start, int64_t end)
 {
     size_t i = first_touching(rs, start);
-    return past_touching(rs, i, end) > i || rs->n < REASM_MAX_RANGES;
+    return past_touching(rs, i, end) > i || room_for_one(rs);
 }
 
 bool reasm_ranges_add(struct reasm_ranges *rs, int64_t start, int64_t end)
@@ -61,7 +93,7 @@ bool reasm_ranges_add(struct reasm_ranges *rs, int64_t start, int64_t end)
     size_t i = first_touching(rs, start);
     size_t j = past_touching(rs, i, end);
     if (i == j) {
-        if (rs->n == REASM_MAX_RANGES)
+        if (!room_for_one(rs))
             return false;
         memmove(&rs->r[i + 1], &rs->r[i], (rs->n - i) * sizeof(rs->r[0]));
         rs->r[i] = (struct reasm_range){start, end};
@@ -87,7 +119,9 @@ int64_t reasm_ranges_absorb(struct reasm_ranges *rs, int64_t edge)
             edge = rs->r[k].end;
         k++;
     }
-    memmove(&rs->r[0], &rs->r[k], (rs->n - k) * sizeof(rs->r[0]));
-    rs->n -= k;
+    if (k > 0) {
+        memmove(&rs->r[0], &rs->r[k], (rs->n - k) * sizeof(rs->r[0]));
+        rs->n -= k;
+    }
     return edge;
 }

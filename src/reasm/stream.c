@@ -57,12 +57,6 @@ int reasm_init(struct reasm_stream *s, size_t max_bytes)
     memset(s, 0, sizeof(*s));
     if (max_bytes > REASM_MAX_KEEP)
         return TCPREQ_EINVAL;
-    if (max_bytes) {
-        /* zeroed although never read before written: defence in depth for hostile input */
-        s->kept = calloc(1, max_bytes);
-        if (!s->kept)
-            return TCPREQ_ENOMEM;
-    }
     s->max_bytes = max_bytes;
     s->keep_limit = (int64_t)max_bytes;
     return TCPREQ_OK;
@@ -71,7 +65,31 @@ int reasm_init(struct reasm_stream *s, size_t max_bytes)
 void reasm_free(struct reasm_stream *s)
 {
     free(s->kept);
+    reasm_ranges_free(&s->ooo);
     memset(s, 0, sizeof(*s));
+}
+
+/* Make kept hold offsets below end (<= max_bytes), growing it by doubling as data comes. When
+ * it cannot grow, nothing at or beyond its size will be kept: keep_limit drops to it, as for
+ * any byte whose value is unknown. */
+static void keep_room(struct reasm_stream *s, int64_t end)
+{
+    if (end <= (int64_t)s->kept_cap)
+        return;
+    size_t cap = s->kept_cap != 0 ? s->kept_cap : REASM_KEEP_INITIAL;
+    while ((int64_t)cap < end)
+        cap *= 2;
+    if (cap > s->max_bytes)
+        cap = s->max_bytes;
+    uint8_t *grown = realloc(s->kept, cap);
+    if (grown == NULL) {
+        s->keep_limit = min64(s->keep_limit, (int64_t)s->kept_cap);
+        return;
+    }
+    /* zeroed although never read before written: defence in depth for hostile input */
+    memset(grown + s->kept_cap, 0, cap - s->kept_cap);
+    s->kept = grown;
+    s->kept_cap = cap;
 }
 
 /* Start (or restart) the stream at seq: a SYN fixes the ISN (RFC 9293 3.4); data without a
@@ -138,15 +156,18 @@ static enum reasm_kind classify(const struct reasm_stream *s, const struct seg_s
 }
 
 /* Whether the kept bytes of the received positions [from, to) differ from the segment's.
- * Positions below FIRST_DATA_POS (the SYN, data from before a mid-stream pickup) and at or
- * beyond keep_limit were never kept. */
+ * Positions below FIRST_DATA_POS (the SYN, data from before a mid-stream pickup), at or
+ * beyond keep_limit, and beyond what the kept buffer has grown to were never kept: a
+ * received position need not be a kept byte (a FIN's position, when the FIN was not
+ * believed, is passed by the in-order edge all the same; found by fuzzing the test cases). */
 static bool piece_conflicts(const struct reasm_stream *s, const struct seg_span *g, int64_t from,
                             int64_t to)
 {
     if (!g->payload)
         return false;
     int64_t lo = max64(max64(from, g->data_start), FIRST_DATA_POS);
-    int64_t hi = min64(min64(to, g->data_end), s->keep_limit + FIRST_DATA_POS);
+    int64_t kept_end = min64(s->keep_limit, (int64_t)s->kept_cap) + FIRST_DATA_POS;
+    int64_t hi = min64(min64(to, g->data_end), kept_end);
     if (lo >= hi)
         return false;
     return memcmp(s->kept + (lo - FIRST_DATA_POS), g->payload + (lo - g->data_start),
@@ -163,6 +184,10 @@ static size_t take_new_piece(struct reasm_stream *s, const struct seg_span *g, i
         return 0;
     int64_t keep_lo = max64(lo, FIRST_DATA_POS);
     int64_t keep_hi = min64(hi, s->keep_limit + FIRST_DATA_POS);
+    if (keep_lo < keep_hi && g->payload) {
+        keep_room(s, keep_hi - FIRST_DATA_POS);
+        keep_hi = min64(keep_hi, s->keep_limit + FIRST_DATA_POS);
+    }
     if (keep_lo < keep_hi) {
         if (g->payload)
             memcpy(s->kept + (keep_lo - FIRST_DATA_POS), g->payload + (keep_lo - g->data_start),
@@ -224,13 +249,23 @@ static void clip_beyond_fin(const struct reasm_stream *s, struct seg_span *g, bo
 static void check_fin(struct reasm_stream *s, int64_t fin_pos, uint32_t fin_seq, bool tracked,
                       int64_t highest_before, struct reasm_result *out)
 {
+    /* A FIN not believed still takes its position when that position was not received
+     * before: no byte is kept from there on, so a FIN's position is never served or
+     * compared as data (found by fuzzing the test cases: the ALP was handed bytes never
+     * kept). */
+    bool unheld = fin_pos >= s->next_pos;
     if (s->fin_seen) {
-        if (fin_pos != s->fin_pos)
+        if (fin_pos != s->fin_pos) {
             out->conflict = true;
+            if (unheld)
+                s->keep_limit = min64(s->keep_limit, max64(fin_pos - FIRST_DATA_POS, 0));
+        }
         return;
     }
     if (highest_before > fin_pos) {
         out->conflict = true;
+        if (unheld)
+            s->keep_limit = min64(s->keep_limit, max64(fin_pos - FIRST_DATA_POS, 0));
         return;
     }
     if (!tracked)
@@ -283,7 +318,7 @@ static void add_occupying(struct reasm_stream *s, uint32_t seq, bool syn, bool f
 
     int64_t highest_before = highest_received(s);
     bool tracked = !oversized && g.end - s->next_pos <= REASM_WINDOW &&
-                   (g.start <= s->next_pos || reasm_ranges_can_add(&s->ooo, g.start, g.end));
+                   (g.start <= s->next_pos || reasm_ranges_reserve(&s->ooo, g.start, g.end));
     if (tracked)
         walk(s, &g, !out->keep_alive, out);
     if (fin)
@@ -317,6 +352,7 @@ void reasm_add(struct reasm_stream *s, uint32_t seq, bool syn, bool fin, const u
 const uint8_t *reasm_data(const struct reasm_stream *s, size_t *len)
 {
     int64_t n = s->started ? min64(s->next_pos - FIRST_DATA_POS, s->keep_limit) : 0;
+    n = min64(n, (int64_t)s->kept_cap); /* never past the bytes kept */
     *len = n > 0 ? (size_t)n : 0;
     return s->kept;
 }

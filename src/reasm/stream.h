@@ -74,6 +74,9 @@ enum reasm_kind {
 #define REASM_WINDOW ((int64_t)1 << 30)
 /* Largest max_bytes accepted by reasm_init. */
 #define REASM_MAX_KEEP ((size_t)1 << 30)
+/* The kept bytes are allocated with the first payload byte kept, this size, and grow by
+ * doubling up to max_bytes as data arrives: a stream without payload keeps nothing. */
+#define REASM_KEEP_INITIAL ((size_t)1024)
 
 struct reasm_result {
     enum reasm_kind kind;
@@ -112,14 +115,16 @@ struct reasm_stream {
      * keep_limit starts at max_bytes and (until a restart) only drops: at a known FIN, or at
      * the first new byte whose value is unknown (payload NULL), so every received byte below
      * it holds the value first seen. */
-    uint8_t *kept;
+    uint8_t *kept; /* NULL until a byte is kept; kept_cap bytes, grown with the data */
+    size_t kept_cap;
     size_t max_bytes;
     int64_t keep_limit;
     struct reasm_counters count;
 };
 
-/* max_bytes bounds the memory kept for conflict checks and for the ALP (one buffer of
- * max_bytes; 0 keeps nothing). 0, TCPREQ_EINVAL (above REASM_MAX_KEEP) or TCPREQ_ENOMEM. */
+/* max_bytes bounds the memory kept for conflict checks and for the ALP (one buffer growing
+ * up to max_bytes with the data; 0 keeps nothing). Allocates nothing itself. 0 or
+ * TCPREQ_EINVAL (above REASM_MAX_KEEP). */
 int reasm_init(struct reasm_stream *s, size_t max_bytes);
 void reasm_free(struct reasm_stream *s);
 /* Feed one segment of this direction; out may be NULL. payload may be NULL with len > 0 when

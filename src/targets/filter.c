@@ -112,7 +112,7 @@ int target_filter_next(void *ctx, struct target *out)
     struct target_filter *f = ctx;
     for (;;) {
         int got = f->source(f->source_ctx, out);
-        if (got <= 0)
+        if (got <= 0 || got == TARGET_SOURCE_WAIT)
             return got;
         enum target_verdict v = target_filter_classify(f, &out->ip, out->port);
         if (v == TARGET_TEST)

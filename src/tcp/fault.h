@@ -16,6 +16,8 @@ enum tcp_fault {
     TCP_FAULT_MSS_LATE = 1 << 2, /* MSS option on a segment without SYN */
     TCP_FAULT_OPTIONS = 1 << 3,  /* an option list that does not parse (illegal length) */
 };
+#define TCP_FAULTS_ALL                                                                             \
+    (TCP_FAULT_CHECKSUM | TCP_FAULT_RESERVED | TCP_FAULT_MSS_LATE | TCP_FAULT_OPTIONS)
 
 /* The comment key: " fault=a,b" follows the test name. */
 #define TCP_FAULT_KEY "fault="

@@ -5,10 +5,10 @@
  * preceded by a bounds check against the length the caller gave us. */
 #include "tcp/segment.h"
 
-#include "common/bytes.h"
-
+#include <stdio.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "common/err.h"
 #include "tcp/checksum.h"
 
@@ -355,6 +355,70 @@ int tcp_seg_parse(const uint8_t *buf, size_t len, const struct ip_addr *src,
         *csum_ok = csum_tcp(src, dst, buf, len) == 0;
 
     return tcp_opts_parse(buf + TCP_HDR_MIN, hdr_len - TCP_HDR_MIN, &out->opts);
+}
+
+/* Walks the options as tcp_opts_parse does, to name the first fault. */
+static void describe_options(const uint8_t *opts, size_t len, char *out, size_t cap)
+{
+    size_t pos = 0;
+    unsigned count = 0;
+    while (pos < len) {
+        uint8_t kind = opts[pos];
+        if (kind == TCP_OPT_KIND_EOL)
+            break;
+        if (kind == TCP_OPT_KIND_NOP) {
+            pos++;
+            count++;
+            continue;
+        }
+        if (len - pos < 2) {
+            snprintf(out, cap, "option kind %u without its length byte at the header's end", kind);
+            return;
+        }
+        uint8_t opt_len = opts[pos + 1];
+        if (opt_len < 2) {
+            snprintf(out, cap, "option kind %u with length %u (below 2)", kind, opt_len);
+            return;
+        }
+        if (opt_len > len - pos) {
+            snprintf(out, cap, "option kind %u of length %u running %zu bytes past the header",
+                     kind, opt_len, opt_len - (len - pos));
+            return;
+        }
+        pos += opt_len;
+        count++;
+    }
+    if (count >= TCP_OPTS_MAX_ENTRIES)
+        snprintf(out, cap, "more than %d options", TCP_OPTS_MAX_ENTRIES);
+    else
+        snprintf(out, cap, "options that do not parse");
+}
+
+bool tcp_seg_describe_error(const uint8_t *buf, size_t len, char *out, size_t cap)
+{
+    if (cap == 0)
+        return false;
+    out[0] = '\0';
+    if (len < TCP_HDR_MIN) {
+        snprintf(out, cap, "%zu bytes, shorter than a TCP header", len);
+        return true;
+    }
+    unsigned data_off = buf[TCP_OFF_DATA_OFF] >> NIBBLE_BITS;
+    size_t hdr_len = (size_t)data_off * WORD_BYTES;
+    if (data_off < TCP_DATA_OFF_MIN) {
+        snprintf(out, cap, "data offset %u (below %d)", data_off, TCP_DATA_OFF_MIN);
+        return true;
+    }
+    if (hdr_len > len) {
+        snprintf(out, cap, "data offset %u (%zu header bytes) past the segment's %zu bytes",
+                 data_off, hdr_len, len);
+        return true;
+    }
+    struct tcp_opts opts;
+    if (tcp_opts_parse(buf + TCP_HDR_MIN, hdr_len - TCP_HDR_MIN, &opts) == TCPREQ_OK)
+        return false;
+    describe_options(buf + TCP_HDR_MIN, hdr_len - TCP_HDR_MIN, out, cap);
+    return true;
 }
 
 uint32_t tcp_seg_len(const struct tcp_seg *seg)

@@ -98,6 +98,10 @@ int ip_tcp_build(const struct ip_params *ip, const struct tcp_seg *seg, uint8_t 
  * TCPREQ_ETRUNC (the header itself is still filled in). */
 int tcp_seg_parse(const uint8_t *buf, size_t len, const struct ip_addr *src,
                   const struct ip_addr *dst, struct tcp_seg *out, bool *csum_ok);
+/* Why tcp_seg_parse rejects buf (data offset below 5 or past the segment, an option's
+ * length below 2 or running past the header, ...), in words with the values seen: true and
+ * out filled, or false when the header and its options parse. */
+bool tcp_seg_describe_error(const uint8_t *buf, size_t len, char *out, size_t cap);
 /* Parse an IPv4 or IPv6 packet header (IPv6: walks hop-by-hop, routing, fragment,
  * destination-options, AH extension headers, RFC 8200 4). */
 int ip_parse(const uint8_t *buf, size_t len, struct ip_view *out);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "common/err.h"
 #include "tcp/fault.h"
 #include "tcp/reply.h"
@@ -46,6 +47,10 @@ const struct tc_timing tc_timing_original = {
 #define RNG_NONZERO_SEED 0x9e3779b97f4a7c15ull
 #define RNG_MULTIPLIER 0x2545f4914f6cdd1dull
 #define ISNS_INITIAL 4
+/* A quote long enough to hold the TCP sequence number (RFC 792 quotes 8 bytes at least). */
+/* Segments of one connection lie within this of each other (the alive probe sits 0x20000
+ * below SND.UNA, the state probe's ACK is not a seq): further away is another connection. */
+#define SENT_RANGE_SLACK (1u << 20)
 #define OUT_INITIAL 4
 #define QUOTES_INITIAL 4
 #define TCP_WORD_BYTES 4 /* the data offset counts 32-bit words */
@@ -246,6 +251,10 @@ static bool opening_or_confirming(struct tc *t, const struct tcp_seg *seg, tc_ti
 
 static void record_isn(struct tc *t, uint32_t isn, tc_time now)
 {
+    if (t->n_isns >= TC_MAX_ISNS) {
+        t->ignored.isns_over++;
+        return;
+    }
     if (t->n_isns == t->cap_isns) {
         size_t cap = t->cap_isns ? t->cap_isns * 2 : ISNS_INITIAL;
         struct tc_isn *v = realloc(t->isns, cap * sizeof(*v));
@@ -267,8 +276,14 @@ void tc_deliver_segment(struct tc *t, const uint8_t *l4, size_t len, unsigned tt
     t->rx_tos = tos;
     /* The original discarded segments that fail to parse (options included) or carry a bad
      * checksum: a receiver must not act on them (RFC 9293 3.1, MUST-2/MUST-3). */
-    if (tcp_seg_parse(l4, len, &t->env.dst, &t->env.src, &seg, &csum_ok) != TCPREQ_OK)
+    if (tcp_seg_parse(l4, len, &t->env.dst, &t->env.src, &seg, &csum_ok) != TCPREQ_OK) {
+        /* of this flow (its ports are the first 4 bytes): counted and, the first, described */
+        if (len >= 4 && (uint16_t)(l4[0] << 8 | l4[1]) == t->env.dport &&
+            (uint16_t)(l4[2] << 8 | l4[3]) == t->env.sport && t->ignored.malformed++ == 0)
+            tcp_seg_describe_error(l4, len, t->ignored.first_malformed,
+                                   sizeof(t->ignored.first_malformed));
         return;
+    }
     if (seg.sport != t->env.dport || seg.dport != t->env.sport)
         return;
     evidence_add(&t->evidence, &seg, false, 0, !csum_ok, now);
@@ -295,9 +310,32 @@ const uint8_t *tc_rx_options(const struct tc *t, size_t *len)
     return t->rx_hdr != NULL ? t->rx_hdr + TCP_HDR_MIN : NULL;
 }
 
+/* Whether the quoted segment can be one of ours: its seq within what this instance sent
+ * (RFC 792 quotes at least 8 bytes: the ports and the seq). A shorter quote cannot tell. */
+static bool quote_is_ours(const struct tc *t, const struct icmp_quote *q)
+{
+    uint32_t seq;
+    if (!tc_quote_seq(q, &seq) || t->sent_overflow)
+        return true;
+    for (unsigned i = 0; i < t->n_sent; i++)
+        if (seq_leq(t->sent[i].lo, seq) && seq_leq(seq, t->sent[i].hi))
+            return true;
+    return false;
+}
+
 void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now)
 {
     t->event_at = now;
+    if (!quote_is_ours(t, q)) {
+        t->ignored.foreign_quotes++;
+        return;
+    }
+    if (!tc_traced_quote(t, q)) {
+        t->ignored.beyond_host_quotes++;
+        return;
+    }
+    if (t->n_quotes >= TC_MAX_QUOTES)
+        t->ignored.quotes_over++;
     if (t->n_quotes < TC_MAX_QUOTES && t->n_quotes == t->cap_quotes) {
         size_t cap = t->cap_quotes ? t->cap_quotes * 2 : QUOTES_INITIAL;
         struct icmp_quote *v = realloc(t->quotes, cap * sizeof(*v));
@@ -308,7 +346,6 @@ void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now)
     }
     if (t->n_quotes < t->cap_quotes)
         t->quotes[t->n_quotes++] = *q;
-    tc_traced_quote(t, q);
     if (t->done)
         return;
     if (t->pending.active)
@@ -360,6 +397,25 @@ static struct tc_packet *out_slot(struct tc *t)
     return &t->out[t->n_out];
 }
 
+/* Remember [seq, end) as sent: it extends the range of its connection, or starts one. */
+static void note_sent(struct tc *t, uint32_t seq, uint32_t end)
+{
+    for (unsigned i = 0; i < t->n_sent; i++) {
+        struct tc_sent_range *r = &t->sent[i];
+        if (seq_leq(r->lo - SENT_RANGE_SLACK, seq) && seq_leq(seq, r->hi + SENT_RANGE_SLACK)) {
+            if (seq_lt(seq, r->lo))
+                r->lo = seq;
+            if (seq_lt(r->hi, end))
+                r->hi = end;
+            return;
+        }
+    }
+    if (t->n_sent < TC_SENT_RANGES)
+        t->sent[t->n_sent++] = (struct tc_sent_range){.lo = seq, .hi = end};
+    else
+        t->sent_overflow = true;
+}
+
 static void send_with_id(struct tc *t, const struct tcp_seg *seg, unsigned ttl, uint16_t ip_id,
                          tc_time delay)
 {
@@ -383,6 +439,7 @@ static void send_with_id(struct tc *t, const struct tcp_seg *seg, unsigned ttl, 
     p->faults = tcp_faults_of(seg);
     t->n_out++;
     t->packets_sent++;
+    note_sent(t, seg->seq, seg->seq + tcp_seg_len(seg));
     evidence_add(&t->evidence, seg, true, ttl, seg->csum_fixed, t->event_at + delay);
 }
 
@@ -446,6 +503,30 @@ static void compute_path(struct tc *t, const struct mbox_result *res)
         path_add_quoting_hop(&t->learned, t->quotes[i].hop);
 }
 
+/* A verdict other than PASS says what the instance did not believe: a peer that answered
+ * with garbage shows as such, not only as a timeout. */
+static void note_ignored(struct tc *t)
+{
+    const struct tc_ignored *ig = &t->ignored;
+    char *r = t->result.reason;
+    size_t cap = sizeof(t->result.reason), len = strlen(r);
+    if (ig->malformed > 0 && len < cap) {
+        snprintf(r + len, cap - len, "%s(ignored %u malformed segment%s: %s)", len ? " " : "",
+                 ig->malformed, ig->malformed == 1 ? "" : "s", ig->first_malformed);
+        len = strlen(r);
+    }
+    if (ig->foreign_quotes > 0 && len < cap) {
+        snprintf(r + len, cap - len,
+                 "%s(ignored %u ICMP quote%s of segments this test did not "
+                 "send)",
+                 len ? " " : "", ig->foreign_quotes, ig->foreign_quotes == 1 ? "" : "s");
+        len = strlen(r);
+    }
+    if (ig->beyond_host_quotes > 0 && len < cap)
+        snprintf(r + len, cap - len, "%s(ignored %u ICMP quote%s from a hop at or beyond the host)",
+                 len ? " " : "", ig->beyond_host_quotes, ig->beyond_host_quotes == 1 ? "" : "s");
+}
+
 void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, json_t *custom,
                tc_time now)
 {
@@ -463,6 +544,8 @@ void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, j
     t->result.status = st;
     t->result.stage = stage;
     snprintf(t->result.reason, sizeof(t->result.reason), "%s", reason != NULL ? reason : "");
+    if (st != TC_PASS)
+        note_ignored(t);
     t->result.custom = custom;
     if (!t->path_done) {
         struct mbox_result res;

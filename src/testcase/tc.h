@@ -106,6 +106,27 @@ struct tc_packet {
 /* A probe asking about the fate of a segment leaves this long after it, so that it cannot
  * overtake it (two back-to-back packets may swap on a path with parallel links). */
 #define TC_ORDER_GAP (2 * TC_MSEC)
+/* SYNs whose ISN is recorded per instance: a peer that keeps sending SYN-ACKs (a storm) must
+ * not grow an instance without bound. */
+#define TC_MAX_ISNS 64
+#define TC_MALFORMED_TEXT 96
+
+/* What an instance dropped: beyond its bounds (quotes, ISNs), and what it would not believe:
+ * segments of its flow that do not parse (RFC 9293 3.1: not acted on), ICMP quotes of
+ * segments it never sent (their seq is outside what it sent: another flow's probe with a
+ * forged 4-tuple), time exceeded quotes of its traced probe from a hop at or beyond the
+ * host's known distance (no router there gets a TTL-limited copy). The engine adds them up for its report; a verdict other than PASS names
+ * the ignored segments and quotes, so a hostile peer's garbage is visible in the result. */
+struct tc_ignored {
+    unsigned malformed, foreign_quotes, beyond_host_quotes, quotes_over, isns_over;
+    char first_malformed[TC_MALFORMED_TEXT]; /* why the first malformed segment failed */
+};
+/* Sequence ranges of what an instance sent, for telling its quotes from forged ones: one
+ * per connection (segments this close to a range extend it), a few connections at most. */
+#define TC_SENT_RANGES 8
+struct tc_sent_range {
+    uint32_t lo, hi; /* lowest seq, highest seq + length */
+};
 
 struct test_case;
 struct tc_conn;
@@ -146,6 +167,7 @@ struct tc_traced {
     bool sent;
     unsigned fields; /* TTL_ENC_* of its copies */
     unsigned copies; /* TTL-limited copies, with TTL 1..copies */
+    uint32_t seq;    /* the probe's sequence number: what its quotes carry */
     tc_time sent_at; /* event time the probe was queued (its last copy leaves later) */
     /* With path knowledge (tracebox/path.h): the hops among 1..copies known to quote this
      * target's probes, and those that quoted this one. Without, the quotes are waited for. */
@@ -215,6 +237,12 @@ struct tc {
     struct tc_conn *conn; /* the connection the framework opens for the case (on_open), or NULL */
     unsigned confirming;  /* open.confirm: state probes out before on_open (0 = not asking) */
     bool confirm_hold;    /* confirmed by an ACK: on_open waits out the host's ACK throttle */
+    struct tc_ignored ignored;
+    /* The sequence space sent, connection by connection (quote_is_ours); more connections
+     * than TC_SENT_RANGES and every quote counts as ours. */
+    struct tc_sent_range sent[TC_SENT_RANGES];
+    unsigned n_sent;
+    bool sent_overflow;
 };
 
 /* The requirement a test case checks, in any RFC. */

@@ -38,6 +38,7 @@ void tc_send_probe(struct tc *t, const struct tcp_seg *seg, unsigned fields,
     memset(p, 0, sizeof(*p));
     p->sent = true;
     p->fields = fields;
+    p->seq = seg->seq;
     p->sent_at = t->event_at;
     if (t->env.trace_full || !path->discovered) {
         /* The original's burst: the host gets every copy from TTL = its distance on. */
@@ -57,17 +58,30 @@ void tc_send_probe(struct tc *t, const struct tcp_seg *seg, unsigned fields,
     }
 }
 
-void tc_traced_quote(struct tc *t, const struct icmp_quote *q)
+bool tc_traced_quote(struct tc *t, const struct icmp_quote *q)
 {
     struct tc_traced *p = &t->traced;
     if (!p->sent)
-        return;
+        return true;
     /* IPv4's IP ID carries the code only when the probe wrote it there. */
     unsigned guess = (p->fields & TTL_ENC_IPID) ? q->hop_guess : HOP_NONE;
     unsigned hop =
         ttl_decode_tcp(q->quote, q->quote_len, guess, HOP_LIMIT, p->fields & TTL_ENC_TCP);
-    if (hop >= 1 && hop <= p->copies)
+    uint32_t seq;
+    bool other_segment = tc_quote_seq(q, &seq) && seq != p->seq;
+    if (hop >= 1 && hop <= p->copies && !other_segment)
         p->quoted |= HOP_BIT(hop);
+    if (!p->path_known)
+        return true;
+    /* With path knowledge only the TTL-limited copies, TTL 1..p->copies, stop short of the
+     * host; the host's copy and every other segment of the test go out with a full TTL. A
+     * time exceeded quoting a copy past p->copies, or a segment other than the probe,
+     * claims a router at or beyond the host: only a forged quote (anyone on the path can
+     * write one of what reaches it) or a path grown by HOP_LIMIT - copies hops since the
+     * discovery says so. Believed, it would blame a middlebox for what the host does. A
+     * probe's quote whose code does not decode (HOP_NONE) is judged as before: a middlebox
+     * may rewrite the code. */
+    return !other_segment && (hop == HOP_NONE || hop <= p->copies);
 }
 
 tc_time tc_probe_quotes_at(const struct tc *t)

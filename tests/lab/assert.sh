@@ -23,6 +23,17 @@ assert_contains() {
   if grep -qF -- "$3" <<<"$2"; then pass "$1"; else fail "$1: '$3' not in '$2'"; fi
 }
 
+# wait_for WHAT SECONDS CMD...: poll CMD until it succeeds; false after the deadline.
+wait_for() {
+  local what=$1 secs=$2 i; shift 2
+  for ((i = 0; i < secs * 20; i++)); do "$@" && return 0; sleep 0.05; done
+  echo "# timed out waiting for $what" >&2
+  return 1
+}
+
+# lines_at_least FILE N: FILE exists and holds at least N lines.
+lines_at_least() { [[ -f $1 ]] && (($(wc -l <"$1") >= $2)); }
+
 assert_done() {
   echo "# $ASSERT_PASSES passed, $ASSERT_FAILURES failed"
   [ "$ASSERT_FAILURES" -eq 0 ]

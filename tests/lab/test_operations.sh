@@ -29,13 +29,6 @@ start_scan() {
     2>"$work/$name.err" &
   scan_pid=$!
 }
-# wait_for WHAT SECONDS CMD...: poll CMD until it succeeds; false after the deadline.
-wait_for() {
-  local what=$1 secs=$2 i; shift 2
-  for ((i = 0; i < secs * 20; i++)); do "$@" && return 0; sleep 0.05; done
-  echo "# timed out waiting for $what" >&2
-  return 1
-}
 # The listing is read in full before grep looks at it: `tool | grep -q` under pipefail
 # fails when grep exits on a match before the tool has written its last line (EPIPE).
 nft_has() {
@@ -49,7 +42,6 @@ ipt_has() {
 # guard_helper_of PID: the firewall guard, the child of tcpreq PID that is tcpreq itself (not
 # an nft or iptables it runs). Fails while there is none.
 guard_helper_of() { pgrep -P "$1" -x tcpreq; }
-lines_at_least() { [[ -f $1 ]] && (($(wc -l <"$1") >= $2)); }
 tcpreq_pids_in_lab() {
   local p
   for p in $(ip netns pids "$LAB_PROBER_NS"); do
@@ -184,7 +176,8 @@ if tcpdump -nr "$work/sigterm.pcap" >/dev/null 2>&1; then pass "SIGTERM: pcap co
 assert_eq "SIGTERM: no tcpreq process left" "" "$(tcpreq_pids_in_lab)"
 
 # --- a run killed outright (with its helper) leaves its table; a new run removes it at
-#     start, but leaves the table of a run that is still alive
+#     start (also when the killed run is an unreaped zombie), but leaves the table of a run
+#     that is still alive
 start_scan killed -r 500 --inflight 4 -T RSTACKTest --firewall nft @"$work/many.txt"
 killed=$scan_pid
 wait_for "firewall table" 10 nft_has "$killed"
@@ -203,6 +196,34 @@ assert_eq "next run: exit code" 0 "$rc"
 if nft_has "$killed"; then fail "next run: stale table of pid $killed left"; else pass "next run: stale table removed at start"; fi
 assert_eq "next run: says so" 1 "$(grep -c "removed the firewall left by a run that died (pid $killed)" "$work/next.err")"
 if nft_has "$live"; then pass "next run: a live run's table left alone"; else fail "next run: removed a live run's table"; fi
+
+# --- killed and not reaped: a zombie tcpreq still holds its pid (and its comm), but it is no
+#     live run: its table is stale. The parent here never waits, as a hung supervisor would.
+ip netns exec "$LAB_PROBER_NS" python3 -c '
+import subprocess, sys, time
+p = subprocess.Popen(sys.argv[1:], stderr=subprocess.DEVNULL)
+print(p.pid, flush=True)
+time.sleep(600)  # never reaps; killed by the test
+' "$TCPREQ" -B "$LAB_PROBER4" -q -r 500 --inflight 4 -T RSTACKTest --firewall nft @"$work/many.txt" \
+  >"$work/zombie.pid" &
+zombie_parent=$!
+wait_for "zombie's pid" 10 test -s "$work/zombie.pid"
+zombie=$(cat "$work/zombie.pid")
+wait_for "firewall table" 10 nft_has "$zombie"
+wait_for "guard helper" 10 guard_helper_of "$zombie" >/dev/null
+helper=$(guard_helper_of "$zombie")
+kill -KILL $helper "$zombie"
+zombie_state() { awk '{print $3}' "/proc/$zombie/stat" 2>/dev/null; }
+zombie_is_z() { [[ $(zombie_state) == Z ]]; }
+if wait_for "zombie state" 10 zombie_is_z; then pass "zombie: the killed tcpreq is unreaped (state Z)"
+else fail "zombie: state '$(zombie_state)'"; fi
+start_scan after-zombie -T RSTACKTest --firewall nft "$LAB_TARGET4:80"
+wait "$scan_pid"; rc=$?
+assert_eq "after a zombie: exit code" 0 "$rc"
+if nft_has "$zombie"; then fail "after a zombie: its stale table left"; else pass "after a zombie: its stale table removed"; fi
+kill -KILL "$zombie_parent"; wait "$zombie_parent" 2>/dev/null
+wait_for "zombie reaped by init" 10 test ! -e "/proc/$zombie"
+
 kill -TERM "$live"; wait "$live"
 if nft_has "$live"; then fail "live run: table left after SIGTERM"; else pass "live run: table removed after SIGTERM"; fi
 assert_eq "no tcpreq process left" "" "$(tcpreq_pids_in_lab)"

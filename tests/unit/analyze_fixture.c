@@ -319,6 +319,12 @@ static void on_flow(void *ctx, struct an_conn *c)
     assert_non_null(m);
     report_flow_text(m, c);
     fclose(m);
+    json_t *o = report_flow_json(c);
+    json_t *t = json_object_get(o, "test");
+    char *dumped = t != NULL ? json_dumps(t, JSON_ENCODE_ANY) : NULL;
+    snprintf(f->json_test, sizeof(f->json_test), "%s", dumped != NULL ? dumped : "<absent>");
+    free(dumped);
+    json_decref(o);
     /* the listing's JSON array, if any, is the report's; this sink keeps none */
 }
 
@@ -349,7 +355,7 @@ struct fx_result *fx_run(const char *path, const char *select)
     struct analyzer *a = malloc(sizeof(*a));
     assert_non_null(a);
     struct analyzer_sink sink = {.flow = on_flow, .segment = on_segment, .ctx = r};
-    assert_int_equal(analyzer_init(a, select ? &sel : NULL, &sink, AN_KEEP_BYTES), 0);
+    assert_int_equal(analyzer_init(a, select ? &sel : NULL, &sink, AN_KEEP_BYTES, 0), 0);
     r->read_rc = offline_read(path, a, r->err, sizeof(r->err));
     analyzer_finish(a);
     r->st = a->st;

@@ -103,6 +103,7 @@ struct fx_flow {
     uint64_t packets;
     an_time first_rtt;
     char text[4096]; /* report_flow_text */
+    char json_test[4 * CONN_TEST_MAX]; /* report_flow_json's "test" as JSON, "<absent>" */
 };
 
 struct fx_line {

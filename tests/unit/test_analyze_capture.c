@@ -148,6 +148,29 @@ static void test_pcapng_comments_name_flows(void **state)
     cap_remove(&cap);
 }
 
+/* A comment is the capture's text, not ours: a test name that is not UTF-8 or carries
+ * terminal escapes is escaped in both reports, and the JSON key is never left out. */
+static void test_hostile_test_names_are_escaped(void **state)
+{
+    (void)state;
+    struct capfile cap;
+    cap_open(&cap, LINKTYPE_RAW, true);
+    cap.comment = "tcpreq test=\xff\xfeLatin1\xe9";
+    conversation(&cap, CLIENT, 50000, SERVER, 80, 1);
+    cap.comment = "tcpreq test=\x1b]0;owned\x07\x1b[2JX";
+    conversation(&cap, CLIENT, 50001, SERVER, 80, 2);
+    cap_close(&cap);
+    struct fx_result *r = fx_run(cap.path, NULL);
+    assert_int_equal(r->st.flows, 2);
+    assert_string_equal(fx_flow(r, 0)->test, "\\xff\\xfeLatin1\\xe9");
+    assert_string_equal(fx_flow(r, 0)->json_test, "\"\\\\xff\\\\xfeLatin1\\\\xe9\"");
+    assert_string_equal(fx_flow(r, 1)->test, "\\x1b]0;owned\\x07\\x1b[2JX");
+    assert_null(strchr(fx_flow(r, 1)->text, '\x1b'));
+    assert_non_null(strstr(fx_flow(r, 1)->text, "[test \\x1b]0;owned\\x07\\x1b[2JX]"));
+    free(r);
+    cap_remove(&cap);
+}
+
 /* A pcapng file whose blocks a comment reader cannot follow still gives every packet. */
 static void test_pcapng_comment_block_walk_is_defensive(void **state)
 {
@@ -375,7 +398,7 @@ static void test_memory_bounded_by_open_flows(void **state)
     struct analyzer *a = malloc(sizeof(*a));
     assert_non_null(a);
     struct analyzer_sink sink = {0}; /* flows are only counted */
-    assert_int_equal(analyzer_init(a, NULL, &sink, AN_KEEP_BYTES), 0);
+    assert_int_equal(analyzer_init(a, NULL, &sink, AN_KEEP_BYTES, 0), 0);
     assert_int_equal(offline_read(cap.path, a, err, sizeof(err)), 0);
     analyzer_finish(a);
     assert_int_equal(a->st.flows, 2000);
@@ -457,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_pcapng),
         cmocka_unit_test(test_ipv6_over_ethernet),
         cmocka_unit_test(test_pcapng_comments_name_flows),
+        cmocka_unit_test(test_hostile_test_names_are_escaped),
         cmocka_unit_test(test_pcapng_comment_block_walk_is_defensive),
         cmocka_unit_test(test_unsupported_link_type),
         cmocka_unit_test(test_missing_and_corrupt_files),

@@ -255,7 +255,7 @@ static void test_listing_and_json(void **state)
         struct flow_select sel;
         assert_int_equal(flow_select_parse("0", &sel), 0);
         struct analyzer *a = malloc(sizeof(*a));
-        assert_int_equal(analyzer_init(a, &sel, &sink, AN_KEEP_BYTES), 0);
+        assert_int_equal(analyzer_init(a, &sel, &sink, AN_KEEP_BYTES, 0), 0);
         char err[256];
         assert_int_equal(offline_read(s.cap.path, a, err, sizeof(err)), 0);
         analyzer_finish(a);
@@ -327,7 +327,8 @@ static void test_findings_ordered_by_severity(void **state)
 
 static int parse(const char *line, struct analyze_options *o)
 {
-    char buf[256];
+    /* static: the options point into it after the return (valgrind saw the stack reused) */
+    static char buf[256];
     char *argv[16];
     int argc = 0;
     snprintf(buf, sizeof(buf), "%s", line);
@@ -355,6 +356,15 @@ static void test_command_line(void **state)
     assert_true(o.help);
     assert_int_equal(parse("analyze -- -weird-name.pcap", &o), 0);
     assert_string_equal(o.path, "-weird-name.pcap");
+    assert_int_equal(o.max_flows, AN_MAX_FLOWS_DEFAULT);
+    assert_int_equal(parse("analyze --max-flows 5000 f", &o), 0);
+    assert_int_equal(o.max_flows, 5000);
+    assert_int_equal(parse("analyze --max-flows=7 f", &o), 0);
+    assert_int_equal(o.max_flows, 7);
+    assert_int_equal(parse("analyze --max-flows 0 f", &o), 2);
+    assert_int_equal(parse("analyze --max-flows -3 f", &o), 2);
+    assert_int_equal(parse("analyze --max-flows 5k f", &o), 2);
+    assert_int_equal(parse("analyze --max-flows", &o), 2);
     /* usage errors */
     assert_int_equal(parse("analyze", &o), 2);
     assert_int_equal(parse("analyze a b", &o), 2);

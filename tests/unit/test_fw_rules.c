@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -128,6 +131,70 @@ static void test_kind_parse(void **state)
     assert_false(fw_kind_parse("", &k));
 }
 
+static void test_stat_owner_states(void **state)
+{
+    (void)state;
+    assert_true(fw_stat_is_live_owner("4242 (tcpreq) S 1 4242 4242 0 -1"));
+    assert_true(fw_stat_is_live_owner("4242 (tcpreq) R 1"));
+    /* killed but not reaped yet, or dead: the pid is held, nothing runs */
+    assert_false(fw_stat_is_live_owner("4242 (tcpreq) Z 1 4242 4242 0 -1"));
+    assert_false(fw_stat_is_live_owner("4242 (tcpreq) X 1"));
+    /* a reused pid: another program, even one whose name contains ours or a ')' */
+    assert_false(fw_stat_is_live_owner("4242 (bash) S 1"));
+    assert_false(fw_stat_is_live_owner("4242 (tcpreq) x) S 1"));
+    assert_false(fw_stat_is_live_owner("4242 (tcpreqd) S 1"));
+    /* cut short or not a stat line */
+    assert_false(fw_stat_is_live_owner("4242 (tcpreq)"));
+    assert_false(fw_stat_is_live_owner("4242 (tcpreq) "));
+    assert_false(fw_stat_is_live_owner(""));
+    assert_false(fw_stat_is_live_owner("tcpreq) S ("));
+}
+
+/* /proc/PID/stat of a real process named tcpreq: alive while it runs, not once it is a
+ * zombie (exited, not reaped: the state in which a SIGKILLed tcpreq left a stale table). */
+static void read_stat(pid_t pid, char *buf, size_t cap)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+static void test_real_zombie_is_not_alive(void **state)
+{
+    (void)state;
+    int ready[2], go[2];
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(go), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char c = 0;
+        prctl(PR_SET_NAME, FW_OWNER_COMM, 0, 0, 0);
+        (void)!write(ready[1], &c, 1);
+        close(go[1]);
+        (void)!read(go[0], &c, 1); /* runs until the parent closes the pipe */
+        _exit(0);
+    }
+    close(ready[1]);
+    close(go[0]);
+    char c, stat[512];
+    assert_int_equal(read(ready[0], &c, 1), 1); /* named */
+    read_stat(pid, stat, sizeof(stat));
+    assert_true(fw_stat_is_live_owner(stat));
+    close(go[1]);
+    /* waitid WNOWAIT: wait for the exit but leave the child a zombie */
+    siginfo_t info;
+    assert_int_equal(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
+    read_stat(pid, stat, sizeof(stat));
+    assert_false(fw_stat_is_live_owner(stat));
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    close(ready[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +205,8 @@ int main(void)
         cmocka_unit_test(test_find_nft_owners),
         cmocka_unit_test(test_find_ipt_owners),
         cmocka_unit_test(test_kind_parse),
+        cmocka_unit_test(test_stat_owner_states),
+        cmocka_unit_test(test_real_zombie_is_not_alive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -156,6 +156,29 @@ static void test_zmap_rows(void **state)
     run_free(&r);
 }
 
+/* Fields quoted in messages reach a terminal: escape sequences in them are escaped (an
+ * OSC title change and a screen clear here), and so is the JSON parser's quote of a line. */
+static void test_messages_escape_input_bytes(void **state)
+{
+    (void)state;
+    struct run r;
+    read_str("--zmap",
+             "saddr,sport,success\n"
+             "\x1b]0;owned\x07,80,1\n"
+             "198.18.3.2,\x1b[2J,1\n",
+             &r);
+    assert_int_equal(r.n, 0);
+    assert_null(strchr(r.diag, '\x1b'));
+    assert_null(strchr(r.diag, '\x07'));
+    assert_non_null(strstr(r.diag, "tcpreq: list:2: saddr '\\x1b]0;owned\\x07' is not"));
+    assert_non_null(strstr(r.diag, "tcpreq: list:3: sport '\\x1b[2J' is not a port"));
+    run_free(&r);
+    read_str("--json", "{\"ip\": \x1b[31m}\n", &r);
+    assert_int_equal(r.stats.bad_lines, 1);
+    assert_null(strchr(r.diag, '\x1b'));
+    run_free(&r);
+}
+
 static void test_zmap_header_required(void **state)
 {
     (void)state;
@@ -303,8 +326,9 @@ static void test_nmap_not_utf8(void **state)
     run_free(&r);
 }
 
-/* A whole scan on one line is fine (no line buffer); an attribute value of 11 MB is past
- * libxml2's 10 MB lookahead limit and ends the file there, keeping the hosts before it. */
+/* A whole scan on one line is fine (no line buffer); a start tag of 11 MB is past the bound
+ * of a start tag's bytes (XML_TAG_MAX, 1 MiB) and ends the file there, keeping the hosts
+ * before it. */
 static void test_nmap_one_line_and_huge_value(void **state)
 {
     (void)state;
@@ -325,7 +349,8 @@ static void test_nmap_one_line_and_huge_value(void **state)
     read_all("--nmap", text, len, &r);
     assert_int_equal(r.n, hosts);
     assert_int_equal(r.stats.bad_lines, 1);
-    assert_non_null(strstr(r.diag, "tcpreq: list:1: not well-formed XML: "));
+    assert_non_null(strstr(r.diag, "tcpreq: list:1: a start tag longer than 1048576 bytes, "
+                                   "which Nmap never writes; rest of the file skipped\n"));
     run_free(&r);
     free(text);
 }
@@ -386,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_jsonl_hostile_bytes),
         cmocka_unit_test(test_zmap_rows),
         cmocka_unit_test(test_zmap_header_required),
+        cmocka_unit_test(test_messages_escape_input_bytes),
         cmocka_unit_test(test_csv_split),
         cmocka_unit_test(test_nmap_open_ports_of_up_hosts),
         cmocka_unit_test(test_nmap_truncated),

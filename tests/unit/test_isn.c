@@ -84,6 +84,14 @@ static uint32_t cookie_isn(unsigned i, tc_time now, uint32_t ours)
     return ours + 0x0abcdef0u;
 }
 
+/* Linux's cookie counter ticks once a minute (tcp_cookie_time): (count << 24) plus a new
+ * hash from connection 2 on, as when the test straddles a minute. */
+static uint32_t cookie_tick_isn(unsigned i, tc_time now, uint32_t ours)
+{
+    (void)now;
+    return ours + 0x0abcdef0u + (i >= 2 ? (1u << 24) + 0x00531f07u : 0);
+}
+
 static uint32_t random_isn(unsigned i, tc_time now, uint32_t ours)
 {
     static const uint32_t v[CONNS] = {0x8f1bbcdcu, 0x2545f491u, 0xca62c1d6u, 0x6ed9eba1u,
@@ -302,6 +310,20 @@ static void test_unk_cookies(void **state)
     fe_free(&f);
 }
 
+/* The cookie's minute ticks between two of our connections: still cookies, not random ISNs
+ * (the lab's syncookies host flipped between the two once a minute). */
+static void test_unk_cookies_across_a_minute(void **state)
+{
+    (void)state;
+    struct fe f;
+    init(&f, FE_V4);
+    set_priors(&f, random_priors, NULL, N_RANDOM_PRIORS);
+    run(&f, cookie_tick_isn);
+    assert_int_equal(f.t.result.status, TC_UNK);
+    assert_string_equal(f.t.result.reason, "ISNs follow our SYNs' sequence numbers (SYN cookies?)");
+    fe_free(&f);
+}
+
 static void test_unk_random(void **state)
 {
     (void)state;
@@ -447,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_fail_counter_interleaved),
         cmocka_unit_test(test_fail_repeated),
         cmocka_unit_test(test_unk_cookies),
+        cmocka_unit_test(test_unk_cookies_across_a_minute),
         cmocka_unit_test(test_unk_random),
         cmocka_unit_test(test_fail_global_clock),
         cmocka_unit_test(test_fail_predictable_few_own),

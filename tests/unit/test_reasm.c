@@ -345,7 +345,7 @@ static void test_ranges_merge_and_absorb(void **state)
 {
     (void)state;
     struct reasm_ranges rs;
-    reasm_ranges_clear(&rs);
+    reasm_ranges_init(&rs);
     assert_true(reasm_ranges_add(&rs, 10, 20));
     assert_true(reasm_ranges_add(&rs, 30, 40));
     assert_true(reasm_ranges_add(&rs, 50, 60));
@@ -363,6 +363,29 @@ static void test_ranges_merge_and_absorb(void **state)
     assert_int_equal(reasm_ranges_absorb(&rs, 79), 79);
     assert_int_equal(reasm_ranges_absorb(&rs, 80), 90);
     assert_int_equal(rs.n, 0);
+    reasm_ranges_free(&rs);
+}
+
+/* A FIN not believed (it comes before data already received) is passed by the in-order edge
+ * all the same, so a position counts as received with no byte kept for it: data over it
+ * must not be compared with kept bytes that do not exist (the kept buffer is allocated with
+ * the first byte kept; found by fuzzing the test cases, a read through NULL). */
+static void test_unbelieved_fin_position_has_no_kept_byte(void **state)
+{
+    (void)state;
+    struct reasm_stream s;
+    start(&s, KEEP);
+    add(&s, ISN + 5, false, true, "");                         /* a FIN at 5, out of order */
+    struct reasm_result r = add(&s, ISN + 1, false, true, ""); /* a FIN at 1: not believed */
+    assert_true(r.conflict);
+    size_t len;
+    reasm_data(&s, &len);
+    assert_int_equal(len, 0); /* the FIN's position is no byte of data */
+    r = data(&s, ISN + 1, "abc"); /* data over the unbelieved FIN's position */
+    assert_int_equal(r.new_bytes, 2);
+    reasm_data(&s, &len);
+    assert_int_equal(len, 0); /* nothing kept from there on */
+    reasm_free(&s);
 }
 
 static void test_midstream_pickup(void **state)
@@ -474,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_long_stream_wraps_twice),
         cmocka_unit_test(test_range_list_overflow),
         cmocka_unit_test(test_ranges_merge_and_absorb),
+        cmocka_unit_test(test_unbelieved_fin_position_has_no_kept_byte),
         cmocka_unit_test(test_midstream_pickup),
         cmocka_unit_test(test_max_bytes_zero),
         cmocka_unit_test(test_keep_cap_and_uncaptured_bytes),

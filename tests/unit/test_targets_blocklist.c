@@ -120,12 +120,23 @@ static void test_malformed_line_names_file_and_line(void **state)
                              "(expected ADDRESS or ADDRESS/LENGTH)");
     prefix_tree_free(&t);
 
-    /* a NUL byte would hide the rest of its line from a string parser: an error too */
-    static const char nul[] = "198.18.128.0/24\n\0 10.0.0.0/8\n";
+    /* a NUL byte would hide the rest of its line from a string parser: an error too, and
+     * named as such (quoting the line up to the NUL, "10.1.0.0/16", looked valid) */
+    static const char nul[] = "198.18.128.0/24\n10.1.0.0/16\0 10.0.0.0/8\n";
     prefix_tree_init(&t);
     assert_int_equal(load_text(nul, sizeof(nul) - 1, &t, warn, sizeof(warn), err, sizeof(err)),
                      TCPREQ_EINVAL);
-    assert_non_null(strstr(err, "lab.txt:2: invalid blocklist entry"));
+    assert_string_equal(err, "lab.txt:2: NUL byte at column 12 (a blocklist is text: ADDRESS or "
+                             "ADDRESS/LENGTH per line)");
+    prefix_tree_free(&t);
+
+    /* terminal escape sequences in a bad line are shown escaped, never sent as they are */
+    static const char esc[] = "\x1b]0;owned\x07\x1b[2J10.0.0.0/8\n";
+    prefix_tree_init(&t);
+    assert_int_equal(load_text(esc, sizeof(esc) - 1, &t, warn, sizeof(warn), err, sizeof(err)),
+                     TCPREQ_EINVAL);
+    assert_string_equal(err, "lab.txt:1: invalid blocklist entry '\\x1b]0;owned\\x07\\x1b[2J"
+                             "10.0.0.0/8' (expected ADDRESS or ADDRESS/LENGTH)");
     prefix_tree_free(&t);
 
     prefix_tree_init(&t);

@@ -170,7 +170,7 @@ static void test_events_after_done_reach_no_callback(void **state)
 {
     (void)state;
     struct fe f;
-    start_probe(&f, PROBE_SILENT);
+    start_probe(&f, PROBE_TRACED); /* quotes are of its SYN (seq 0) */
     tc_finish(&f.t, TC_PASS, -1, NULL, NULL, f.now);
     fe_deliver(&f, TCP_FLAG_SYN | TCP_FLAG_ACK, 7, 1);
     struct icmp_quote q = {.quote_len = TCP_HDR_MIN};
@@ -397,7 +397,7 @@ static void test_check_mboxes_sorts_path(void **state)
 {
     (void)state;
     struct fe f;
-    start_probe(&f, PROBE_SILENT);
+    start_probe(&f, PROBE_TRACED); /* quotes are of its SYN (seq 0) */
     deliver_hop_quote(&f, 3, "10.0.0.3", 0);
     deliver_hop_quote(&f, 1, "10.0.0.1", 0);
     deliver_hop_quote(&f, 2, "10.0.0.2", 0);
@@ -419,7 +419,7 @@ static void test_check_mboxes_unk_with_diff(void **state)
 {
     (void)state;
     struct fe f;
-    start_probe(&f, PROBE_SILENT);
+    start_probe(&f, PROBE_TRACED); /* quotes are of its SYN (seq 0) */
     deliver_hop_quote(&f, 3, "10.0.0.3", MARK_CHANGED);
     deliver_hop_quote(&f, 1, "10.0.0.1", 0);
     deliver_hop_quote(&f, 4, "10.0.0.4", MARK_CHANGED);
@@ -441,7 +441,7 @@ static void test_check_mboxes_unknown_hop(void **state)
 {
     (void)state;
     struct fe f;
-    start_probe(&f, PROBE_SILENT);
+    start_probe(&f, PROBE_TRACED); /* quotes are of its SYN (seq 0) */
     deliver_hop_quote(&f, 0, "10.0.0.9", MARK_CHANGED);
     assert_true(tc_check_mboxes(&f.t, TTL_ENC_IPID, marked_diff, NULL, "i", -1, f.now));
     fe_expect_result(&f, TC_UNK, -1, "Middlebox interference detected at unknown hop (i)",

@@ -110,8 +110,8 @@ static void begin(struct fe *f, enum fe_family fam, const struct tc_timing *timi
     fe_start(f);
 }
 
-/* The quote, from the lab router at that hop, of the copy sent with TTL ttl; its reserved
- * bits replaced unless rsrvd is negative. */
+/* The quote, from the lab router at that hop (at HOP_LIMIT: a forger's address),
+ * of the copy sent with TTL ttl; its reserved bits replaced unless rsrvd is negative. */
 static void quote_ttl(struct fe *f, unsigned ttl, int rsrvd)
 {
     for (size_t k = 0; k < fe_n_sent(f); k++) {
@@ -122,7 +122,8 @@ static void quote_ttl(struct fe *f, unsigned ttl, int rsrvd)
             continue;
         struct icmp_quote q;
         enum fe_family fam = f->t.env.src.family == IP_FAMILY_V4 ? FE_V4 : FE_V6;
-        fe_make_quote(pkt, fe_router(fam, ttl), &q);
+        const char *forger = fam == FE_V4 ? "198.18.4.1" : "fd00:7463:4::1";
+        fe_make_quote(pkt, ttl == HOP_LIMIT ? forger : fe_router(fam, ttl), &q);
         if (rsrvd >= 0)
             q.quote[TCP_OFF_RSRVD] = (uint8_t)((q.quote[TCP_OFF_RSRVD] & 0xf0) | rsrvd);
         fe_deliver_quote(f, &q);
@@ -480,6 +481,56 @@ static void test_conclude_mbox_first(void **state)
     fe_free(&f);
 }
 
+/* With path knowledge no router sees the host's copy (full TTL) expire, nor any other
+ * segment of the test: a time exceeded quoting one, changed, is forged (whoever is on the
+ * path can write one) and ignored, named in a verdict other than PASS; without path knowledge the burst's copy with that TTL may
+ * expire at hop 30, so the quote is believed. */
+static void test_quote_beyond_host_ignored(void **state)
+{
+    (void)state;
+    struct fe f;
+    touch_enabled = false;
+    begin(&f, FE_V4, &tc_timing_default, true, true);
+    quote_ttl(&f, HOP_LIMIT, 0x2);
+    assert_int_equal(f.t.ignored.beyond_host_quotes, 1);
+    assert_int_equal(f.t.n_quotes, 0);
+    tc_conclude_with(&f.t, &check, TC_PASS, -1, "", false, f.now);
+    fe_fire(&f);
+    fe_expect_result(&f, TC_PASS, -1, "", NULL);
+    fe_free(&f);
+
+    begin(&f, FE_V4, &tc_timing_default, true, true);
+    quote_ttl(&f, HOP_LIMIT, 0x2);
+    tc_conclude_with(&f.t, &check, TC_FAIL, 1, "host failed", false, f.now);
+    fe_fire(&f);
+    fe_expect_result(&f, TC_FAIL, 1,
+                     "host failed (ignored 1 ICMP quote from a hop at or beyond the host)", NULL);
+    fe_free(&f);
+
+    /* another segment of the test (full TTL, another seq), quoted changed: the same */
+    begin(&f, FE_V4, &tc_timing_default, true, true);
+    struct fe_pkt probe;
+    fe_pkt(&f, 0, &probe);
+    struct tcp_seg next;
+    tc_seg_new(&f.t, &next);
+    next.seq = probe.seg.seq + 1;
+    next.flags = TCP_FLAG_ACK;
+    tc_send(&f.t, &next, HOP_LIMIT, 0);
+    struct icmp_quote q;
+    fe_make_quote(fe_sent(&f, fe_n_sent(&f) - 1), "198.18.4.1", &q);
+    q.quote[TCP_OFF_RSRVD] |= 0x2;
+    fe_deliver_quote(&f, &q);
+    assert_int_equal(f.t.ignored.beyond_host_quotes, 1);
+    assert_int_equal(f.t.n_quotes, 0);
+    fe_free(&f);
+
+    begin(&f, FE_V4, &tc_timing_default, false, true);
+    quote_ttl(&f, HOP_LIMIT, 0x2);
+    assert_int_equal(f.t.ignored.beyond_host_quotes, 0);
+    assert_int_equal(f.t.n_quotes, 1);
+    fe_free(&f);
+}
+
 /* A hop known to quote stayed silent and the host did not answer: the path lost the probe.
  * The path goes up to the last hop that quoted; the stage is the check's. */
 static void dropped(enum fe_family fam)
@@ -695,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_conclude_holds_without_callbacks),
         cmocka_unit_test(test_conclude_on_last_quote),
         cmocka_unit_test(test_conclude_mbox_first),
+        cmocka_unit_test(test_quote_beyond_host_ignored),
         cmocka_unit_test(test_conclude_dropped_probe),
         cmocka_unit_test(test_conclude_dropped_nearest_hop),
         cmocka_unit_test(test_conclude_dropped_rule_limits),
