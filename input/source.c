@@ -57,9 +57,8 @@ int input_source_next(void *ctx, struct target *out)
         char buf[IP_ADDR_STRLEN];
         out->ip = t->ip;
         out->port = t->port;
-        out->record = json_pack("{s:s, s:i, s:n}", "ip",
-                                ip_addr_format(&t->ip, buf, sizeof(buf)), "port", (int)t->port,
-                                "host");
+        out->record = json_pack("{s:s, s:i, s:n}", "ip", ip_addr_format(&t->ip, buf, sizeof(buf)),
+                                "port", (int)t->port, "host");
         if (out->record == NULL)
             return -1;
         s->totals.targets++;
@@ -71,8 +70,8 @@ int input_source_next(void *ctx, struct target *out)
                 return 0;
             const struct input_file *in = &s->inputs[s->next_file];
             FILE *f = s->files[s->next_file++];
-            input_open_stream(&s->reader, in->format, f,
-                              f == stdin ? "<stdin>" : in->path, s->diag);
+            input_open_stream(&s->reader, in->format, f, f == stdin ? "<stdin>" : in->path,
+                              s->diag);
             s->reading = true;
         }
         int rc = input_next(&s->reader, out);

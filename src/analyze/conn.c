@@ -219,8 +219,8 @@ static void check_header(struct an_conn *c, enum conn_side side, const struct an
     /* src/tcp/mss_rule.h, the live MSS tests' rule: options + data against the peer's
      * (last) MSS, every segment after the peer's SYN, the SYN-ACK included. */
     if (peer->syn_seen) {
-        unsigned limit = peer->mss_present ? peer->mss
-                                           : mss_announced(NULL, c->addr[side].family, NULL);
+        unsigned limit =
+            peer->mss_present ? peer->mss : mss_announced(NULL, c->addr[side].family, NULL);
         if (mss_exceeded(p->tcp_hdr_len, p->payload_wire_len, (uint16_t)limit)) {
             size_t counted = mss_counted_len(p->tcp_hdr_len, p->payload_wire_len);
             if (p->ip_wire_len > ETHERNET_MTU)

@@ -145,11 +145,22 @@ bool cli_parse_rate(const char *text, double *rate)
     if (end == text || errno != 0 || v <= 0 || !isfinite(v))
         return false;
     switch (tolower((unsigned char)*end)) {
-    case '\0': break;
-    case 'k': v *= 1e3; end++; break;
-    case 'm': v *= 1e6; end++; break;
-    case 'g': v *= 1e9; end++; break;
-    default: return false;
+    case '\0':
+        break;
+    case 'k':
+        v *= 1e3;
+        end++;
+        break;
+    case 'm':
+        v *= 1e6;
+        end++;
+        break;
+    case 'g':
+        v *= 1e9;
+        end++;
+        break;
+    default:
+        return false;
     }
     if (*end != '\0')
         return false;
@@ -365,8 +376,7 @@ static int apply_option(struct cli_options *o, char **argv, int argc, int *i)
         snprintf(name, sizeof(name), "-%c", arg[1]);
         inline_value = arg[2] != '\0' ? arg + 2 : NULL;
     }
-#define IS(short_name, long_name)                                                             \
-    (strcmp(name, short_name) == 0 || strcmp(name, long_name) == 0)
+#define IS(short_name, long_name) (strcmp(name, short_name) == 0 || strcmp(name, long_name) == 0)
     const char *v;
     const struct input_format *format;
     if (IS("-h", "--help")) {

@@ -121,7 +121,7 @@ struct engine {
     struct send_item *sq_head, *sq_tail;
     size_t sq_len, sq_limit;
     size_t sq_rsts, rst_queue_max; /* engine RSTs in the queue, and their limit */
-    size_t inflight; /* admitted targets, running a test or in the ready list */
+    size_t inflight;               /* admitted targets, running a test or in the ready list */
     /* Admitted targets whose next test waits for room in the send queue, oldest first:
      * they go before new targets, so a target, once started, is finished quickly. */
     struct active_target *ready_head, *ready_tail;
@@ -229,7 +229,8 @@ static void release_delayed(struct engine *eng, bool all)
 {
     tc_time now = now_us();
     struct send_item *item;
-    while ((item = all ? due_heap_pop(&eng->delayed) : due_heap_pop_due(&eng->delayed, now)) != NULL)
+    while ((item = all ? due_heap_pop(&eng->delayed) : due_heap_pop_due(&eng->delayed, now)) !=
+           NULL)
         append_send(eng, item);
 }
 
@@ -804,8 +805,8 @@ static void dispatch_packet(struct engine *eng, const uint8_t *pkt, size_t len,
         return;
     }
     const struct ip_addr *ours = q.q_src.family == IP_FAMILY_V4 ? &eng->cfg->src4 : &eng->cfg->src6;
-    struct flow *f = ip_addr_equal(&q.q_src, ours) ? find_flow(eng, q.q_sport, &q.q_dst, q.q_dport)
-                                                   : NULL;
+    struct flow *f =
+        ip_addr_equal(&q.q_src, ours) ? find_flow(eng, q.q_sport, &q.q_dst, q.q_dport) : NULL;
     pcap_record_received(eng->rec, pkt, len, ts, f != NULL ? tc_kind(&f->tc)->name : NULL);
     if (f != NULL) {
         tc_deliver_quote(&f->tc, &q, now);
@@ -909,8 +910,9 @@ static void on_signal(uv_signal_t *sig, int signum)
         return;
     }
     if (!eng->cfg->quiet)
-        engine_warn(eng, "signal %d, stopping (finishing tests in flight; results so far are "
-                         "kept; again to abort)",
+        engine_warn(eng,
+                    "signal %d, stopping (finishing tests in flight; results so far are "
+                    "kept; again to abort)",
                     signum);
     eng->stats.signal = signum;
     eng->stopping = true;
@@ -952,8 +954,8 @@ static int engine_open(struct engine *eng)
 {
     char err[PCAP_ERRBUF_SIZE + 128];
     const struct engine_config *cfg = eng->cfg;
-    eng->inj = injector_open(cfg->src4.family != 0, cfg->src6.family != 0, TCPREQ_SOCKET_MARK,
-                             err, sizeof(err));
+    eng->inj = injector_open(cfg->src4.family != 0, cfg->src6.family != 0, TCPREQ_SOCKET_MARK, err,
+                             sizeof(err));
     if (eng->inj == NULL) {
         fprintf(stderr, "tcpreq: %s\n", err);
         return TCPREQ_ESYS;

@@ -78,11 +78,11 @@ struct ip_params {
 struct ip_view {
     struct ip_addr src, dst;
     uint8_t ttl;
-    uint8_t tos;     /* IPv4 TOS / IPv6 traffic class: DSCP (6 bits) and ECN (2 bits) */
-    uint16_t ip_id;  /* IPv4 only */
-    uint8_t proto;   /* upper-layer protocol after walking IPv6 extension headers */
+    uint8_t tos;    /* IPv4 TOS / IPv6 traffic class: DSCP (6 bits) and ECN (2 bits) */
+    uint16_t ip_id; /* IPv4 only */
+    uint8_t proto;  /* upper-layer protocol after walking IPv6 extension headers */
     const uint8_t *l4;
-    size_t l4_len;   /* bounded by the IP length fields and the buffer */
+    size_t l4_len; /* bounded by the IP length fields and the buffer */
 };
 
 void tcp_seg_init(struct tcp_seg *seg);

@@ -193,8 +193,8 @@ static void confirm_event(struct tc *t, const struct tcp_seg *seg, tc_time now)
             opened(t, now);
         return;
     }
-    enum conn_state_answer a = seg != NULL ? tc_conn_state_answer(t->conn, seg)
-                                           : CONN_STATE_ESTABLISHED;
+    enum conn_state_answer a =
+        seg != NULL ? tc_conn_state_answer(t->conn, seg) : CONN_STATE_ESTABLISHED;
     if (a == CONN_STATE_ESTABLISHED && seg == NULL) {
         opened(t, now);
     } else if (a == CONN_STATE_ESTABLISHED) {

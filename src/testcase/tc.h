@@ -114,9 +114,10 @@ struct tc_packet {
 /* What an instance dropped: beyond its bounds (quotes, ISNs), and what it would not believe:
  * segments of its flow that do not parse (RFC 9293 3.1: not acted on), ICMP quotes of
  * segments it never sent (their seq is outside what it sent: another flow's probe with a
- * forged 4-tuple), time exceeded quotes of its traced probe from a hop at or beyond the
- * host's known distance (no router there gets a TTL-limited copy). The engine adds them up for its report; a verdict other than PASS names
- * the ignored segments and quotes, so a hostile peer's garbage is visible in the result. */
+ * forged 4-tuple), time exceeded quotes from a hop at or beyond the host's known distance
+ * (no router there gets a TTL-limited copy). The engine adds them up for its report; a
+ * verdict other than PASS names the ignored segments and quotes, so a hostile peer's
+ * garbage is visible in the result. */
 struct tc_ignored {
     unsigned malformed, foreign_quotes, beyond_host_quotes, quotes_over, isns_over;
     char first_malformed[TC_MALFORMED_TEXT]; /* why the first malformed segment failed */
@@ -264,7 +265,7 @@ struct test_case {
     /* Gets the target's ISNs from its earlier tests in env.prior_isns (IsnTest): the engine
      * keeps them only for a selection that has such a case. */
     bool uses_prior_isns;
-    tc_time deadline;       /* engine aborts the instance with ERR after this long */
+    tc_time deadline; /* engine aborts the instance with ERR after this long */
     size_t state_size;
     /* The middlebox check of its traced probe (path first, then verdict: tc_conclude,
      * tc_check_path); diff gets the instance as ctx. All zero: the case traces nothing. */

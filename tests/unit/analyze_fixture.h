@@ -102,7 +102,7 @@ struct fx_flow {
     struct seq_counters counters[CONN_SIDES];
     uint64_t packets;
     an_time first_rtt;
-    char text[4096]; /* report_flow_text */
+    char text[4096];                   /* report_flow_text */
     char json_test[4 * CONN_TEST_MAX]; /* report_flow_json's "test" as JSON, "<absent>" */
 };
 

@@ -380,7 +380,7 @@ static void test_unbelieved_fin_position_has_no_kept_byte(void **state)
     assert_true(r.conflict);
     size_t len;
     reasm_data(&s, &len);
-    assert_int_equal(len, 0); /* the FIN's position is no byte of data */
+    assert_int_equal(len, 0);     /* the FIN's position is no byte of data */
     r = data(&s, ISN + 1, "abc"); /* data over the unbelieved FIN's position */
     assert_int_equal(r.new_bytes, 2);
     reasm_data(&s, &len);

@@ -483,8 +483,8 @@ static void test_conclude_mbox_first(void **state)
 
 /* With path knowledge no router sees the host's copy (full TTL) expire, nor any other
  * segment of the test: a time exceeded quoting one, changed, is forged (whoever is on the
- * path can write one) and ignored, named in a verdict other than PASS; without path knowledge the burst's copy with that TTL may
- * expire at hop 30, so the quote is believed. */
+ * path can write one) and ignored, named in a verdict other than PASS; without path
+ * knowledge the burst's copy with that TTL may expire at hop 30, so the quote is believed. */
 static void test_quote_beyond_host_ignored(void **state)
 {
     (void)state;
