@@ -484,6 +484,10 @@ void tc_send_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsig
 
 void tc_set_timer(struct tc *t, tc_time at)
 {
+    /* Any send may have finished the instance under the case's feet (its packet budget
+     * spent, a packet that cannot be built): a finished instance has no timer. */
+    if (t->done)
+        return;
     t->timer_at = at;
 }
 

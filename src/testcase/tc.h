@@ -369,6 +369,7 @@ void tc_send_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsig
  * finished with ERR) if the TTL cannot be encoded. */
 bool tc_encode_traced(struct tc *t, const struct tcp_seg *seg, unsigned ttl, unsigned fields,
                       struct tcp_seg *out, uint16_t *ip_id);
+/* Wake the case at at (replacing any earlier wake-up); ignored once the instance finished. */
 void tc_set_timer(struct tc *t, tc_time at);
 void tc_cancel_timer(struct tc *t);
 /* Finish with a result; reason may be NULL, stage -1 for none, custom (owned) may be NULL.

@@ -195,6 +195,10 @@ static void test_packet_budget_exceeded(void **state)
     fe_expect_result(&f, TC_ERR, -1, "Packet budget exceeded", NULL);
     assert_int_equal(f.t.done_at, FE_T0);
     assert_int_equal(f.t.packets_sent, PROBE_BUDGET);
+    /* a case that sends, then waits, finds the instance finished by the send: no timer
+     * (the fuzzer found the alive check doing so, tests/fuzz/corpus/testcase/regression-*) */
+    tc_set_timer(&f.t, FE_T0 + TC_SEC);
+    assert_int_equal(f.t.timer_at, 0);
     fe_free(&f);
 }
 
