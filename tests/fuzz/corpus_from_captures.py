@@ -5,14 +5,13 @@ each tests/fuzz/fuzz_*.c). Standard library only.
 
   corpus_from_captures.py WORK_DIR CORPUS_DIR
 
-WORK_DIR holds: *.pcapng (tcpreq --pcap: raw IP, a "tcpreq test=NAME" comment per packet),
-eth.pcap and any.pcap (tcpdump on the prober's link and on "any"), tests.txt (tcpreq
---list-tests, for the registry order), zmap-*.csv, nmap-*.xml, *blocklist*.conf.
+WORK_DIR holds: *.pcapng (tcpreq --pcap: raw IP, a "tcpreq test=NAME [fault=...]" comment
+per packet), eth.pcap and any.pcap (tcpdump on the prober's link and on "any"), tests.txt
+(tcpreq --list-tests, for the registry order), zmap-*.csv, nmap-*.xml, *blocklist*.conf.
 Seeds are chosen for variety, not volume: one per distinct shape of packet or flow.
 """
 import hashlib
 import os
-import shutil
 import struct
 import sys
 
@@ -103,7 +102,8 @@ class Pkt:
             self.opts = self.l4[20:self.thdr]
             self.payload = self.l4[self.thdr:]
         self.icmp = self.proto in (PROTO_ICMP, PROTO_ICMP6) and len(self.l4) >= 8
-        self.test = comment[len("tcpreq test="):] if comment and comment.startswith(
+        # "tcpreq test=NAME", then " fault=..." on the packets a test made wrong on purpose
+        self.test = comment[len("tcpreq test="):].split(" ")[0] if comment and comment.startswith(
             "tcpreq test=") else None
 
     def shape(self):
@@ -117,9 +117,12 @@ class Pkt:
 
 
 def write_seeds(outdir, seeds):
-    """Replace outdir's files by seeds (bytes), named by content hash."""
-    shutil.rmtree(outdir, ignore_errors=True)
-    os.makedirs(outdir)
+    """Replace outdir's files by seeds (bytes), named by content hash. Inputs that found a
+    defect (regression-*) stay."""
+    os.makedirs(outdir, exist_ok=True)
+    for name in os.listdir(outdir):
+        if not name.startswith("regression-"):
+            os.remove(os.path.join(outdir, name))
     for blob in seeds[:MAX_SEEDS]:
         name = hashlib.sha1(blob).hexdigest()[:16]
         with open(os.path.join(outdir, name), "wb") as f:
