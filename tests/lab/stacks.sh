@@ -219,11 +219,14 @@ _lab_runsc() {
 
 _lab_stack_up_gvisor() {
   command -v runsc >/dev/null || { _lab_err "gvisor: runsc not installed (tests/install-deps.sh)"; return 1; }
-  local ns dir py log=$LAB_TMP/stack-gvisor.log
+  local ns dir py net_dir log=$LAB_TMP/stack-gvisor.log
   ns=$(lab_stack_ns gvisor) && dir=$(_lab_stack_gvisor_dir) && _lab_stack_link gvisor 1 &&
     mkdir -p "$dir/bundle" "$dir/state" "$dir/log" || return 1
   # The interpreter itself, not a wrapper (a pyenv shim is a shell script).
   py=$(python3 -c 'import sys; print(sys.executable)') || return 1
+  # The sandbox gets a /tmp of its own: labnet.py's directory is bound in after it (a
+  # checkout under /tmp is hidden otherwise).
+  net_dir=$(cd "$(dirname "$LAB_NET_PY")" && pwd) || return 1
   cat >"$dir/bundle/config.json" <<EOF
 {
   "ociVersion": "1.0.0",
@@ -245,7 +248,8 @@ _lab_stack_up_gvisor() {
     {"destination": "/proc", "type": "proc", "source": "proc"},
     {"destination": "/dev", "type": "tmpfs", "source": "tmpfs"},
     {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
-    {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}
+    {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"},
+    {"destination": "$net_dir", "type": "bind", "source": "$net_dir", "options": ["rbind", "ro"]}
   ],
   "linux": {
     "namespaces": [
