@@ -315,9 +315,9 @@ static void report_limits(const struct engine *eng)
     if (st->ignored_foreign_quotes > 0)
         LIMIT_NOTE("%llu ICMP quotes of segments a test did not send ignored",
                    (unsigned long long)st->ignored_foreign_quotes);
-    if (st->ignored_beyond_host_quotes > 0)
-        LIMIT_NOTE("%llu ICMP quotes from a hop at or beyond the host ignored",
-                   (unsigned long long)st->ignored_beyond_host_quotes);
+    if (st->ignored_full_ttl_quotes > 0)
+        LIMIT_NOTE("%llu ICMP quotes of segments sent with a full TTL ignored",
+                   (unsigned long long)st->ignored_full_ttl_quotes);
     if (st->rst_flows_evicted > 0)
         LIMIT_NOTE("%llu unknown flows forgotten early by the full RST table (%zu flows)",
                    (unsigned long long)st->rst_flows_evicted, eng->rsts.max_flows);
@@ -393,7 +393,7 @@ static void flow_finish(struct engine *eng, struct flow *f)
     struct tc *t = &f->tc;
     eng->stats.ignored_malformed += t->ignored.malformed;
     eng->stats.ignored_foreign_quotes += t->ignored.foreign_quotes;
-    eng->stats.ignored_beyond_host_quotes += t->ignored.beyond_host_quotes;
+    eng->stats.ignored_full_ttl_quotes += t->ignored.full_ttl_quotes;
     eng->stats.quotes_over += t->ignored.quotes_over;
     eng->stats.isns_over += t->ignored.isns_over;
     json_t *res = result_to_json(t, time(NULL));

@@ -46,7 +46,7 @@ struct engine_stats {
     /* What the tests dropped or ignored (struct tc_ignored, summed), and the most targets in
      * flight at once (bounded by --inflight). */
     uint64_t quotes_over, isns_over, ignored_malformed, ignored_foreign_quotes;
-    uint64_t ignored_beyond_host_quotes;
+    uint64_t ignored_full_ttl_quotes;
     size_t peak_inflight;
     int signal; /* SIGINT/SIGTERM that stopped the run early; 0 = ran to the end */
 };

@@ -331,7 +331,7 @@ void tc_deliver_quote(struct tc *t, const struct icmp_quote *q, tc_time now)
         return;
     }
     if (!tc_traced_quote(t, q)) {
-        t->ignored.beyond_host_quotes++;
+        t->ignored.full_ttl_quotes++;
         return;
     }
     if (t->n_quotes >= TC_MAX_QUOTES)
@@ -526,9 +526,9 @@ static void note_ignored(struct tc *t)
                  len ? " " : "", ig->foreign_quotes, ig->foreign_quotes == 1 ? "" : "s");
         len = strlen(r);
     }
-    if (ig->beyond_host_quotes > 0 && len < cap)
-        snprintf(r + len, cap - len, "%s(ignored %u ICMP quote%s from a hop at or beyond the host)",
-                 len ? " " : "", ig->beyond_host_quotes, ig->beyond_host_quotes == 1 ? "" : "s");
+    if (ig->full_ttl_quotes > 0 && len < cap)
+        snprintf(r + len, cap - len, "%s(ignored %u ICMP quote%s of segments sent with a full TTL)",
+                 len ? " " : "", ig->full_ttl_quotes, ig->full_ttl_quotes == 1 ? "" : "s");
 }
 
 void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, json_t *custom,
@@ -553,7 +553,7 @@ void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, j
     t->result.custom = custom;
     if (!t->path_done) {
         struct mbox_result res;
-        mbox_detect(t->quotes, t->n_quotes, t->ttl_fields, NULL, NULL, &res);
+        mbox_detect(t->quotes, t->n_quotes, t->ttl_fields, tc_quote_hop_max(t), NULL, NULL, &res);
         compute_path(t, &res);
     }
 }
@@ -561,7 +561,7 @@ void tc_finish(struct tc *t, enum tc_status st, int stage, const char *reason, j
 void tc_record_path(struct tc *t, unsigned fields)
 {
     struct mbox_result res;
-    mbox_detect(t->quotes, t->n_quotes, fields, NULL, NULL, &res);
+    mbox_detect(t->quotes, t->n_quotes, fields, tc_quote_hop_max(t), NULL, NULL, &res);
     compute_path(t, &res);
 }
 
@@ -569,7 +569,7 @@ bool tc_check_mboxes(struct tc *t, unsigned fields, quote_diff_fn diff, const vo
                      const char *info, int stage, tc_time now)
 {
     struct mbox_result res;
-    mbox_detect(t->quotes, t->n_quotes, fields, diff, ctx, &res);
+    mbox_detect(t->quotes, t->n_quotes, fields, tc_quote_hop_max(t), diff, ctx, &res);
     compute_path(t, &res);
     if (!res.detected)
         return false;

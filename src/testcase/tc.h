@@ -114,12 +114,12 @@ struct tc_packet {
 /* What an instance dropped: beyond its bounds (quotes, ISNs), and what it would not believe:
  * segments of its flow that do not parse (RFC 9293 3.1: not acted on), ICMP quotes of
  * segments it never sent (their seq is outside what it sent: another flow's probe with a
- * forged 4-tuple), time exceeded quotes from a hop at or beyond the host's known distance
- * (no router there gets a TTL-limited copy). The engine adds them up for its report; a
- * verdict other than PASS names the ignored segments and quotes, so a hostile peer's
- * garbage is visible in the result. */
+ * forged 4-tuple), with the path known, time exceeded quotes of segments other than the
+ * traced probe (sent with a full TTL, no router before the host sees them expire). The
+ * engine adds them up for its report; a verdict other than PASS names the ignored segments
+ * and quotes, so a hostile peer's garbage is visible in the result. */
 struct tc_ignored {
-    unsigned malformed, foreign_quotes, beyond_host_quotes, quotes_over, isns_over;
+    unsigned malformed, foreign_quotes, full_ttl_quotes, quotes_over, isns_over;
     char first_malformed[TC_MALFORMED_TEXT]; /* why the first malformed segment failed */
 };
 /* Sequence ranges of what an instance sent, for telling its quotes from forged ones: one

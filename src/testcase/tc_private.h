@@ -16,8 +16,11 @@ static inline bool tc_quote_seq(const struct icmp_quote *q, uint32_t *seq)
 }
 
 /* A quote arrived: note which hop of the traced probe it shows. False when, with path
- * knowledge, it decodes to a copy no router could have quoted (traced.c): ignore it. */
+ * knowledge, it quotes a segment other than the probe, which went out with a full TTL
+ * (traced.c): ignore it. */
 bool tc_traced_quote(struct tc *t, const struct icmp_quote *q);
+/* The highest hop a quote of the traced probe can come from (mbox_detect's hop_max). */
+unsigned tc_quote_hop_max(const struct tc *t);
 /* While a verdict is held (t->pending.active): a quote arrived / the timer fired. */
 void tc_pending_quote(struct tc *t, tc_time now);
 void tc_pending_timer(struct tc *t, tc_time now);

@@ -71,17 +71,35 @@ bool tc_traced_quote(struct tc *t, const struct icmp_quote *q)
     bool other_segment = tc_quote_seq(q, &seq) && seq != p->seq;
     if (hop >= 1 && hop <= p->copies && !other_segment)
         p->quoted |= HOP_BIT(hop);
-    if (!p->path_known)
-        return true;
-    /* With path knowledge only the TTL-limited copies, TTL 1..p->copies, stop short of the
-     * host; the host's copy and every other segment of the test go out with a full TTL. A
-     * time exceeded quoting a copy past p->copies, or a segment other than the probe,
-     * claims a router at or beyond the host: only a forged quote (anyone on the path can
-     * write one of what reaches it) or a path grown by HOP_LIMIT - copies hops since the
-     * discovery says so. Believed, it would blame a middlebox for what the host does. A
-     * probe's quote whose code does not decode (HOP_NONE) is judged as before: a middlebox
-     * may rewrite the code. */
-    return !other_segment && (hop == HOP_NONE || hop <= p->copies);
+    /* With path knowledge every segment of the test but the probe's TTL-limited copies goes
+     * out with a full TTL, and no router before the host sees one expire: a time exceeded
+     * quoting another segment is forged (anyone on the path can write one of what reaches
+     * it), and compared with the probe it would show changes that are none. */
+    return !(p->path_known && other_segment);
+}
+
+/* The host's hop distance when measured (the discovery's RST; an estimate from a reply's
+ * TTL is only reported, nothing relies on it), else 0. */
+static unsigned measured_host_hop(const struct path_info *p)
+{
+    return p->host_hop_source == PATH_HOP_ACK_RST ? p->host_hop : 0;
+}
+
+unsigned tc_quote_hop_max(const struct tc *t)
+{
+    /* Past the hops that got a TTL-limited copy (a traced probe's copies stop at p->copies;
+     * any copy with a TTL of the host's distance or more reaches the host), a decoded hop
+     * names no router that got a copy: the host's copy (coded HOP_LIMIT) or a code no copy
+     * carried. The quote is forged or its code was rewritten on the way: what it shows
+     * changed still counts, at an unknown hop (never the host's FAIL for what the path may
+     * have done), and it adds no hop to the path. */
+    const struct tc_traced *p = &t->traced;
+    if (p->sent && p->path_known)
+        return p->copies;
+    unsigned host = measured_host_hop(&t->env.path);
+    if (host == 0)
+        host = measured_host_hop(&t->learned); /* the discovery of this very test */
+    return host > 0 ? host - 1 : HOP_LIMIT;
 }
 
 tc_time tc_probe_quotes_at(const struct tc *t)
@@ -177,7 +195,7 @@ bool tc_path_changed(struct tc *t)
     if (declared_check(t, &mc) == NULL || t->path_clear_quotes == t->n_quotes + 1)
         return false;
     struct mbox_result res;
-    mbox_detect(t->quotes, t->n_quotes, mc.fields, mc.diff, mc.ctx, &res);
+    mbox_detect(t->quotes, t->n_quotes, mc.fields, tc_quote_hop_max(t), mc.diff, mc.ctx, &res);
     if (!res.detected)
         t->path_clear_quotes = t->n_quotes + 1;
     return res.detected;

@@ -49,8 +49,8 @@ static void path_insert(struct mbox_result *res, const struct icmp_quote *q)
     res->path_len++;
 }
 
-void mbox_detect(struct icmp_quote *q, size_t n, unsigned fields, quote_diff_fn diff,
-                 const void *ctx, struct mbox_result *res)
+void mbox_detect(struct icmp_quote *q, size_t n, unsigned fields, unsigned hop_max,
+                 quote_diff_fn diff, const void *ctx, struct mbox_result *res)
 {
     unsigned mbox_hop = MBOX_HOP_NONE;
 
@@ -63,6 +63,8 @@ void mbox_detect(struct icmp_quote *q, size_t n, unsigned fields, quote_diff_fn 
         unsigned guess = (fields & TTL_ENC_IPID) ? q[i].hop_guess : HOP_UNKNOWN;
         unsigned hop =
             ttl_decode_tcp(q[i].quote, q[i].quote_len, guess, HOP_LIMIT, fields & TTL_ENC_TCP);
+        if (hop > hop_max)
+            hop = HOP_UNKNOWN;
         q[i].hop = hop;
         bool hop_unk = hop == HOP_UNKNOWN;
 

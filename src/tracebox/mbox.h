@@ -34,9 +34,11 @@ struct mbox_result {
 };
 
 /* Decode hops (fields: the TTL_ENC_* used by the probes) into q[i].hop and run the
- * detection. diff may be NULL (path only). */
-void mbox_detect(struct icmp_quote *q, size_t n, unsigned fields, quote_diff_fn diff,
-                 const void *ctx, struct mbox_result *res);
+ * detection. A hop decoded above hop_max (HOP_LIMIT: none) is no router's that got a copy
+ * and counts as unknown: a quote it names cannot be placed, but what it shows changed still
+ * detects a middlebox. diff may be NULL (path only). */
+void mbox_detect(struct icmp_quote *q, size_t n, unsigned fields, unsigned hop_max,
+                 quote_diff_fn diff, const void *ctx, struct mbox_result *res);
 /* "Middlebox interference detected at or before hop N (info)" or "... at unknown hop (info)". */
 void mbox_reason(const struct mbox_result *res, const char *info, char *buf, size_t cap);
 

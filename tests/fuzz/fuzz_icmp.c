@@ -132,7 +132,7 @@ static void check_roundtrip(struct fz *f)
 static void check_path(struct icmp_quote *q, size_t n, unsigned fields)
 {
     struct mbox_result res;
-    mbox_detect(q, n, fields, NULL, NULL, &res);
+    mbox_detect(q, n, fields, HOP_LIMIT, NULL, NULL, &res);
     FUZZ_CHECK(!res.detected);
     FUZZ_CHECK(res.path_len <= PATH_MAX_HOPS && res.path_len <= n);
     for (size_t i = 0; i < res.path_len; i++) {

@@ -85,7 +85,7 @@ static bool seq_diff(const struct icmp_quote *q, const void *ctx, char *exp, siz
 static void run(struct icmp_quote *q, size_t n, struct mbox_result *res, unsigned *calls)
 {
     struct diff_ctx ctx = {.sent_seq = SENT_SEQ, .calls = calls};
-    mbox_detect(q, n, FIELDS, seq_diff, &ctx, res);
+    mbox_detect(q, n, FIELDS, HOP_LIMIT, seq_diff, &ctx, res);
 }
 
 static void assert_path(const struct mbox_result *res, const unsigned *hops, const unsigned *rtr,
@@ -189,9 +189,9 @@ static void test_ipid_guess(void **state)
     struct mbox_result res;
     make_quote(&q, 0, 9, true);
     q.hop_guess = 9;
-    mbox_detect(&q, 1, FIELDS, NULL, NULL, &res);
+    mbox_detect(&q, 1, FIELDS, HOP_LIMIT, NULL, NULL, &res);
     assert_int_equal(q.hop, 0);
-    mbox_detect(&q, 1, FIELDS | TTL_ENC_IPID, NULL, NULL, &res);
+    mbox_detect(&q, 1, FIELDS | TTL_ENC_IPID, HOP_LIMIT, NULL, NULL, &res);
     assert_int_equal(q.hop, 9);
     /* Without a diff callback only the path is recorded. */
     assert_false(res.detected);

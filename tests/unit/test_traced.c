@@ -14,6 +14,7 @@
 
 #include "fake_engine.h"
 #include "tcp/fault.h"
+#include "testcase/tc_private.h"
 #include "tracebox/ttl_code.h"
 
 #define PROBE_SEQ 0x01020304u
@@ -481,33 +482,36 @@ static void test_conclude_mbox_first(void **state)
     fe_free(&f);
 }
 
-/* With path knowledge no router sees the host's copy (full TTL) expire, nor any other
- * segment of the test: a time exceeded quoting one, changed, is forged (whoever is on the
- * path can write one) and ignored, named in a verdict other than PASS; without path
- * knowledge the burst's copy with that TTL may expire at hop 30, so the quote is believed. */
-static void test_quote_beyond_host_ignored(void **state)
+/* With path knowledge no router before the host sees the host's copy (full TTL, coded
+ * HOP_LIMIT) expire: a quote of it names no router that got a copy. Changed, it still
+ * detects a middlebox, at an unknown hop (never the host's FAIL), and it adds no hop to the
+ * path; unchanged, it changes nothing. A quote of another segment of the test (full TTL,
+ * another seq) is ignored, named in a verdict other than PASS. Without path knowledge the
+ * burst's copy with TTL 30 may expire at hop 30. */
+static void test_quote_beyond_host(void **state)
 {
     (void)state;
     struct fe f;
     touch_enabled = false;
     begin(&f, FE_V4, &tc_timing_default, true, true);
     quote_ttl(&f, HOP_LIMIT, 0x2);
-    assert_int_equal(f.t.ignored.beyond_host_quotes, 1);
-    assert_int_equal(f.t.n_quotes, 0);
-    tc_conclude_with(&f.t, &check, TC_PASS, -1, "", false, f.now);
+    assert_int_equal(f.t.n_quotes, 1);
+    tc_conclude_with(&f.t, &check, TC_FAIL, 1, "host failed", false, f.now);
     fe_fire(&f);
-    fe_expect_result(&f, TC_PASS, -1, "", NULL);
+    fe_expect_result(&f, TC_UNK, STAGE,
+                     "Middlebox interference detected at unknown hop (reserved bits)",
+                     "{\"diff\":[\"0\",\"2\"]}");
+    assert_int_equal(f.t.learned.quoting & BIT(HOP_LIMIT), 0);
     fe_free(&f);
 
     begin(&f, FE_V4, &tc_timing_default, true, true);
-    quote_ttl(&f, HOP_LIMIT, 0x2);
-    tc_conclude_with(&f.t, &check, TC_FAIL, 1, "host failed", false, f.now);
+    quote_ttl(&f, HOP_LIMIT, -1);
+    tc_conclude_with(&f.t, &check, TC_PASS, -1, "", false, f.now);
     fe_fire(&f);
-    fe_expect_result(&f, TC_FAIL, 1,
-                     "host failed (ignored 1 ICMP quote from a hop at or beyond the host)", NULL);
+    fe_expect_result(&f, TC_PASS, -1, "", NULL);
+    assert_int_equal(f.t.learned.quoting & BIT(HOP_LIMIT), 0);
     fe_free(&f);
 
-    /* another segment of the test (full TTL, another seq), quoted changed: the same */
     begin(&f, FE_V4, &tc_timing_default, true, true);
     struct fe_pkt probe;
     fe_pkt(&f, 0, &probe);
@@ -520,14 +524,45 @@ static void test_quote_beyond_host_ignored(void **state)
     fe_make_quote(fe_sent(&f, fe_n_sent(&f) - 1), "198.18.4.1", &q);
     q.quote[TCP_OFF_RSRVD] |= 0x2;
     fe_deliver_quote(&f, &q);
-    assert_int_equal(f.t.ignored.beyond_host_quotes, 1);
+    assert_int_equal(f.t.ignored.full_ttl_quotes, 1);
     assert_int_equal(f.t.n_quotes, 0);
+    tc_conclude_with(&f.t, &check, TC_FAIL, 1, "host failed", false, f.now);
+    fe_fire(&f);
+    fe_expect_result(&f, TC_FAIL, 1,
+                     "host failed (ignored 1 ICMP quote of segments sent with a full TTL)", NULL);
     fe_free(&f);
 
     begin(&f, FE_V4, &tc_timing_default, false, true);
     quote_ttl(&f, HOP_LIMIT, 0x2);
-    assert_int_equal(f.t.ignored.beyond_host_quotes, 0);
-    assert_int_equal(f.t.n_quotes, 1);
+    tc_conclude_with(&f.t, &check, TC_FAIL, 1, "host failed", false, f.now);
+    fe_fire(&f);
+    fe_expect_result(&f, TC_UNK, STAGE,
+                     "Middlebox interference detected at or before hop 30 (reserved bits)",
+                     "{\"diff\":[\"0\",\"2\"]}");
+    fe_free(&f);
+}
+
+/* The highest hop a quote can name: the traced copies' last; before (or without) a traced
+ * probe, the hop before the host's measured distance, the env's or this test's own
+ * discovery's (LivenessTest's SYN is not a traced probe); an estimate from a reply's TTL
+ * is not relied on. */
+static void test_quote_hop_max(void **state)
+{
+    (void)state;
+    struct fe f;
+    fe_init_kind(&f, &traced_kind, FE_V4, &tc_timing_default);
+    assert_int_equal(tc_quote_hop_max(&f.t), HOP_LIMIT);
+    f.t.learned = (struct path_info){.host_hop = 5, .host_hop_source = PATH_HOP_SYNACK_TTL};
+    assert_int_equal(tc_quote_hop_max(&f.t), HOP_LIMIT);
+    f.t.learned.host_hop_source = PATH_HOP_ACK_RST;
+    assert_int_equal(tc_quote_hop_max(&f.t), 4);
+    fe_set_lab_path(&f);
+    assert_int_equal(tc_quote_hop_max(&f.t), 2);
+    fe_free(&f);
+
+    touch_enabled = false;
+    begin(&f, FE_V4, &tc_timing_default, true, true);
+    assert_int_equal(tc_quote_hop_max(&f.t), f.t.traced.copies);
     fe_free(&f);
 }
 
@@ -746,7 +781,8 @@ int main(void)
         cmocka_unit_test(test_conclude_holds_without_callbacks),
         cmocka_unit_test(test_conclude_on_last_quote),
         cmocka_unit_test(test_conclude_mbox_first),
-        cmocka_unit_test(test_quote_beyond_host_ignored),
+        cmocka_unit_test(test_quote_beyond_host),
+        cmocka_unit_test(test_quote_hop_max),
         cmocka_unit_test(test_conclude_dropped_probe),
         cmocka_unit_test(test_conclude_dropped_nearest_hop),
         cmocka_unit_test(test_conclude_dropped_rule_limits),
