@@ -78,13 +78,6 @@ bool tc_traced_quote(struct tc *t, const struct icmp_quote *q)
     return !(p->path_known && other_segment);
 }
 
-/* The host's hop distance when measured (the discovery's RST; an estimate from a reply's
- * TTL is only reported, nothing relies on it), else 0. */
-static unsigned measured_host_hop(const struct path_info *p)
-{
-    return p->host_hop_source == PATH_HOP_ACK_RST ? p->host_hop : 0;
-}
-
 unsigned tc_quote_hop_max(const struct tc *t)
 {
     /* Past the hops that got a TTL-limited copy (a traced probe's copies stop at p->copies;
@@ -96,10 +89,9 @@ unsigned tc_quote_hop_max(const struct tc *t)
     const struct tc_traced *p = &t->traced;
     if (p->sent && p->path_known)
         return p->copies;
-    unsigned host = measured_host_hop(&t->env.path);
-    if (host == 0)
-        host = measured_host_hop(&t->learned); /* the discovery of this very test */
-    return host > 0 ? host - 1 : HOP_LIMIT;
+    unsigned before = path_before_host(&t->env.path);
+    /* else the discovery of this very test (LivenessTest's) */
+    return before < HOP_LIMIT ? before : path_before_host(&t->learned);
 }
 
 tc_time tc_probe_quotes_at(const struct tc *t)

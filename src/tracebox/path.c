@@ -22,15 +22,18 @@ void path_add_quoting_hop(struct path_info *p, unsigned hop)
         p->quoting |= HOP_BIT(hop);
 }
 
+unsigned path_before_host(const struct path_info *p)
+{
+    /* Only a distance measured by the host's own RSTs bounds anything. An estimate from the
+     * reply's TTL does not: a quote from hop h proves the host lies beyond h. */
+    return p->host_hop_source == PATH_HOP_ACK_RST && p->host_hop > 0 ? (unsigned)p->host_hop - 1
+                                                                     : HOP_LIMIT;
+}
+
 unsigned path_trace_limit(const struct path_info *p)
 {
-    /* A host distance measured by the host's own RSTs bounds the hops we trust: a quote whose
-     * hop a middlebox garbled must not send copies that reach the host. An estimate from the
-     * reply's TTL bounds nothing: a quote from hop h proves the host lies beyond h. */
-    unsigned bound = p->host_hop_source == PATH_HOP_ACK_RST && p->host_hop > 0
-                         ? (unsigned)p->host_hop - 1
-                         : HOP_LIMIT;
-    for (unsigned h = bound; h >= 1; h--)
+    /* A quote whose hop a middlebox garbled must not send copies that reach the host. */
+    for (unsigned h = path_before_host(p); h >= 1; h--)
         if (path_hop_quotes(p, h))
             return h;
     return 0;

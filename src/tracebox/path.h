@@ -30,6 +30,9 @@ struct path_info {
     uint32_t quoting;        /* bit h (1..HOP_LIMIT): hop h quoted one of our probes */
 };
 
+/* The last hop before the host when its distance was measured (the discovery's RSTs), else
+ * HOP_LIMIT: no router at or past the host sees a packet of ours expire. */
+unsigned path_before_host(const struct path_info *p);
 /* The TTLs a traced probe's TTL-limited copies are sent with: 1..path_trace_limit(). Only
  * hops that quoted before and lie before the host: a copy with TTL h <= the highest quoting
  * hop expired at that router, so it can never reach the host. 0 = no traced copies. */
